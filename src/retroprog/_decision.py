@@ -1,0 +1,117 @@
+"""A decision: what to do next, the state it leads to, and why."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from . import _validators as v
+from ._stage import Prescription
+from ._state import ClientState
+
+__all__ = ["Action", "Decision", "Reason"]
+
+
+class Action(str, enum.Enum):
+    """What a decision does to the client's bout."""
+
+    #: keep the same bout length
+    HOLD = "hold"
+    #: a longer bout in the same stage
+    PROGRESS = "progress"
+    #: a shorter bout in the same stage
+    REGRESS = "regress"
+    #: the next stage, at its base
+    ADVANCE = "advance"
+    #: avoid the exercise and refer; absorbing until a resume is recorded
+    STOP = "stop"
+    #: the protocol's goal is reached; absorbing
+    COMPLETE = "complete"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reason(str, enum.Enum):
+    """Machine-readable reasons that built-in policies and guards give.
+
+    A plug-in policy may give reasons of its own: :attr:`Decision.reasons` holds
+    strings, and every member here is one.
+    """
+
+    #: pain during the session above the policy's threshold
+    PAIN = "pain"
+    #: pain at or above the level that stops at once
+    SEVERE_PAIN = "severe_pain"
+    #: next-day pain did not settle
+    NEXT_DAY_PAIN = "next_day_pain"
+    #: next-day pain worse than pain during the session
+    PAIN_WORSE_NEXT_DAY = "pain_worse_next_day"
+    #: pain in the acceptable zone, next-day pain not yet known
+    AWAITING_NEXT_DAY = "awaiting_next_day"
+    #: balance lost more often than allowed
+    BALANCE_LOSS = "balance_loss"
+    #: the client could not move properly
+    FORM_BREAKDOWN = "form_breakdown"
+    #: the client got dizzy
+    DIZZINESS = "dizziness"
+    #: not every prescribed bout was completed
+    INCOMPLETE = "incomplete"
+    #: rating of perceived exertion at or above the policy's threshold
+    HIGH_RPE = "high_rpe"
+    #: adverse sessions repeated
+    REPEATED_ADVERSE = "repeated_adverse"
+    #: a successful session
+    SUCCESS = "success"
+    #: more successful sessions in a row are needed before a step up
+    BUILDING = "building"
+    #: more sessions at base are needed before going beyond it
+    BASE_SESSIONS = "base_sessions"
+    #: success at the stage's target
+    TARGET_REACHED = "target_reached"
+    #: already at the shortest bout of the stage
+    AT_FLOOR = "at_floor"
+    #: the client is stopped and no resume was recorded
+    STOPPED = "stopped"
+    #: the protocol is complete
+    COMPLETED = "completed"
+    #: a clinician cleared the client to resume
+    RESUMED = "resumed"
+    #: a guard held back a step up after an adverse session
+    GUARD_ADVERSE = "guard_adverse"
+    #: a guard cut a change down to one step
+    GUARD_ONE_STEP = "guard_one_step"
+    #: a guard regressed after a long gap between sessions
+    GUARD_GAP = "guard_gap"
+    #: a guard capped the increase over 7 days
+    GUARD_WEEKLY_CAP = "guard_weekly_cap"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _reasons(value: object) -> tuple[str, ...]:
+    return tuple(value)  # type: ignore[call-overload]
+
+
+@attrs.frozen
+class Decision:
+    """What to do after a session, and why.
+
+    :param action: what the decision does to the bout.
+    :param state: the client's state after the session.
+    :param prescription: what the client does next; ``None`` when stopped or complete.
+    :param reasons: machine-readable reason codes (see :class:`Reason`).
+    :param explanation: one human sentence with the numbers, e.g.
+        ``"regressed 45 s → 30 s: balance lost twice"``.
+    """
+
+    action: Action = attrs.field(converter=Action)
+    state: ClientState = attrs.field(validator=attrs.validators.instance_of(ClientState))
+    prescription: Prescription | None
+    reasons: tuple[str, ...] = attrs.field(converter=_reasons)
+    explanation: str = attrs.field(validator=v.text)
+
+    def __str__(self) -> str:
+        return self.explanation

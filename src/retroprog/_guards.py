@@ -1,0 +1,301 @@
+"""Guards: safety rules that wrap any policy and may only make its decision more cautious."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from . import _transition as t
+from . import _validators as v
+from ._decision import Action, Decision, Reason
+from ._outcome import SessionOutcome
+from ._policy import RegressionPolicy
+from ._protocol import ProgressionProtocol
+from ._state import ClientState, Status
+from .exceptions import UnknownParameterError, UnknownPluginError
+
+__all__ = [
+    "GapRegress",
+    "Guard",
+    "GuardedPolicy",
+    "NoProgressAfterAdverse",
+    "OneStep",
+    "WeeklyCap",
+    "guarded",
+    "load_guard",
+]
+
+_UP = (Action.PROGRESS, Action.ADVANCE, Action.COMPLETE)
+
+
+@runtime_checkable
+class Guard(Protocol):
+    """A rule that revises a policy's decision, only ever towards caution."""
+
+    @property
+    def name(self) -> str:
+        """The guard's name, e.g. ``one-step``."""
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: RegressionPolicy,
+    ) -> Decision:
+        """``decision`` (made by ``policy`` for ``outcome`` in ``state``), revised."""
+
+
+def _counted(
+    protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome, inner: Decision
+) -> ClientState:
+    """``state`` after counting the session as the inner policy judged it, before any move."""
+    stage = protocol.stage(state.stage)
+    if not state.active:  # the inner policy honoured a resume
+        state = t.resumed(stage, state)
+    counted = t.record(
+        stage, state, outcome, success=inner.state.failures == 0, adverse=inner.state.adverse > 0
+    )
+    return attrs.evolve(counted, memory=inner.state.memory)
+
+
+def _replace(
+    protocol: ProgressionProtocol,
+    state: ClientState,
+    outcome: SessionOutcome,
+    inner: Decision,
+    bout: int,
+    reason: Reason,
+    why: str,
+) -> Decision:
+    """The inner decision with the bout put at ``bout`` in ``state``'s stage instead."""
+    after = t.move(_counted(protocol, state, outcome, inner), bout)
+    return t.decision(protocol, state, after, (*inner.reasons, reason), why)
+
+
+@attrs.frozen
+class NoProgressAfterAdverse:
+    """Never step up after an adverse session, whatever the policy says.
+
+    Adverse: pain above ``pain_threshold`` (default: the policy's), more than
+    ``balance_losses_allowed`` balance losses, or form breakdown.
+    """
+
+    pain_threshold: int | None = attrs.field(default=None, validator=v.optional(v.integer(0, 10)))
+    balance_losses_allowed: int = attrs.field(default=0, validator=v.integer(0))
+    name = "no-progress-after-adverse"
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: RegressionPolicy,
+    ) -> Decision:
+        """Turn a step up after an adverse session into a hold."""
+        if decision.action not in _UP:
+            return decision
+        threshold = policy.pain_threshold if self.pain_threshold is None else self.pain_threshold
+        found = []
+        if outcome.pain > threshold:
+            found.append(f"pain {outcome.pain}/10")
+        if outcome.balance_losses > self.balance_losses_allowed:
+            found.append(f"balance lost {t.times(outcome.balance_losses)}")
+        if outcome.form_breakdown:
+            found.append("could not move properly")
+        if not found:
+            return decision
+        why = f"no step up after an adverse session ({', '.join(found)})"
+        return _replace(protocol, state, outcome, decision, state.bout_seconds, Reason.GUARD_ADVERSE, why)
+
+
+@attrs.frozen
+class OneStep:
+    """At most one step per decision: a change of bout never exceeds the stage's step.
+
+    An advance is allowed only from the stage's target to the next stage's base.
+    """
+
+    name = "one-step"
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: RegressionPolicy,
+    ) -> Decision:
+        """Cut a change of more than one step down to one step."""
+        after = decision.state
+        if after.status is Status.STOPPED or not state.active:
+            return decision
+        stage = protocol.stage(state.stage)
+        if after.status is Status.COMPLETED or after.stage != state.stage:
+            following = protocol.next_stage(state.stage)
+            legal = state.bout_seconds >= stage.target_seconds and (
+                after.status is Status.COMPLETED
+                if following is None
+                else after.stage == following.name and after.bout_seconds == following.base_min_seconds
+            )
+            if legal:
+                return decision
+            counted = _counted(protocol, state, outcome, decision)
+            bout = protocol.step_up(counted)
+            why = f"one step at a time ({t.seconds(state.bout_seconds)} is below the target or the next stage was skipped)"
+            return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_ONE_STEP, why)
+        change = after.bout_seconds - state.bout_seconds
+        if abs(change) <= stage.step_seconds:
+            return decision
+        bout = state.bout_seconds + (stage.step_seconds if change > 0 else -stage.step_seconds)
+        why = f"one step at a time (the policy asked for {t.seconds(after.bout_seconds)})"
+        return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_ONE_STEP, why)
+
+
+@attrs.frozen
+class GapRegress:
+    """After more than ``max_gap_days`` days without a session, regress one step.
+
+    Applies only when both sessions have a known day or date.
+    """
+
+    max_gap_days: int = attrs.field(default=14, validator=v.integer(1))
+    name = "gap"
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: RegressionPolicy,
+    ) -> Decision:
+        """Regress one step instead of holding or stepping up after a long gap."""
+        day = outcome.day_number
+        if (
+            day is None
+            or state.last_day is None
+            or day - state.last_day <= self.max_gap_days
+            or not state.active
+            or decision.action not in (Action.HOLD, *_UP)
+        ):
+            return decision
+        counted = _counted(protocol, state, outcome, decision)
+        bout = protocol.step_down(counted)
+        why = f"{day - state.last_day} days since the last session (more than {self.max_gap_days})"
+        return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_GAP, why)
+
+
+_WINDOW = "weekly_cap.window"
+
+
+@attrs.frozen
+class WeeklyCap:
+    """The bout rises by at most ``max_increase_seconds`` over any 7 days.
+
+    Keeps the (day, bout) of the last 7 days' sessions in the state's memory under
+    ``weekly_cap.window``; applies only to sessions with a known day or date.
+    """
+
+    max_increase_seconds: int = attrs.field(default=30, validator=v.integer(1))
+    name = "weekly-cap"
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: RegressionPolicy,
+    ) -> Decision:
+        """Cap a step up so the bout stays within the weekly increase."""
+        day = outcome.day_number
+        if day is None or not state.active:
+            return decision
+        window = [
+            (d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day
+        ] + [(day, state.bout_seconds)]
+        after = decision.state
+        if after.stage == state.stage and after.active:
+            allowed = min(b for _, b in window) + self.max_increase_seconds
+            if after.bout_seconds > max(allowed, state.bout_seconds):
+                bout = max(allowed, state.bout_seconds)
+                why = (
+                    f"at most {t.seconds(self.max_increase_seconds)} more in 7 days "
+                    f"(the policy asked for {t.seconds(after.bout_seconds)})"
+                )
+                decision = _replace(
+                    protocol, state, outcome, decision, bout, Reason.GUARD_WEEKLY_CAP, why
+                )
+                after = decision.state
+        keep = [[d, b] for d, b in window] if after.stage == state.stage else []
+        memory = {**after.memory, _WINDOW: keep}
+        return attrs.evolve(decision, state=attrs.evolve(after, memory=memory))
+
+
+@attrs.frozen
+class GuardedPolicy:
+    """A policy whose every decision passes through guards, in order.
+
+    >>> from retroprog import load_policy
+    >>> guarded(load_policy("reference"), OneStep(), GapRegress(max_gap_days=10)).name
+    'reference+one-step+gap'
+    """
+
+    policy: RegressionPolicy
+    guards: tuple[Guard, ...] = attrs.field(converter=tuple)
+
+    @property
+    def name(self) -> str:
+        """The policy's name followed by the guards'."""
+        return "+".join([self.policy.name, *(g.name for g in self.guards)])
+
+    @property
+    def pain_threshold(self) -> int:
+        """The wrapped policy's pain threshold."""
+        return self.policy.pain_threshold
+
+    def decide(
+        self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
+    ) -> Decision:
+        """The wrapped policy's decision, revised by each guard in turn."""
+        decision = self.policy.decide(protocol, state, outcome)
+        for guard in self.guards:
+            decision = guard.revise(protocol, state, outcome, decision, self.policy)
+        return decision
+
+
+def guarded(policy: RegressionPolicy, *guards: Guard) -> GuardedPolicy:
+    """Wrap ``policy`` in ``guards`` (all four built-in guards when none are given)."""
+    if not guards:
+        guards = (NoProgressAfterAdverse(), OneStep(), GapRegress(), WeeklyCap())
+    return GuardedPolicy(policy, guards)
+
+
+GUARDS: Mapping[str, Callable[..., Guard]] = {
+    NoProgressAfterAdverse.name: NoProgressAfterAdverse,
+    OneStep.name: OneStep,
+    GapRegress.name: GapRegress,
+    WeeklyCap.name: WeeklyCap,
+}
+
+
+def load_guard(name: str, **params: Any) -> Guard:
+    """A built-in guard by name, e.g. ``load_guard("gap", max_gap_days=10)``."""
+    try:
+        factory = GUARDS[name]
+    except KeyError:
+        raise UnknownPluginError("retroprog.guards", name, sorted(GUARDS)) from None
+    _check_params(f"guard {name!r}", factory, params)
+    return factory(**params)
+
+
+def _check_params(owner: str, factory: Any, params: Iterable[str]) -> None:
+    known = [f.name for f in attrs.fields(factory) if f.init and f.name != "name"]
+    for key in params:
+        if key not in known:
+            raise UnknownParameterError(owner, key, known)

@@ -1,0 +1,256 @@
+"""Regression policies: given a session, where does the bout go next?"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from . import _transition as t
+from . import _validators as v
+from ._decision import Decision, Reason
+from ._outcome import SessionOutcome
+from ._protocol import ProgressionProtocol
+from ._state import ClientState, Status
+from .exceptions import InvalidValueError
+
+__all__ = ["RegressionPolicy", "RulePolicy"]
+
+
+@runtime_checkable
+class RegressionPolicy(Protocol):
+    """The plug-in point that judges a session and decides the next step.
+
+    ``decide`` must be pure: no clock, no global random numbers, no I/O, and it
+    never changes its inputs.  The same log must always give the same decisions.
+    """
+
+    @property
+    def name(self) -> str:
+        """The policy's name, e.g. ``reference``."""
+
+    @property
+    def pain_threshold(self) -> int:
+        """The highest pain (0–10) during a session after which a step up is still allowed."""
+
+    def decide(
+        self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
+    ) -> Decision:
+        """The decision after ``outcome``, a session done by a client in ``state``."""
+
+
+def _le(other: str):  # type: ignore[no-untyped-def]
+    def check(inst: RulePolicy, attribute: attrs.Attribute[int], value: int) -> None:
+        bound = getattr(inst, other)
+        if value > bound:
+            raise InvalidValueError(attribute.name, value, f"must be at most {other} ({bound})")
+
+    return check
+
+
+@attrs.frozen
+class RulePolicy:
+    """The built-in policies, one set of rules with parameters.
+
+    After each session the policy sorts what happened into three kinds:
+
+    * **adverse** — pain above :attr:`pain_threshold`, next-day pain above
+      :attr:`settled_pain`, more than
+      :attr:`balance_losses_allowed` balance losses, or form breakdown: regress one
+      step, and stop (avoid the exercise, refer) at :attr:`stop_pain` or when
+      :attr:`stop_after` adverse sessions come in a row;
+    * **difficulty** — bouts not completed, dizziness, RPE at or above
+      :attr:`rpe_threshold`, or next-day pain worse than during the session
+      (though settled): regress one step;
+    * **success** — anything else.  Pain above :attr:`settled_pain` counts only
+      once next-day pain shows it settled (until then the bout holds).
+
+    After :attr:`successes_to_progress` successes in a row at a bout the policy
+    steps up one step (never beyond base before the stage's minimum sessions
+    at base); at the stage's target it advances to the next stage, or completes.
+
+    With :attr:`step_shrink` below 1 this is a transformed up-down staircase:
+    every reversal of direction multiplies the step by ``step_shrink``, down to
+    :attr:`min_step_seconds`; the step and the reversals live in the state's
+    memory under ``staircase.*``.
+
+    Use :func:`~retroprog.load_policy` for the named presets: ``reference``,
+    ``pain-monitoring`` and ``staircase``.
+
+    :param name: the policy's name.
+    :param pain_threshold: highest pain during a session still compatible with a step up.
+    :param settled_pain: highest next-day pain that counts as settled.
+    :param stop_pain: pain that stops at once.
+    :param stop_after: adverse sessions in a row that stop.
+    :param balance_losses_allowed: balance losses per session not counted as adverse.
+    :param rpe_threshold: RPE (0–10) at or above which a session was too difficult.
+    :param successes_to_progress: successful sessions in a row before a step up.
+    :param step_shrink: factor applied to the step at each reversal (1: fixed steps).
+    :param min_step_seconds: the smallest step a shrinking staircase reaches.
+    """
+
+    name: str = attrs.field(default="reference", validator=v.name)
+    settled_pain: int = attrs.field(default=2, validator=v.integer(0, 10))
+    pain_threshold: int = attrs.field(
+        default=2, validator=[v.integer(0, 9), _le("stop_pain")]
+    )
+    stop_pain: int = attrs.field(default=7, validator=v.integer(1, 10))
+    stop_after: int = attrs.field(default=2, validator=v.integer(1))
+    balance_losses_allowed: int = attrs.field(default=0, validator=v.integer(0))
+    rpe_threshold: float = attrs.field(default=7.0, validator=v.number(0, 10))
+    successes_to_progress: int = attrs.field(default=2, validator=v.integer(1))
+    step_shrink: float = attrs.field(default=1.0, validator=v.number(0.05, 1))
+    min_step_seconds: int = attrs.field(default=5, validator=v.integer(1))
+
+    def __attrs_post_init__(self) -> None:
+        if self.settled_pain > self.pain_threshold:
+            raise InvalidValueError(
+                "settled_pain",
+                self.settled_pain,
+                f"must be at most pain_threshold ({self.pain_threshold})",
+            )
+        if self.stop_pain <= self.pain_threshold:
+            raise InvalidValueError(
+                "stop_pain", self.stop_pain, f"must be above pain_threshold ({self.pain_threshold})"
+            )
+
+    def judge(self, outcome: SessionOutcome, *, bouts: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
+        """Sort a session's findings into (adverse, difficulty, awaiting next-day pain).
+
+        Each finding is a (reason code, phrase) pair.
+        """
+        adverse: list[tuple[str, str]] = []
+        difficulty: list[tuple[str, str]] = []
+        pain, next_day = outcome.pain, outcome.next_day_pain
+        if pain > self.pain_threshold:
+            code = Reason.SEVERE_PAIN if pain >= self.stop_pain else Reason.PAIN
+            adverse.append((code, f"pain {pain}/10"))
+        if next_day is not None:
+            if next_day >= self.stop_pain:
+                adverse.append((Reason.SEVERE_PAIN, f"next-day pain {next_day}/10"))
+            elif next_day > self.settled_pain:
+                adverse.append((Reason.NEXT_DAY_PAIN, f"next-day pain {next_day}/10 did not settle"))
+        if outcome.balance_losses > self.balance_losses_allowed:
+            adverse.append((Reason.BALANCE_LOSS, f"balance lost {t.times(outcome.balance_losses)}"))
+        if outcome.form_breakdown:
+            adverse.append((Reason.FORM_BREAKDOWN, "could not move properly"))
+        done = outcome.bouts_completed
+        if not outcome.completed or (done is not None and done < bouts):
+            phrase = f"completed {done} of {bouts} bouts" if done is not None else "bouts not completed"
+            difficulty.append((Reason.INCOMPLETE, phrase))
+        if next_day is not None and pain < next_day <= self.settled_pain:
+            difficulty.append(
+                (Reason.PAIN_WORSE_NEXT_DAY, f"pain worse next day ({pain} → {next_day}/10)")
+            )
+        if outcome.dizziness:
+            difficulty.append((Reason.DIZZINESS, "dizzy"))
+        if outcome.rpe is not None and outcome.rpe >= self.rpe_threshold:
+            difficulty.append((Reason.HIGH_RPE, f"RPE {outcome.rpe:g}/10"))
+        awaiting = pain > self.settled_pain and next_day is None
+        return adverse, difficulty, awaiting
+
+    def decide(
+        self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
+    ) -> Decision:
+        """The decision after ``outcome``; see the class description for the rules."""
+        stage = protocol.stage(state.stage)
+        prefix: list[str] = []
+        before = state
+        if state.status is not Status.ACTIVE:
+            if not outcome.resume:
+                return t.absorbed(protocol, state)
+            state = t.resumed(stage, state)
+            prefix.append(Reason.RESUMED)
+        t.check_bounds(stage, state)
+        adverse, difficulty, awaiting = self.judge(outcome, bouts=stage.bouts)
+        success = not (adverse or difficulty or awaiting)
+        after = t.record(stage, state, outcome, success=success, adverse=bool(adverse))
+        findings = adverse + difficulty
+        why = ", ".join(phrase for _, phrase in findings)
+        codes = prefix + [code for code, _ in findings]
+
+        if adverse and (
+            any(code is Reason.SEVERE_PAIN for code, _ in adverse) or after.adverse >= self.stop_after
+        ):
+            if after.adverse >= self.stop_after and after.adverse > 1:
+                codes.append(Reason.REPEATED_ADVERSE)
+                why += f" ({after.adverse} adverse sessions in a row)"
+            return t.decision(
+                protocol, before, attrs.evolve(after, status=Status.STOPPED), codes, why
+            )
+        if findings:
+            bout = protocol.step_down(after, by=self._step(after, stage.step_seconds))
+            if bout == after.bout_seconds:
+                codes.append(Reason.AT_FLOOR)
+                why += " (already the shortest bout)"
+            return t.decision(protocol, before, self._moved(after, bout, stage.step_seconds), codes, why)
+        if awaiting:
+            codes.append(Reason.AWAITING_NEXT_DAY)
+            why = (
+                f"pain {outcome.pain}/10 is allowed only if it settles by next morning; "
+                "next-day pain not yet recorded"
+            )
+            return t.decision(protocol, before, after, codes, why)
+        codes.append(Reason.SUCCESS)
+        k = self.successes_to_progress
+        if after.successes < k:
+            codes.append(Reason.BUILDING)
+            why = f"{after.successes} of {k} successful sessions in a row"
+            return t.decision(protocol, before, after, codes, why)
+        if after.bout_seconds >= stage.target_seconds:
+            codes.append(Reason.TARGET_REACHED)
+            why = f"{after.successes} successful sessions at the {t.seconds(stage.target_seconds)} {stage.name} target"
+            following = protocol.next_stage(stage.name)
+            if following is None:
+                return t.decision(
+                    protocol, before, attrs.evolve(after, status=Status.COMPLETED), codes, why
+                )
+            return t.decision(protocol, before, self._entered(after, following.name, protocol), codes, why)
+        bout = protocol.step_up(after, by=self._step(after, stage.step_seconds))
+        if bout == after.bout_seconds:
+            codes.append(Reason.BASE_SESSIONS)
+            why = f"{after.base_sessions} of {stage.min_base_sessions} sessions at base done"
+            return t.decision(protocol, before, after, codes, why)
+        why = f"{after.successes} successful sessions in a row at {t.seconds(after.bout_seconds)}"
+        return t.decision(protocol, before, self._moved(after, bout, stage.step_seconds), codes, why)
+
+    # --- the staircase's memory -------------------------------------------------------------
+
+    @property
+    def _shrinks(self) -> bool:
+        return self.step_shrink < 1
+
+    def _step(self, state: ClientState, default: int) -> int:
+        if not self._shrinks:
+            return default
+        step = state.memory.get("staircase.step", default)
+        return step if isinstance(step, int) and step > 0 else default
+
+    def _moved(self, state: ClientState, bout: int, default_step: int) -> ClientState:
+        moved = t.move(state, bout)
+        if not self._shrinks or bout == state.bout_seconds:
+            return moved
+        direction = 1 if bout > state.bout_seconds else -1
+        memory = state.memory
+        last = memory.get("staircase.direction", 0)
+        step = self._step(state, default_step)
+        reversals = memory.get("staircase.reversals", 0)
+        if last and last != direction:
+            reversals += 1
+            step = max(self.min_step_seconds, round(step * self.step_shrink))
+        return attrs.evolve(
+            moved,
+            memory={
+                **memory,
+                "staircase.direction": direction,
+                "staircase.reversals": reversals,
+                "staircase.step": step,
+            },
+        )
+
+    def _entered(self, state: ClientState, stage_name: str, protocol: ProgressionProtocol) -> ClientState:
+        entered = t.enter(state, protocol.stage(stage_name))
+        if not self._shrinks:
+            return entered
+        memory = {k: val for k, val in state.memory.items() if not k.startswith("staircase.")}
+        return attrs.evolve(entered, memory=memory)

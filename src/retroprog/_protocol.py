@@ -1,0 +1,300 @@
+"""Progression protocols: the ladder of stages a client climbs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from ._stage import Prescription, Stage, stage_consistency
+from ._state import ClientState
+from .exceptions import (
+    InvalidValueError,
+    Problem,
+    ProtocolFileError,
+    UnknownParameterError,
+    UnknownStageError,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["ProgressionProtocol", "StagedProtocol", "builtin_protocols", "load_protocol"]
+
+#: The newest protocol file schema this version reads.
+PROTOCOL_SCHEMA = 1
+
+
+@runtime_checkable
+class ProgressionProtocol(Protocol):
+    """The plug-in point for a ladder of stages.
+
+    A protocol knows where a client starts, one step up and one step down from a
+    state, the stage after a stage, and the prescription for a state.  It does
+    not judge sessions: that is the :class:`~retroprog.RegressionPolicy`'s job.
+    """
+
+    @property
+    def name(self) -> str:
+        """The protocol's name, e.g. ``retro-walk-run``."""
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages in order."""
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``; :exc:`~retroprog.exceptions.UnknownStageError` if none."""
+
+    def start(self) -> ClientState:
+        """The state of a client who has not started: the first stage, at base."""
+
+    def step_up(self, state: ClientState, *, by: int | None = None) -> int:
+        """The bout length one step (at most ``by`` seconds) above ``state``'s, within bounds."""
+
+    def step_down(self, state: ClientState, *, by: int | None = None) -> int:
+        """The bout length one step (at most ``by`` seconds) below ``state``'s, within bounds."""
+
+    def next_stage(self, name: str) -> Stage | None:
+        """The stage after ``name``, or ``None`` when ``name`` is the last."""
+
+    def prescribe(self, state: ClientState) -> Prescription | None:
+        """What a client in ``state`` does next; ``None`` unless active."""
+
+
+def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class StagedProtocol:
+    """A protocol made of stages climbed in order.
+
+    Within a stage the bout goes up by at most :attr:`Stage.step_seconds` a step,
+    never past the base range before :attr:`Stage.min_base_sessions` sessions
+    at base, and never past the target.  Success at the last stage's target
+    completes the protocol.
+
+    >>> p = StagedProtocol("walk-only", [Stage("retro-walk")])
+    >>> p.prescribe(p.start())
+    Prescription(stage='retro-walk', bout_seconds=15, bouts=1, rest_seconds=None)
+
+    :param name: the protocol's name.
+    :param stages: the stages, in the order they are climbed.
+    :param description: one sentence for listings.
+    """
+
+    name: str
+    stages: tuple[Stage, ...] = attrs.field(converter=_stages)
+    description: str = ""
+    _index: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = _protocol_problems(self.name, [s.name for s in self.stages])
+        if problems:
+            raise problems[0]
+        object.__setattr__(self, "_index", {s.name: i for i, s in enumerate(self.stages)})
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``."""
+        try:
+            return self.stages[self._index[name]]
+        except KeyError:
+            raise UnknownStageError(name, list(self._index)) from None
+
+    def start(self) -> ClientState:
+        """A new client: the first stage at its shortest bout."""
+        first = self.stages[0]
+        return ClientState(stage=first.name, bout_seconds=first.base_min_seconds)
+
+    def step_up(self, state: ClientState, *, by: int | None = None) -> int:
+        """One step up from ``state``: at most ``by`` (default the stage's step) seconds more.
+
+        Never beyond the target, nor beyond the base range before the stage's
+        minimum sessions at base.
+        """
+        stage = self.stage(state.stage)
+        bout = state.bout_seconds
+        ceiling = stage.target_seconds
+        if state.base_sessions < stage.min_base_sessions:
+            ceiling = max(min(ceiling, stage.base_max_seconds), min(bout, ceiling))
+        return max(min(bout + (by or stage.step_seconds), ceiling), stage.base_min_seconds)
+
+    def step_down(self, state: ClientState, *, by: int | None = None) -> int:
+        """One step down from ``state``: at most ``by`` (default the stage's step) seconds less."""
+        stage = self.stage(state.stage)
+        bout = min(state.bout_seconds, stage.target_seconds)
+        return max(bout - (by or stage.step_seconds), stage.base_min_seconds)
+
+    def next_stage(self, name: str) -> Stage | None:
+        """The stage after ``name``, or ``None`` after the last."""
+        index = self._index.get(name)
+        if index is None:
+            raise UnknownStageError(name, list(self._index))
+        return self.stages[index + 1] if index + 1 < len(self.stages) else None
+
+    def prescribe(self, state: ClientState) -> Prescription | None:
+        """The next session for ``state``, or ``None`` when stopped or complete."""
+        if not state.active:
+            return None
+        return self.stage(state.stage).prescription(state.bout_seconds)
+
+
+def _protocol_problems(name: object, stage_names: Sequence[object]) -> list[InvalidValueError]:
+    problems = []
+    if type(name) is not str or not name:
+        problems.append(InvalidValueError("name", name, "must be a non-empty name"))
+    if not stage_names:
+        problems.append(InvalidValueError("stages", [], "a protocol needs at least one stage"))
+    seen: set[object] = set()
+    for stage_name in stage_names:
+        if stage_name in seen:
+            problems.append(InvalidValueError("stages", stage_name, "stage names must be unique"))
+        seen.add(stage_name)
+    return problems
+
+
+# --- files -------------------------------------------------------------------------------
+
+_STAGE_FIELDS = {f.name: f for f in attrs.fields(Stage)}
+_TOP_KEYS = {"schema", "name", "description", "defaults", "stages"}
+
+
+def builtin_protocols() -> dict[str, Path]:
+    """The protocols shipped with retroprog, by name, with their TOML files."""
+    folder = resources.files("retroprog") / "protocols"
+    return {
+        entry.name.removesuffix(".toml"): Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> ProgressionProtocol:
+    """Load a protocol by name (built-in or plug-in) or from a TOML file.
+
+    ``overrides`` set a stage field on every stage, e.g. ``step_seconds=10``.
+
+    >>> p = load_protocol("retro-walk-run")
+    >>> [s.name for s in p.stages]
+    ['retro-walk', 'retro-run']
+    >>> load_protocol("retro-walk-run", step_seconds=10).stage("retro-run").step_seconds
+    10
+
+    Every problem of a file is reported at once, each naming the file and key:
+
+    :raises ~retroprog.exceptions.ProtocolFileError: the file is unreadable or invalid.
+    :raises ~retroprog.exceptions.UnknownPluginError: no such name, and no such file.
+    """
+    for key in overrides:
+        if key not in _STAGE_FIELDS or key == "name":
+            raise UnknownParameterError(
+                "a protocol", key, [k for k in _STAGE_FIELDS if k != "name"]
+            )
+    builtins = builtin_protocols()
+    text_source = os.fspath(source)
+    if text_source in builtins:
+        return _read_protocol_file(builtins[text_source], overrides, label=text_source)
+    path = Path(text_source)
+    if path.suffix == ".toml" or path.exists():
+        return _read_protocol_file(path, overrides, label=text_source)
+    from ._registry import PROTOCOLS, load_plugin
+
+    plugin = load_plugin(PROTOCOLS, text_source)
+    if isinstance(plugin, ProgressionProtocol) and not callable(plugin):
+        if overrides:
+            raise UnknownParameterError(f"protocol {text_source!r}", next(iter(overrides)), [])
+        return plugin
+    if callable(plugin):
+        made = plugin(**overrides)
+        if isinstance(made, ProgressionProtocol):
+            return made
+        plugin = made
+    raise InvalidValueError(
+        "protocol", text_source, f"the plug-in gave {type(plugin).__name__}, not a protocol"
+    )
+
+
+def _read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str) -> StagedProtocol:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProtocolFileError(label, [Problem("file", f"cannot read: {exc.strerror}")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolFileError(label, [Problem("file", f"not valid TOML: {exc}")]) from None
+    return protocol_from_dict(data, overrides, label=label)
+
+
+def protocol_from_dict(
+    data: Mapping[str, Any], overrides: Mapping[str, Any] = {}, *, label: str = "<protocol>"
+) -> StagedProtocol:
+    """Build a protocol from a parsed TOML document, reporting every problem at once."""
+    problems: list[Problem] = []
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(Problem(key, f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})"))
+    schema = data.get("schema", PROTOCOL_SCHEMA)
+    if type(schema) is not int or not 1 <= schema <= PROTOCOL_SCHEMA:
+        problems.append(Problem("schema", f"unsupported schema {schema!r} (this retroprog reads 1)"))
+    name = data.get("name")
+    if type(name) is not str or not name:
+        problems.append(Problem("name", f"must be a non-empty string, got {name!r}"))
+    description = data.get("description", "")
+    if type(description) is not str:
+        problems.append(Problem("description", f"must be a string, got {description!r}"))
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, Mapping):
+        problems.append(Problem("defaults", "must be a table"))
+        defaults = {}
+    for key in defaults:
+        if key not in _STAGE_FIELDS or key == "name":
+            problems.append(Problem(f"defaults.{key}", "unknown stage key"))
+    raw_stages = data.get("stages")
+    if not isinstance(raw_stages, list) or not raw_stages:
+        problems.append(Problem("stages", "must be a non-empty array of tables ([[stages]])"))
+        raw_stages = []
+    stages: list[Stage] = []
+    names: list[object] = []
+    for i, raw in enumerate(raw_stages):
+        where = f"stages[{i}]"
+        if not isinstance(raw, Mapping):
+            problems.append(Problem(where, "must be a table"))
+            continue
+        values = {k: val for k, val in defaults.items() if k in _STAGE_FIELDS}
+        values.update(raw)
+        values.update(overrides)
+        stage_problems = []
+        for key, value in values.items():
+            field = _STAGE_FIELDS.get(key)
+            if field is None:
+                stage_problems.append(Problem(f"{where}.{key}", "unknown stage key"))
+                continue
+            assert field.validator is not None  # every stage field has one
+            try:
+                field.validator(None, field, value)
+            except InvalidValueError as exc:
+                stage_problems.append(Problem(f"{where}.{key}", f"{exc.reason}, got {value!r}"))
+        if "name" not in values:
+            stage_problems.append(Problem(f"{where}.name", "missing"))
+        if not stage_problems:
+            for exc in stage_consistency(values):
+                stage_problems.append(Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}"))
+        problems.extend(stage_problems)
+        names.append(values.get("name"))
+        if not stage_problems:
+            stages.append(Stage(**values))
+    seen: set[object] = set()
+    for i, stage_name in enumerate(names):
+        if stage_name in seen:
+            problems.append(Problem(f"stages[{i}].name", f"duplicate stage name {stage_name!r}"))
+        seen.add(stage_name)
+    if problems:
+        raise ProtocolFileError(label, problems)
+    assert isinstance(name, str) and isinstance(description, str)
+    return StagedProtocol(name, stages, description)

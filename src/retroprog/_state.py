@@ -1,0 +1,106 @@
+"""Where a client stands: a cache that :func:`~retroprog.replay` can always rebuild."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from . import _validators as v
+from .exceptions import InvalidValueError
+
+__all__ = ["ClientState", "Status"]
+
+
+class Status(str, enum.Enum):
+    """Whether a client goes on: ``active``, ``stopped`` (avoid and refer) or ``completed``."""
+
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _status(value: Any) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        known = ", ".join(s.value for s in Status)
+        raise InvalidValueError("status", value, f"must be one of {known}") from None
+
+
+def _json_value(value: Any, where: str) -> Any:
+    """``value`` with tuples turned into lists, or an error if JSON cannot hold it."""
+    if value is None or type(value) in (str, bool, int):
+        return value
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise InvalidValueError(where, value, "memory values must be finite")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        return _json_object(value, where)
+    raise InvalidValueError(where, value, "memory values must be JSON values")
+
+
+def _json_object(value: Mapping[Any, Any], where: str) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            raise InvalidValueError(where, key, "memory keys must be strings")
+        out[key] = _json_value(item, f"{where}.{key}")
+    return out
+
+
+def _memory(value: Any) -> dict[str, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError("memory", value, "must be a mapping of names to JSON values")
+    return _json_object(value, "memory")
+
+
+@attrs.frozen
+class ClientState:
+    """Where a client stands in a protocol.
+
+    The state is a cache of the session log: :func:`~retroprog.replay` rebuilds it,
+    so an app may store it for speed but never needs to trust it.
+
+    :param stage: the current stage's name.
+    :param bout_seconds: the current bout length.
+    :param status: active, stopped (avoid the exercise and refer) or completed.
+    :param sessions: sessions recorded in all.
+    :param sessions_at_level: sessions done at the current bout length.
+    :param base_sessions: sessions done at base in the current stage.
+    :param successes: successful sessions in a row since the bout last changed.
+    :param failures: unsuccessful sessions in a row.
+    :param adverse: adverse sessions in a row (pain over threshold, a balance loss,
+        form breakdown).
+    :param last_day: the day number of the last session with a known day.
+    :param memory: what a policy or guard keeps between sessions, as JSON values
+        under names it owns (a staircase keeps its step and reversals here).
+    """
+
+    stage: str = attrs.field(validator=v.name)
+    bout_seconds: int = attrs.field(validator=v.integer(1))
+    status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
+    sessions: int = attrs.field(default=0, validator=v.integer(0))
+    sessions_at_level: int = attrs.field(default=0, validator=v.integer(0))
+    base_sessions: int = attrs.field(default=0, validator=v.integer(0))
+    successes: int = attrs.field(default=0, validator=v.integer(0))
+    failures: int = attrs.field(default=0, validator=v.integer(0))
+    adverse: int = attrs.field(default=0, validator=v.integer(0))
+    last_day: int | None = attrs.field(default=None, validator=v.optional(v.integer(0)))
+    memory: dict[str, Any] = attrs.field(factory=dict, converter=_memory, hash=False)
+
+    @property
+    def active(self) -> bool:
+        """Whether the client goes on with the protocol."""
+        return self.status is Status.ACTIVE

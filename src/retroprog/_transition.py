@@ -1,0 +1,129 @@
+"""The bookkeeping every decision shares: counting a session, moving the bout, wording it.
+
+Policies decide *where* the bout goes; these helpers keep the state's counters
+consistent whichever policy or guard decided, so ``replay`` and the step-by-step
+result always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from ._decision import Action, Decision, Reason
+from ._outcome import SessionOutcome
+from ._protocol import ProgressionProtocol
+from ._stage import Stage
+from ._state import ClientState, Status
+from .exceptions import InvalidValueError
+
+_evolve = attrs.evolve
+
+
+def check_bounds(stage: Stage, state: ClientState) -> None:
+    """Refuse a state whose bout lies outside its stage's bounds."""
+    if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
+        raise InvalidValueError(
+            "bout_seconds",
+            state.bout_seconds,
+            f"must be between {stage.base_min_seconds} and {stage.target_seconds} "
+            f"for stage {stage.name!r}",
+        )
+
+
+def record(
+    stage: Stage, state: ClientState, outcome: SessionOutcome, *, success: bool, adverse: bool
+) -> ClientState:
+    """``state`` after counting the session just done, before the bout moves."""
+    day = outcome.day_number
+    return _evolve(
+        state,
+        sessions=state.sessions + 1,
+        sessions_at_level=state.sessions_at_level + 1,
+        base_sessions=state.base_sessions + (state.bout_seconds <= stage.base_max_seconds),
+        successes=state.successes + 1 if success else 0,
+        failures=0 if success else state.failures + 1,
+        adverse=state.adverse + 1 if adverse else 0,
+        last_day=state.last_day if day is None else day,
+    )
+
+
+def move(state: ClientState, bout_seconds: int) -> ClientState:
+    """``state`` at a new bout length in the same stage (level counters restart)."""
+    if bout_seconds == state.bout_seconds:
+        return state
+    return _evolve(state, bout_seconds=bout_seconds, sessions_at_level=0, successes=0)
+
+
+def enter(state: ClientState, stage: Stage) -> ClientState:
+    """``state`` at the start of ``stage`` (every stage counter restarts)."""
+    return _evolve(
+        state,
+        stage=stage.name,
+        bout_seconds=stage.base_min_seconds,
+        sessions_at_level=0,
+        base_sessions=0,
+        successes=0,
+        failures=0,
+        adverse=0,
+    )
+
+
+def seconds(value: int) -> str:
+    """``45 s``."""
+    return f"{value} s"
+
+
+def times(count: int) -> str:
+    """``once``, ``twice``, ``3 times``."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def decision(
+    protocol: ProgressionProtocol,
+    before: ClientState,
+    after: ClientState,
+    reasons: Sequence[str],
+    why: str,
+) -> Decision:
+    """The decision that leads from ``before`` to ``after``, worded from the bout change."""
+    if after.status is Status.STOPPED:
+        action = Action.STOP
+        head = f"stopped {before.stage}" if before.active else f"still stopped at {before.stage}"
+        tail = "; avoid the exercise and refer"
+    elif after.status is Status.COMPLETED:
+        action = Action.COMPLETE
+        head, tail = f"completed {protocol.name}", ""
+    elif after.stage != before.stage:
+        action = Action.ADVANCE
+        head, tail = f"advanced to {after.stage} at {seconds(after.bout_seconds)}", ""
+    elif after.bout_seconds > before.bout_seconds:
+        action = Action.PROGRESS
+        head = f"progressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
+        tail = ""
+    elif after.bout_seconds < before.bout_seconds:
+        action = Action.REGRESS
+        head = f"regressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
+        tail = ""
+    else:
+        action = Action.HOLD
+        head, tail = f"held at {seconds(after.bout_seconds)}", ""
+    explanation = f"{head}: {why}{tail}" if why else head + tail
+    return Decision(action, after, protocol.prescribe(after), tuple(reasons), explanation)
+
+
+def absorbed(protocol: ProgressionProtocol, state: ClientState) -> Decision:
+    """The decision for a session recorded while stopped or complete, with no resume."""
+    reason = Reason.STOPPED if state.status is Status.STOPPED else Reason.COMPLETED
+    why = (
+        "a resume must be recorded before the exercise continues"
+        if state.status is Status.STOPPED
+        else "the protocol is already complete; record a resume to go on"
+    )
+    return decision(protocol, state, state, (reason,), why)
+
+
+def resumed(stage: Stage, state: ClientState) -> ClientState:
+    """``state`` made active again at the base of its stage, as a resume records."""
+    return enter(_evolve(state, status=Status.ACTIVE), stage)

@@ -1,0 +1,77 @@
+"""Field validators that raise :class:`~retroprog.exceptions.InvalidValueError`.
+
+They are plain attrs validators, cheap enough for the decision hot path, and
+reusable outside attrs (the protocol loader calls them on raw TOML values to
+collect every problem of a file at once).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .exceptions import InvalidValueError
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def integer(lo: int, hi: int | None = None) -> Validator:
+    """A whole number (not a bool) in ``[lo, hi]`` (``hi`` None: no upper bound)."""
+    reason = f"must be a whole number between {lo} and {hi}" if hi is not None else (
+        f"must be a whole number ≥ {lo}"
+    )
+
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is not int or value < lo or (hi is not None and value > hi):
+            raise InvalidValueError(attribute.name, value, reason)
+
+    return check
+
+
+def number(lo: float, hi: float | None = None) -> Validator:
+    """A finite real number (int or float, not bool, not NaN) in ``[lo, hi]``."""
+    reason = f"must be a finite number between {lo:g} and {hi:g}" if hi is not None else (
+        f"must be a finite number ≥ {lo:g}"
+    )
+
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if (
+            type(value) not in (int, float)
+            or not math.isfinite(value)
+            or value < lo
+            or (hi is not None and value > hi)
+        ):
+            raise InvalidValueError(attribute.name, value, reason)
+
+    return check
+
+
+def optional(inner: Validator) -> Validator:
+    """``None``, or a value that ``inner`` accepts."""
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            inner(inst, attribute, value)
+
+    return check
+
+
+def flag(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``True`` or ``False``, nothing that merely looks like one."""
+    if type(value) is not bool:
+        raise InvalidValueError(attribute.name, value, "must be true or false")
+
+
+def name(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A non-empty name without surrounding spaces, e.g. ``retro-walk``."""
+    if type(value) is not str or not value or value.strip() != value:
+        raise InvalidValueError(attribute.name, value, "must be a non-empty name")
+
+
+def text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Any string."""
+    if type(value) is not str:
+        raise InvalidValueError(attribute.name, value, "must be a string")

@@ -1,0 +1,34 @@
+"""Plug-ins found through entry points, next to the built-ins.
+
+Groups: ``retroprog.protocols``, ``retroprog.policies`` and
+``retroprog.populations``.  Nothing is imported until asked; a plug-in that
+fails to load is reported with its error and never stops the others.
+
+>>> from retroprog import plugins
+>>> sorted(plugins.available(plugins.POLICIES))[:3]
+['pain-monitoring', 'reference', 'staircase']
+"""
+
+from ._registry import (
+    GROUPS,
+    POLICIES,
+    POPULATIONS,
+    PROTOCOLS,
+    PluginReport,
+    PluginSpec,
+    available,
+    load_all,
+    load_plugin,
+)
+
+__all__ = [
+    "GROUPS",
+    "POLICIES",
+    "POPULATIONS",
+    "PROTOCOLS",
+    "PluginReport",
+    "PluginSpec",
+    "available",
+    "load_all",
+    "load_plugin",
+]
