@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from ._stage import Prescription, Stage, stage_consistency
-from ._state import ClientState
+from ._state import ClientState, Status
 from .exceptions import (
     InvalidValueError,
     Problem,
@@ -94,6 +94,9 @@ class StagedProtocol:
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
     description: str = ""
     _index: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _prescriptions: dict[tuple[str, int], Prescription] = attrs.field(
+        init=False, repr=False, eq=False, hash=False, factory=dict
+    )
 
     def __attrs_post_init__(self) -> None:
         problems = _protocol_problems(self.name, [s.name for s in self.stages])
@@ -141,9 +144,14 @@ class StagedProtocol:
 
     def prescribe(self, state: ClientState) -> Prescription | None:
         """The next session for ``state``, or ``None`` when stopped or complete."""
-        if not state.active:
+        if state.status is not Status.ACTIVE:
             return None
-        return self.stage(state.stage).prescription(state.bout_seconds)
+        key = (state.stage, state.bout_seconds)
+        prescription = self._prescriptions.get(key)
+        if prescription is None:  # prescriptions are values: build each one once
+            prescription = self.stage(state.stage).prescription(state.bout_seconds)
+            self._prescriptions[key] = prescription
+        return prescription
 
 
 def _protocol_problems(name: object, stage_names: Sequence[object]) -> list[InvalidValueError]:

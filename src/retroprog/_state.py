@@ -27,6 +27,8 @@ class Status(str, enum.Enum):
 
 
 def _status(value: Any) -> Status:
+    if type(value) is Status:
+        return value
     try:
         return Status(value)
     except ValueError:

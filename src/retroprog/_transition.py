@@ -37,15 +37,18 @@ def record(
 ) -> ClientState:
     """``state`` after counting the session just done, before the bout moves."""
     day = outcome.day_number
-    return _evolve(
-        state,
-        sessions=state.sessions + 1,
-        sessions_at_level=state.sessions_at_level + 1,
-        base_sessions=state.base_sessions + (state.bout_seconds <= stage.base_max_seconds),
-        successes=state.successes + 1 if success else 0,
-        failures=0 if success else state.failures + 1,
-        adverse=state.adverse + 1 if adverse else 0,
-        last_day=state.last_day if day is None else day,
+    return ClientState(  # positional, for speed: this runs once per decision
+        state.stage,
+        state.bout_seconds,
+        state.status,
+        state.sessions + 1,
+        state.sessions_at_level + 1,
+        state.base_sessions + (state.bout_seconds <= stage.base_max_seconds),
+        state.successes + 1 if success else 0,
+        0 if success else state.failures + 1,
+        state.adverse + 1 if adverse else 0,
+        state.last_day if day is None else day,
+        state.memory,
     )
 
 
