@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
 from . import _validators as v
 from ._stage import Prescription
 from ._state import ClientState
+from .exceptions import InvalidValueError
 
 __all__ = ["Action", "Decision", "Reason"]
 
@@ -91,8 +93,22 @@ class Reason(str, enum.Enum):
         return self.value
 
 
+def _action(value: object) -> Action:
+    if type(value) is Action:
+        return value
+    try:
+        return Action(value)
+    except ValueError:
+        known = ", ".join(a.value for a in Action)
+        raise InvalidValueError("action", value, f"must be one of {known}") from None
+
+
 def _reasons(value: object) -> tuple[str, ...]:
-    return tuple(value)  # type: ignore[call-overload]
+    if type(value) is tuple:
+        return value
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValueError("reasons", value, "must be a sequence of reason codes")
+    return tuple(value)
 
 
 @attrs.frozen
@@ -107,11 +123,33 @@ class Decision:
         ``"regressed 45 s → 30 s: balance lost twice"``.
     """
 
-    action: Action = attrs.field(converter=Action)
-    state: ClientState = attrs.field(validator=attrs.validators.instance_of(ClientState))
+    action: Action = attrs.field(converter=_action)
+    state: ClientState
     prescription: Prescription | None
     reasons: tuple[str, ...] = attrs.field(converter=_reasons)
-    explanation: str = attrs.field(validator=v.text)
+    explanation: str
+
+    def __attrs_post_init__(self) -> None:
+        if not (
+            type(self.state) is ClientState
+            and (self.prescription is None or type(self.prescription) is Prescription)
+            and type(self.explanation) is str
+            and all(isinstance(r, str) for r in self.reasons)
+        ):
+            v.raise_first(self, _CHECKS)
 
     def __str__(self) -> str:
         return self.explanation
+
+
+def _reason_codes(_inst: object, attribute: attrs.Attribute[object], value: object) -> None:
+    if not all(isinstance(r, str) for r in value):  # type: ignore[attr-defined]
+        raise InvalidValueError(attribute.name, value, "reason codes must be strings")
+
+
+_CHECKS: dict[str, v.Validator] = {
+    "state": v.instance(ClientState),
+    "prescription": v.optional(v.instance(Prescription)),
+    "reasons": _reason_codes,
+    "explanation": v.text,
+}

@@ -50,15 +50,24 @@ class Guard(Protocol):
 
 
 def _counted(
-    protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome, inner: Decision
+    protocol: ProgressionProtocol,
+    state: ClientState,
+    outcome: SessionOutcome,
+    inner: Decision,
+    *,
+    adverse: bool = False,
 ) -> ClientState:
-    """``state`` after counting the session as the inner policy judged it, before any move."""
+    """``state`` after counting the session, before any move.
+
+    The session counts as the inner policy judged it, unless the guard found it
+    ``adverse``: then it is neither a success nor anything but adverse.
+    """
     stage = protocol.stage(state.stage)
     if not state.active:  # the inner policy honoured a resume
         state = t.resumed(stage, state)
-    counted = t.record(
-        stage, state, outcome, success=inner.state.failures == 0, adverse=inner.state.adverse > 0
-    )
+    success = inner.state.failures == 0 and not adverse
+    adverse = adverse or inner.state.adverse > 0
+    counted = t.record(stage, state, outcome, success=success, adverse=adverse)
     return attrs.evolve(counted, memory=inner.state.memory)
 
 
@@ -70,9 +79,11 @@ def _replace(
     bout: int,
     reason: Reason,
     why: str,
+    *,
+    adverse: bool = False,
 ) -> Decision:
     """The inner decision with the bout put at ``bout`` in ``state``'s stage instead."""
-    after = t.move(_counted(protocol, state, outcome, inner), bout)
+    after = t.move(_counted(protocol, state, outcome, inner, adverse=adverse), bout)
     return t.decision(protocol, state, after, (*inner.reasons, reason), why)
 
 
@@ -110,7 +121,16 @@ class NoProgressAfterAdverse:
         if not found:
             return decision
         why = f"no step up after an adverse session ({', '.join(found)})"
-        return _replace(protocol, state, outcome, decision, state.bout_seconds, Reason.GUARD_ADVERSE, why)
+        return _replace(
+            protocol,
+            state,
+            outcome,
+            decision,
+            state.bout_seconds,
+            Reason.GUARD_ADVERSE,
+            why,
+            adverse=True,
+        )
 
 
 @attrs.frozen

@@ -46,20 +46,44 @@ class SessionOutcome:
     :param resume: a clinician cleared a stopped client to resume before this session.
     """
 
-    completed: bool = attrs.field(default=True, validator=v.flag)
-    bouts_completed: int | None = attrs.field(default=None, validator=v.optional(v.integer(0)))
-    pain: int = attrs.field(default=0, validator=v.integer(0, 10))
-    balance_losses: int = attrs.field(default=0, validator=v.integer(0))
-    dizziness: bool = attrs.field(default=False, validator=v.flag)
-    form_breakdown: bool = attrs.field(default=False, validator=v.flag)
-    rpe: float | None = attrs.field(default=None, validator=v.optional(v.number(0, 10)))
-    next_day_pain: int | None = attrs.field(default=None, validator=v.optional(v.integer(0, 10)))
-    day: int | None = attrs.field(default=None, validator=v.optional(v.integer(0)))
-    date: dt.date | None = attrs.field(default=None, validator=_date)
-    resume: bool = attrs.field(default=False, validator=v.flag)
+    completed: bool = True
+    bouts_completed: int | None = None
+    pain: int = 0
+    balance_losses: int = 0
+    dizziness: bool = False
+    form_breakdown: bool = False
+    rpe: float | None = None
+    next_day_pain: int | None = None
+    day: int | None = None
+    date: dt.date | None = None
+    resume: bool = False
 
     def __attrs_post_init__(self) -> None:
-        if self.day is not None and self.date is not None:
+        # one fast expression; the per-field checks run only to name the culprit
+        pain, rpe, next_day, day, done = (
+            self.pain,
+            self.rpe,
+            self.next_day_pain,
+            self.day,
+            self.bouts_completed,
+        )
+        if not (
+            type(pain) is int
+            and 0 <= pain <= 10
+            and type(self.balance_losses) is int
+            and self.balance_losses >= 0
+            and type(self.completed) is bool
+            and type(self.dizziness) is bool
+            and type(self.form_breakdown) is bool
+            and type(self.resume) is bool
+            and (done is None or (type(done) is int and done >= 0))
+            and (rpe is None or (type(rpe) in (int, float) and 0 <= rpe <= 10))
+            and (next_day is None or (type(next_day) is int and 0 <= next_day <= 10))
+            and (day is None or (type(day) is int and day >= 0))
+            and (self.date is None or type(self.date) is dt.date)
+        ):
+            v.raise_first(self, _CHECKS)
+        if day is not None and self.date is not None:
             raise InvalidValueError("date", self.date, f"give day ({self.day}) or date, not both")
 
     @property
@@ -87,8 +111,24 @@ class SessionOutcome:
         >>> SessionOutcome(pain=3).amend(next_day_pain=1).next_day_pain
         1
         """
-        known = attrs.fields_dict(SessionOutcome)
+        values = {name: getattr(self, name) for name in _CHECKS}
         for key in changes:
-            if key not in known:
-                raise UnknownParameterError("SessionOutcome", key, list(known))
-        return attrs.evolve(self, **changes)
+            if key not in values:
+                raise UnknownParameterError("SessionOutcome", key, list(values))
+        values.update(changes)
+        return SessionOutcome(**values)
+
+
+_CHECKS: dict[str, v.Validator] = {
+    "completed": v.flag,
+    "bouts_completed": v.optional(v.integer(0)),
+    "pain": v.integer(0, 10),
+    "balance_losses": v.integer(0),
+    "dizziness": v.flag,
+    "form_breakdown": v.flag,
+    "rpe": v.optional(v.number(0, 10)),
+    "next_day_pain": v.optional(v.integer(0, 10)),
+    "day": v.optional(v.integer(0)),
+    "date": _date,
+    "resume": v.flag,
+}

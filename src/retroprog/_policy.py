@@ -176,7 +176,7 @@ class RulePolicy:
                 codes.append(Reason.REPEATED_ADVERSE)
                 why += f" ({after.adverse} adverse sessions in a row)"
             return t.decision(
-                protocol, before, attrs.evolve(after, status=Status.STOPPED), codes, why
+                protocol, before, t.with_status(after, Status.STOPPED), codes, why
             )
         if findings:
             bout = protocol.step_down(after, by=self._step(after, stage.step_seconds))
@@ -203,7 +203,7 @@ class RulePolicy:
             following = protocol.next_stage(stage.name)
             if following is None:
                 return t.decision(
-                    protocol, before, attrs.evolve(after, status=Status.COMPLETED), codes, why
+                    protocol, before, t.with_status(after, Status.COMPLETED), codes, why
                 )
             return t.decision(protocol, before, self._entered(after, following.name, protocol), codes, why)
         bout = protocol.step_up(after, by=self._step(after, stage.step_seconds))

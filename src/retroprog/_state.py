@@ -90,19 +90,57 @@ class ClientState:
         under names it owns (a staircase keeps its step and reversals here).
     """
 
-    stage: str = attrs.field(validator=v.name)
-    bout_seconds: int = attrs.field(validator=v.integer(1))
+    stage: str
+    bout_seconds: int
     status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
-    sessions: int = attrs.field(default=0, validator=v.integer(0))
-    sessions_at_level: int = attrs.field(default=0, validator=v.integer(0))
-    base_sessions: int = attrs.field(default=0, validator=v.integer(0))
-    successes: int = attrs.field(default=0, validator=v.integer(0))
-    failures: int = attrs.field(default=0, validator=v.integer(0))
-    adverse: int = attrs.field(default=0, validator=v.integer(0))
-    last_day: int | None = attrs.field(default=None, validator=v.optional(v.integer(0)))
+    sessions: int = 0
+    sessions_at_level: int = 0
+    base_sessions: int = 0
+    successes: int = 0
+    failures: int = 0
+    adverse: int = 0
+    last_day: int | None = None
     memory: dict[str, Any] = attrs.field(factory=dict, converter=_memory, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        # one fast expression; the per-field checks run only to name the culprit
+        stage, last_day = self.stage, self.last_day
+        if not (
+            type(stage) is str
+            and stage
+            and stage.strip() == stage
+            and type(self.bout_seconds) is int
+            and self.bout_seconds >= 1
+            and type(self.sessions) is int
+            and self.sessions >= 0
+            and type(self.sessions_at_level) is int
+            and self.sessions_at_level >= 0
+            and type(self.base_sessions) is int
+            and self.base_sessions >= 0
+            and type(self.successes) is int
+            and self.successes >= 0
+            and type(self.failures) is int
+            and self.failures >= 0
+            and type(self.adverse) is int
+            and self.adverse >= 0
+            and (last_day is None or (type(last_day) is int and last_day >= 0))
+        ):
+            v.raise_first(self, _CHECKS)
 
     @property
     def active(self) -> bool:
         """Whether the client goes on with the protocol."""
         return self.status is Status.ACTIVE
+
+
+_CHECKS: dict[str, v.Validator] = {
+    "stage": v.name,
+    "bout_seconds": v.integer(1),
+    "sessions": v.integer(0),
+    "sessions_at_level": v.integer(0),
+    "base_sessions": v.integer(0),
+    "successes": v.integer(0),
+    "failures": v.integer(0),
+    "adverse": v.integer(0),
+    "last_day": v.optional(v.integer(0)),
+}

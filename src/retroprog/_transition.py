@@ -9,17 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
-
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol
 from ._stage import Stage
 from ._state import ClientState, Status
 from .exceptions import InvalidValueError
-
-_evolve = attrs.evolve
-
 
 def check_bounds(stage: Stage, state: ClientState) -> None:
     """Refuse a state whose bout lies outside its stage's bounds."""
@@ -56,21 +51,29 @@ def move(state: ClientState, bout_seconds: int) -> ClientState:
     """``state`` at a new bout length in the same stage (level counters restart)."""
     if bout_seconds == state.bout_seconds:
         return state
-    return _evolve(state, bout_seconds=bout_seconds, sessions_at_level=0, successes=0)
+    s = state
+    return ClientState(
+        s.stage, bout_seconds, s.status, s.sessions, 0, s.base_sessions, 0, s.failures,
+        s.adverse, s.last_day, s.memory,
+    )  # fmt: skip
 
 
 def enter(state: ClientState, stage: Stage) -> ClientState:
     """``state`` at the start of ``stage`` (every stage counter restarts)."""
-    return _evolve(
-        state,
-        stage=stage.name,
-        bout_seconds=stage.base_min_seconds,
-        sessions_at_level=0,
-        base_sessions=0,
-        successes=0,
-        failures=0,
-        adverse=0,
-    )
+    s = state
+    return ClientState(
+        stage.name, stage.base_min_seconds, s.status, s.sessions, 0, 0, 0, 0, 0, s.last_day,
+        s.memory,
+    )  # fmt: skip
+
+
+def with_status(state: ClientState, status: Status) -> ClientState:
+    """``state`` with another status."""
+    s = state
+    return ClientState(
+        s.stage, s.bout_seconds, status, s.sessions, s.sessions_at_level, s.base_sessions,
+        s.successes, s.failures, s.adverse, s.last_day, s.memory,
+    )  # fmt: skip
 
 
 def seconds(value: int) -> str:
@@ -129,4 +132,4 @@ def absorbed(protocol: ProgressionProtocol, state: ClientState) -> Decision:
 
 def resumed(stage: Stage, state: ClientState) -> ClientState:
     """``state`` made active again at the base of its stage, as a resume records."""
-    return enter(_evolve(state, status=Status.ACTIVE), stage)
+    return enter(with_status(state, Status.ACTIVE), stage)

@@ -75,3 +75,24 @@ def text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Any string."""
     if type(value) is not str:
         raise InvalidValueError(attribute.name, value, "must be a string")
+
+
+def instance(cls: type) -> Validator:
+    """An instance of ``cls``."""
+
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, cls):
+            raise InvalidValueError(attribute.name, value, f"must be a {cls.__name__}")
+
+    return check
+
+
+def raise_first(inst: Any, checks: dict[str, Validator]) -> None:
+    """Run ``checks`` (field name → validator) on ``inst`` and raise the first problem.
+
+    Hot classes check every field in one fast expression and call this only when
+    that expression fails, to find the field to blame.
+    """
+    fields = attrs.fields_dict(type(inst))
+    for field_name, check in checks.items():
+        check(inst, fields[field_name], getattr(inst, field_name))
