@@ -199,7 +199,7 @@ class RulePolicy:
             return t.decision(protocol, before, after, codes, why)
         if after.bout_seconds >= stage.target_seconds:
             codes.append(Reason.TARGET_REACHED)
-            why = f"{after.successes} successful sessions at the {t.seconds(stage.target_seconds)} {stage.name} target"
+            why = f"{t.sessions(after.successes, 'successful session')} at the {t.seconds(stage.target_seconds)} {stage.name} target"
             following = protocol.next_stage(stage.name)
             if following is None:
                 return t.decision(
@@ -211,7 +211,7 @@ class RulePolicy:
             codes.append(Reason.BASE_SESSIONS)
             why = f"{after.base_sessions} of {stage.min_base_sessions} sessions at base done"
             return t.decision(protocol, before, after, codes, why)
-        why = f"{after.successes} successful sessions in a row at {t.seconds(after.bout_seconds)}"
+        why = f"{t.sessions(after.successes, 'successful session')} in a row at {t.seconds(after.bout_seconds)}"
         return t.decision(protocol, before, self._moved(after, bout, stage.step_seconds), codes, why)
 
     # --- the staircase's memory -------------------------------------------------------------

@@ -171,6 +171,7 @@ def _protocol_problems(name: object, stage_names: Sequence[object]) -> list[Inva
 # --- files -------------------------------------------------------------------------------
 
 _STAGE_FIELDS = {f.name: f for f in attrs.fields(Stage)}
+_STAGE_DEFAULTS = {f.name: f.default for f in attrs.fields(Stage) if f.default is not attrs.NOTHING}
 _TOP_KEYS = {"schema", "name", "description", "defaults", "stages"}
 
 
@@ -239,6 +240,19 @@ def _read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str)
     return protocol_from_dict(data, overrides, label=label)
 
 
+def _field_problem(key: str, value: Any, *, allow_name: bool = False) -> str | None:
+    """What is wrong with one stage value, or ``None``."""
+    field = _STAGE_FIELDS.get(key)
+    if field is None or (key == "name" and not allow_name):
+        return "unknown stage key"
+    assert field.validator is not None  # every stage field has one
+    try:
+        field.validator(None, field, value)
+    except InvalidValueError as exc:
+        return f"{exc.reason}, got {value!r}"
+    return None
+
+
 def protocol_from_dict(
     data: Mapping[str, Any], overrides: Mapping[str, Any] = {}, *, label: str = "<protocol>"
 ) -> StagedProtocol:
@@ -260,9 +274,13 @@ def protocol_from_dict(
     if not isinstance(defaults, Mapping):
         problems.append(Problem("defaults", "must be a table"))
         defaults = {}
-    for key in defaults:
-        if key not in _STAGE_FIELDS or key == "name":
-            problems.append(Problem(f"defaults.{key}", "unknown stage key"))
+    bad: set[str] = set()  # keys whose default or override is wrong: reported once, not per stage
+    for where, table in (("defaults", defaults), ("override", overrides)):
+        for key, value in table.items():
+            problem = _field_problem(key, value)
+            if problem:
+                problems.append(Problem(f"{where}.{key}", problem))
+                bad.add(key)
     raw_stages = data.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
         problems.append(Problem("stages", "must be a non-empty array of tables ([[stages]])"))
@@ -274,28 +292,24 @@ def protocol_from_dict(
         if not isinstance(raw, Mapping):
             problems.append(Problem(where, "must be a table"))
             continue
-        values = {k: val for k, val in defaults.items() if k in _STAGE_FIELDS}
-        values.update(raw)
-        values.update(overrides)
         stage_problems = []
-        for key, value in values.items():
-            field = _STAGE_FIELDS.get(key)
-            if field is None:
-                stage_problems.append(Problem(f"{where}.{key}", "unknown stage key"))
-                continue
-            assert field.validator is not None  # every stage field has one
-            try:
-                field.validator(None, field, value)
-            except InvalidValueError as exc:
-                stage_problems.append(Problem(f"{where}.{key}", f"{exc.reason}, got {value!r}"))
+        for key, value in raw.items():
+            problem = _field_problem(key, value, allow_name=True)
+            if problem:
+                stage_problems.append(Problem(f"{where}.{key}", problem))
+        values = {**defaults, **raw, **overrides}
         if "name" not in values:
             stage_problems.append(Problem(f"{where}.name", "missing"))
-        if not stage_problems:
-            for exc in stage_consistency(values):
-                stage_problems.append(Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}"))
+        good = {
+            k: val
+            for k, val in values.items()
+            if k not in bad and not any(p.key == f"{where}.{k}" for p in stage_problems)
+        }
+        for exc in stage_consistency({**_STAGE_DEFAULTS, **good}):
+            stage_problems.append(Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}"))
         problems.extend(stage_problems)
         names.append(values.get("name"))
-        if not stage_problems:
+        if not stage_problems and len(good) == len(values):
             stages.append(Stage(**values))
     seen: set[object] = set()
     for i, stage_name in enumerate(names):

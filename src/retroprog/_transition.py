@@ -81,6 +81,11 @@ def seconds(value: int) -> str:
     return f"{value} s"
 
 
+def sessions(count: int, noun: str) -> str:
+    """``1 successful session``, ``2 successful sessions``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def times(count: int) -> str:
     """``once``, ``twice``, ``3 times``."""
     return {1: "once", 2: "twice"}.get(count, f"{count} times")

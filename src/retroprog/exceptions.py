@@ -41,7 +41,7 @@ class InvalidValueError(RetroprogError, ValueError):
     >>> SessionOutcome(pain=11)
     Traceback (most recent call last):
     ...
-    retroprog.exceptions.InvalidValueError: pain: must be between 0 and 10, got 11
+    retroprog.exceptions.InvalidValueError: pain: must be a whole number between 0 and 10, got 11
     """
 
     def __init__(self, field: str, value: object, reason: str) -> None:
@@ -162,7 +162,8 @@ class UnknownPluginError(RetroprogError, LookupError):
         self.group = group
         self.name = name
         self.known = tuple(known)
-        kind = group.rsplit(".", 1)[-1].rstrip("s")
+        plural = group.rsplit(".", 1)[-1]
+        kind = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
         super().__init__(f"unknown {kind} {name!r} (available: {', '.join(self.known) or 'none'})")
 
 

@@ -5,8 +5,8 @@ Groups: ``retroprog.protocols``, ``retroprog.policies`` and
 fails to load is reported with its error and never stops the others.
 
 >>> from retroprog import plugins
->>> sorted(plugins.available(plugins.POLICIES))[:3]
-['pain-monitoring', 'reference', 'staircase']
+>>> [name for name, spec in plugins.available(plugins.POLICIES).items() if spec.source == "built-in"]
+['reference', 'pain-monitoring', 'staircase']
 """
 
 from ._registry import (
