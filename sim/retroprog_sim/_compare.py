@@ -1,0 +1,181 @@
+"""Fair comparisons: every policy on the same clients, paired differences with bootstrap CIs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+from retroprog import RegressionPolicy
+
+from ._engine import ClientResult, RunSpec
+from ._metrics import bootstrap_ci, kaplan_meier
+from ._population import Population
+from ._run import Progress, SimulationResult, simulate
+
+__all__ = ["Comparison", "Difference", "compare", "sweep"]
+
+
+@attrs.frozen
+class Difference:
+    """One metric of policy B minus policy A on the same clients.
+
+    :param metric: the metric's name.
+    :param baseline: its value under the baseline policy (A).
+    :param other: its value under the other policy (B).
+    :param difference: ``other − baseline``.
+    :param ci_low: lower bound of the paired bootstrap 95 % CI of the difference.
+    :param ci_high: upper bound.
+    """
+
+    metric: str
+    baseline: float
+    other: float
+    difference: float
+    ci_low: float
+    ci_high: float
+
+
+@attrs.frozen
+class Comparison:
+    """Every policy's run on the same clients, and each policy's paired differences
+    against the first (the baseline)."""
+
+    runs: list[SimulationResult]
+    differences: dict[str, list[Difference]]
+
+
+def _arrays(results: Sequence[ClientResult], horizon: int) -> dict[str, NDArray[Any]]:
+    goal = np.array([r.goal_day is not None for r in results])
+    return {
+        "goal": goal,
+        "duration": np.array(
+            [
+                r.goal_day if r.goal_day is not None else (r.dropout_day if r.dropout_day is not None else horizon)
+                for r in results
+            ],
+            dtype=float,
+        ),
+        "sessions": np.array([r.sessions for r in results], dtype=float),
+        "adverse": np.array([r.adverse_events for r in results], dtype=float),
+        "stopped": np.array([r.stopped for r in results]),
+        "dropout": np.array([r.dropout_day is not None for r in results]),
+    }
+
+
+def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> dict[str, float]:
+    sessions = a["sessions"][idx].sum()
+    median = kaplan_meier(a["duration"][idx], a["goal"][idx]).median
+    return {
+        "goal_rate": float(a["goal"][idx].mean()),
+        "median_days_to_goal": math.nan if median is None else median,
+        "adverse_events_per_100_sessions": float(100 * a["adverse"][idx].sum() / sessions) if sessions else 0.0,
+        "stop_rate": float(a["stopped"][idx].mean()),
+        "dropout_rate": float(a["dropout"][idx].mean()),
+    }
+
+
+def paired_differences(
+    baseline: Sequence[ClientResult],
+    other: Sequence[ClientResult],
+    *,
+    horizon: int,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> list[Difference]:
+    """Metric differences (other − baseline) with paired bootstrap 95 % CIs.
+
+    Both lists must hold the same clients in the same order; each bootstrap
+    resample draws clients, and takes both policies' results of those clients.
+    """
+    if [r.client_id for r in baseline] != [r.client_id for r in other]:
+        raise ValueError("a paired comparison needs the same clients in the same order")
+    a, b = _arrays(baseline, horizon), _arrays(other, horizon)
+
+    def differences(idx: NDArray[np.intp] | slice) -> dict[str, float]:
+        ma, mb = _metrics(a, idx), _metrics(b, idx)
+        return {name: mb[name] - ma[name] for name in ma}
+
+    base, new = _metrics(a, slice(None)), _metrics(b, slice(None))
+    cis = bootstrap_ci(differences, len(baseline), resamples=resamples, seed=seed)
+    return [
+        Difference(name, base[name], new[name], new[name] - base[name], *cis[name])
+        for name in base
+    ]
+
+
+def compare(
+    spec: RunSpec,
+    policies: Sequence[RegressionPolicy],
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    resamples: int = 1000,
+) -> Comparison:
+    """Run every policy on ``spec``'s clients (the same clients for all) and compare
+    each with the first.
+
+    Each client's randomness derives from (seed, client id) with separate streams
+    for attendance and sessions, so the policies meet the same clients with the
+    same luck: differences come from the policies, not from chance.
+    """
+    if len(policies) < 2:
+        raise ValueError("compare needs at least two policies")
+    runs = []
+    total = spec.clients * len(policies)
+    for i, policy in enumerate(policies):
+        offset = i * spec.clients
+
+        def step(done: int, _total: int, offset: int = offset) -> None:
+            if progress is not None:
+                progress(offset + done, total)
+
+        runs.append(simulate(attrs.evolve(spec, policy=policy), executor=executor, progress=step))
+    baseline = runs[0]
+    differences = {
+        run.spec.policy.name: paired_differences(
+            baseline.clients, run.clients, horizon=spec.days, resamples=resamples, seed=spec.seed
+        )
+        for run in runs[1:]
+    }
+    return Comparison(runs, differences)
+
+
+def sweep(
+    spec: RunSpec,
+    make_policy: Callable[..., RegressionPolicy],
+    grid: Mapping[str, Sequence[Any]],
+    populations: Sequence[Population],
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[dict[str, Any], SimulationResult]]:
+    """Every combination of policy parameters in ``grid`` on every population.
+
+    Returns (cell, result) pairs, where a cell names the parameters and the
+    population.  Cells run one after another; each cell's blocks run on ``executor``.
+    """
+    names = list(grid)
+    cells = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+    out = []
+    total = spec.clients * len(cells) * len(populations)
+    done_before = 0
+    for population in populations:
+        for params in cells:
+            policy = make_policy(**params)
+
+            def step(done: int, _total: int, base: int = done_before) -> None:
+                if progress is not None:
+                    progress(base + done, total)
+
+            result = simulate(
+                attrs.evolve(spec, policy=policy, population=population), executor=executor, progress=step
+            )
+            out.append(({**params, "population": population.name}, result))
+            done_before += spec.clients
+    return out
