@@ -21,7 +21,15 @@ so results do not depend on the executor, the number of workers, or the order.
 from ._client import Client, ClientModel, ClientParams
 from ._compare import Comparison, Difference, compare, paired_differences, sweep
 from ._engine import ClientResult, RunSpec, schedule
-from ._metrics import KaplanMeier, Summary, bootstrap_ci, kaplan_meier, summarize
+from ._metrics import (
+    KaplanMeier,
+    Summary,
+    bootstrap_ci,
+    goal_durations,
+    kaplan_meier,
+    summarize,
+)
+from ._output import write_comparison, write_outputs, write_sweep
 from ._population import PRESETS, Population, PresetPopulation, load_population
 from ._run import SimulationResult, executor_for, simulate
 
@@ -42,6 +50,7 @@ __all__ = [
     "bootstrap_ci",
     "compare",
     "executor_for",
+    "goal_durations",
     "kaplan_meier",
     "load_population",
     "paired_differences",
@@ -49,4 +58,7 @@ __all__ = [
     "simulate",
     "summarize",
     "sweep",
+    "write_comparison",
+    "write_outputs",
+    "write_sweep",
 ]

@@ -7,6 +7,7 @@ from random import Random
 from typing import Protocol, runtime_checkable
 
 import attrs
+
 from retroprog import Prescription, SessionOutcome
 
 __all__ = ["Client", "ClientModel", "ClientParams"]
@@ -53,13 +54,23 @@ class ClientParams:
     fatigue_weight: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
     tau_fitness: float = attrs.field(default=42.0, validator=attrs.validators.gt(0))
     tau_fatigue: float = attrs.field(default=7.0, validator=attrs.validators.gt(0))
-    balance_risk: float = attrs.field(default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
-    dizziness_risk: float = attrs.field(default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
+    balance_risk: float = attrs.field(
+        default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+    dizziness_risk: float = attrs.field(
+        default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
     familiarity: float = attrs.field(default=3.0, validator=attrs.validators.gt(0))
     pain_sensitivity: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
-    background_pain: float = attrs.field(default=0.02, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
-    attendance: float = attrs.field(default=0.85, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
-    dropout_hazard: float = attrs.field(default=0.004, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
+    background_pain: float = attrs.field(
+        default=0.02, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+    attendance: float = attrs.field(
+        default=0.85, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+    dropout_hazard: float = attrs.field(
+        default=0.004, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
     dropout_after_bad: float = attrs.field(default=4.0, validator=attrs.validators.ge(1))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 import numpy as np
 from numpy.typing import NDArray
+
 from retroprog import RegressionPolicy
 
 from ._engine import ClientResult, RunSpec
@@ -43,8 +44,11 @@ class Difference:
 
 @attrs.frozen
 class Comparison:
-    """Every policy's run on the same clients, and each policy's paired differences
-    against the first (the baseline)."""
+    """Every policy's run on the same clients, with paired differences against the first.
+
+    :param runs: one run per policy, the baseline first.
+    :param differences: per other policy, its differences from the baseline.
+    """
 
     runs: list[SimulationResult]
     differences: dict[str, list[Difference]]
@@ -56,7 +60,9 @@ def _arrays(results: Sequence[ClientResult], horizon: int) -> dict[str, NDArray[
         "goal": goal,
         "duration": np.array(
             [
-                r.goal_day if r.goal_day is not None else (r.dropout_day if r.dropout_day is not None else horizon)
+                r.goal_day
+                if r.goal_day is not None
+                else (r.dropout_day if r.dropout_day is not None else horizon)
                 for r in results
             ],
             dtype=float,
@@ -74,7 +80,9 @@ def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> di
     return {
         "goal_rate": float(a["goal"][idx].mean()),
         "median_days_to_goal": math.nan if median is None else median,
-        "adverse_events_per_100_sessions": float(100 * a["adverse"][idx].sum() / sessions) if sessions else 0.0,
+        "adverse_events_per_100_sessions": float(100 * a["adverse"][idx].sum() / sessions)
+        if sessions
+        else 0.0,
         "stop_rate": float(a["stopped"][idx].mean()),
         "dropout_rate": float(a["dropout"][idx].mean()),
     }
@@ -104,8 +112,7 @@ def paired_differences(
     base, new = _metrics(a, slice(None)), _metrics(b, slice(None))
     cis = bootstrap_ci(differences, len(baseline), resamples=resamples, seed=seed)
     return [
-        Difference(name, base[name], new[name], new[name] - base[name], *cis[name])
-        for name in base
+        Difference(name, base[name], new[name], new[name] - base[name], *cis[name]) for name in base
     ]
 
 
@@ -117,8 +124,7 @@ def compare(
     progress: Progress | None = None,
     resamples: int = 1000,
 ) -> Comparison:
-    """Run every policy on ``spec``'s clients (the same clients for all) and compare
-    each with the first.
+    """Run every policy on the same clients and compare each with the first.
 
     Each client's randomness derives from (seed, client id) with separate streams
     for attendance and sessions, so the policies meet the same clients with the
@@ -161,7 +167,10 @@ def sweep(
     population.  Cells run one after another; each cell's blocks run on ``executor``.
     """
     names = list(grid)
-    cells = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+    cells = [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(grid[n] for n in names))
+    ]
     out = []
     total = spec.clients * len(cells) * len(populations)
     done_before = 0
@@ -174,7 +183,9 @@ def sweep(
                     progress(base + done, total)
 
             result = simulate(
-                attrs.evolve(spec, policy=policy, population=population), executor=executor, progress=step
+                attrs.evolve(spec, policy=policy, population=population),
+                executor=executor,
+                progress=step,
             )
             out.append(({**params, "population": population.name}, result))
             done_before += spec.clients

@@ -7,12 +7,12 @@ from typing import Any
 
 import attrs
 import simpy
+
 from retroprog import (
     Action,
     ClientState,
     ProgressionProtocol,
     RegressionPolicy,
-    SessionOutcome,
     Status,
     to_dict,
 )
@@ -185,7 +185,10 @@ def _client(
             continue
         if coach is not None:
             request = coach.request()
-            closing = env.timeout(day + _DAY_OPEN + _DAY_LENGTH - _SESSION_LENGTH - env.now)
+            # the last group starts one session before closing; half a session of slack
+            # keeps float rounding from cancelling it
+            last_start = day + _DAY_OPEN + _DAY_LENGTH - _SESSION_LENGTH
+            closing = env.timeout(last_start + _SESSION_LENGTH / 2 - env.now)
             yield request | closing
             if not request.triggered:
                 request.cancel()

@@ -7,11 +7,18 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ._engine import ClientResult
 
-__all__ = ["KaplanMeier", "Summary", "bootstrap_ci", "kaplan_meier", "summarize"]
+__all__ = [
+    "KaplanMeier",
+    "Summary",
+    "bootstrap_ci",
+    "goal_durations",
+    "kaplan_meier",
+    "summarize",
+]
 
 _Z95 = 1.959963984540054
 
@@ -34,7 +41,7 @@ class KaplanMeier:
     at_risk: tuple[int, ...]
 
     def _first_below(self, curve: Sequence[float], p: float = 0.5) -> float | None:
-        for time, value in zip(self.times, curve):
+        for time, value in zip(self.times, curve, strict=True):
             if value <= p:
                 return time
         return None
@@ -52,14 +59,14 @@ class KaplanMeier:
     def event_rate_by(self, time: float) -> float:
         """The estimated share with the event by ``time``: 1 − S(time)."""
         survival = 1.0
-        for t, s in zip(self.times, self.survival):
+        for t, s in zip(self.times, self.survival, strict=True):
             if t > time:
                 break
             survival = s
         return 1.0 - survival
 
 
-def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> KaplanMeier:
+def kaplan_meier(durations: ArrayLike, events: ArrayLike) -> KaplanMeier:
     """Kaplan–Meier estimate of the time to an event, with log–log 95 % bounds.
 
     ``durations[i]`` is when client ``i`` had the event (``events[i]`` true) or was
@@ -133,7 +140,15 @@ def bootstrap_ci(
     return intervals
 
 
-def _durations(results: Sequence[ClientResult], stage: int | None, horizon: int) -> tuple[list[float], list[bool]]:
+def goal_durations(
+    results: Sequence[ClientResult], stage: int | None, horizon: int
+) -> tuple[list[float], list[bool]]:
+    """Each client's time to a goal, and whether it was reached, for :func:`kaplan_meier`.
+
+    ``stage`` is the index of the stage whose target counts (``None``: the whole
+    protocol).  A client who never reached it is censored at dropout, or else
+    at the ``horizon`` (the last day followed).
+    """
     durations: list[float] = []
     events: list[bool] = []
     for r in results:
@@ -200,12 +215,12 @@ def summarize(
     horizon = 7 * weeks
     sessions = sum(r.sessions for r in results)
     adverse = sum(r.adverse_events for r in results)
-    km = kaplan_meier(*_durations(results, None, horizon))
+    km = kaplan_meier(*goal_durations(results, None, horizon))
     stage_rates = {}
     stage_medians = {}
     for i, name in enumerate(stage_names):
         stage_rates[name] = sum(r.goal_days[i] is not None for r in results) / n
-        stage_medians[name] = kaplan_meier(*_durations(results, i, horizon)).median
+        stage_medians[name] = kaplan_meier(*goal_durations(results, i, horizon)).median
     by_week = tuple(
         sum(r.goal_day is not None and r.goal_day < 7 * (w + 1) for r in results) / n
         for w in range(weeks)

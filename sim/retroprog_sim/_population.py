@@ -8,6 +8,7 @@ from random import Random
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+
 from retroprog.exceptions import InvalidValueError, UnknownParameterError
 from retroprog.plugins import POPULATIONS, load_plugin
 
@@ -70,7 +71,7 @@ class PresetPopulation:
     """
 
     name: str
-    typical: ClientParams = ClientParams()
+    typical: ClientParams = attrs.field(factory=ClientParams)
     heterogeneity: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
 
     def params(self, rng: Random) -> ClientParams:
@@ -81,11 +82,12 @@ class PresetPopulation:
             median = getattr(self.typical, field.name)
             kind, sigma = _SPREAD.get(field.name, ("fixed", 0.0))
             z = rng.gauss(0.0, 1.0)  # drawn for every field, so streams stay aligned
-            if kind == "log":
-                values[field.name] = median * math.exp(sigma * h * z)
-            elif kind == "logit":
-                values[field.name] = 1 / (1 + math.exp(-(_logit(median) + sigma * h * z)))
-            else:
+            spread = sigma * h * z
+            if kind == "log" and spread:
+                values[field.name] = median * math.exp(spread)
+            elif kind == "logit" and spread:
+                values[field.name] = 1 / (1 + math.exp(-(_logit(median) + spread)))
+            else:  # no spread: exactly the typical value
                 values[field.name] = median
         return ClientParams(**values)
 

@@ -96,12 +96,18 @@ def executor_for(workers: int = 1, dask: str | None = None) -> Iterator[Executor
                 "dask", dask, "needs the dask extra: pip install 'retroprog[dask]'"
             ) from None
         if dask == "local":
-            with LocalCluster(
-                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster, Client(cluster) as client:
+            with (
+                LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=max(workers, 1),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster,
+                Client(cluster) as client,  # type: ignore[no-untyped-call]
+            ):
                 yield client.get_executor()
         else:
-            with Client(dask) as client:
+            with Client(dask) as client:  # type: ignore[no-untyped-call]
                 yield client.get_executor()
         return
     if workers <= 1:

@@ -13,6 +13,8 @@ Record a session, get the next prescription and the reason for it:
 'retro-walk: 1 × 15 s'
 """
 
+from . import exceptions as exceptions
+from . import plugins as plugins
 from ._decision import Action, Decision, Reason
 from ._guards import (
     GapRegress,

@@ -160,13 +160,17 @@ class OneStep:
             legal = state.bout_seconds >= stage.target_seconds and (
                 after.status is Status.COMPLETED
                 if following is None
-                else after.stage == following.name and after.bout_seconds == following.base_min_seconds
+                else after.stage == following.name
+                and after.bout_seconds == following.base_min_seconds
             )
             if legal:
                 return decision
             counted = _counted(protocol, state, outcome, decision)
             bout = protocol.step_up(counted)
-            why = f"one step at a time ({t.seconds(state.bout_seconds)} is below the target or the next stage was skipped)"
+            why = (
+                f"one step at a time ({t.seconds(state.bout_seconds)} is below the target "
+                "or the next stage was skipped)"
+            )
             return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_ONE_STEP, why)
         change = after.bout_seconds - state.bout_seconds
         if abs(change) <= stage.step_seconds:
@@ -236,9 +240,9 @@ class WeeklyCap:
         day = outcome.day_number
         if day is None or not state.active:
             return decision
-        window = [
-            (d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day
-        ] + [(day, state.bout_seconds)]
+        window = [(d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day] + [
+            (day, state.bout_seconds)
+        ]
         after = decision.state
         if after.stage == state.stage and after.active:
             allowed = min(b for _, b in window) + self.max_increase_seconds
@@ -257,6 +261,10 @@ class WeeklyCap:
         return attrs.evolve(decision, state=attrs.evolve(after, memory=memory))
 
 
+def _guard_tuple(guards: Iterable[Guard]) -> tuple[Guard, ...]:
+    return tuple(guards)
+
+
 @attrs.frozen
 class GuardedPolicy:
     """A policy whose every decision passes through guards, in order.
@@ -267,7 +275,7 @@ class GuardedPolicy:
     """
 
     policy: RegressionPolicy
-    guards: tuple[Guard, ...] = attrs.field(converter=tuple)
+    guards: tuple[Guard, ...] = attrs.field(converter=_guard_tuple)
 
     @property
     def name(self) -> str:

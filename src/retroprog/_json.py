@@ -55,7 +55,9 @@ def to_dict(obj: Any) -> dict[str, Any]:
     """
     name = type(obj).__name__
     if _TYPES.get(name) is not type(obj):
-        raise InvalidValueError("type", name, f"is not a retroprog type ({', '.join(sorted(_TYPES))})")
+        raise InvalidValueError(
+            "type", name, f"is not a retroprog type ({', '.join(sorted(_TYPES))})"
+        )
     return {"schema": SCHEMA_VERSION, "type": name, **converter.unstructure(obj)}
 
 
@@ -79,17 +81,38 @@ def from_dict(data: Any, cls: type[T]) -> T:
     except RetroprogError:
         raise
     except Exception as exc:
+        ours = _our_error(exc)
+        if ours is not None:  # a validator's own error, wrapped by cattrs: it names the field
+            raise ours from None
         messages = cattrs.transform_error(exc, path="")
         raise InvalidValueError(
             cls.__name__, fields, "; ".join(m.replace(" @ .", " @ ") for m in messages)
         ) from None
 
 
+def _our_error(exc: BaseException) -> RetroprogError | None:
+    """The first retroprog error inside cattrs's (possibly nested) exception groups."""
+    if isinstance(exc, RetroprogError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _our_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
 def to_json(obj: Any, *, indent: int | None = None) -> str:
     """``obj`` as a JSON document (see :func:`to_dict`).
 
-    >>> to_json(Prescription("retro-walk", 30))
-    '{"schema": 1, "type": "Prescription", "stage": "retro-walk", "bout_seconds": 30, "bouts": 1, "rest_seconds": null}'
+    >>> print(to_json(Prescription("retro-walk", 30), indent=1))
+    {
+     "schema": 1,
+     "type": "Prescription",
+     "stage": "retro-walk",
+     "bout_seconds": 30,
+     "bouts": 1,
+     "rest_seconds": null
+    }
     """
     return json.dumps(to_dict(obj), ensure_ascii=False, indent=indent)
 

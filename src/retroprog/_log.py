@@ -48,7 +48,9 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
             if len(kinds) > 1:
                 problems.append(Problem(where, "mixes day numbers and dates; use one of them"))
             elif last_day is not None and day < last_day:
-                problems.append(Problem(where, "goes back in time (day or date before the previous)"))
+                problems.append(
+                    Problem(where, "goes back in time (day or date before the previous)")
+                )
             last_day = day
         outcomes.append(outcome)
     if problems:
@@ -66,7 +68,9 @@ def read_log(path: str | os.PathLike[str]) -> list[SessionOutcome]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SessionLogError(os.fspath(path), [Problem("file", f"cannot read: {reason}")]) from None
+        raise SessionLogError(
+            os.fspath(path), [Problem("file", f"cannot read: {reason}")]
+        ) from None
     return loads_log(text, source=os.fspath(path))
 
 
@@ -85,7 +89,9 @@ def amend_log(
     1
     """
     if not -len(outcomes) <= index < len(outcomes):
-        raise InvalidValueError("index", index, f"must point into a log of {len(outcomes)} sessions")
+        raise InvalidValueError(
+            "index", index, f"must point into a log of {len(outcomes)} sessions"
+        )
     amended = list(outcomes)
     amended[index] = amended[index].amend(**changes)
     return amended

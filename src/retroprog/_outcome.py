@@ -98,6 +98,7 @@ class SessionOutcome:
         """No pain, balance loss, dizziness or form breakdown, and every bout completed."""
         return (
             self.completed
+            and self.bouts_completed != 0
             and not self.pain
             and not self.balance_losses
             and not self.dizziness

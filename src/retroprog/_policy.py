@@ -1,4 +1,4 @@
-"""Regression policies: given a session, where does the bout go next?"""
+"""Regression policies: given a session, where the bout goes next."""
 
 from __future__ import annotations
 
@@ -91,9 +91,7 @@ class RulePolicy:
 
     name: str = attrs.field(default="reference", validator=v.name)
     settled_pain: int = attrs.field(default=2, validator=v.integer(0, 10))
-    pain_threshold: int = attrs.field(
-        default=2, validator=[v.integer(0, 9), _le("stop_pain")]
-    )
+    pain_threshold: int = attrs.field(default=2, validator=[v.integer(0, 9), _le("stop_pain")])
     stop_pain: int = attrs.field(default=7, validator=v.integer(1, 10))
     stop_after: int = attrs.field(default=2, validator=v.integer(1))
     balance_losses_allowed: int = attrs.field(default=0, validator=v.integer(0))
@@ -114,7 +112,9 @@ class RulePolicy:
                 "stop_pain", self.stop_pain, f"must be above pain_threshold ({self.pain_threshold})"
             )
 
-    def judge(self, outcome: SessionOutcome, *, bouts: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
+    def judge(
+        self, outcome: SessionOutcome, *, bouts: int
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
         """Sort a session's findings into (adverse, difficulty, awaiting next-day pain).
 
         Each finding is a (reason code, phrase) pair.
@@ -129,14 +129,18 @@ class RulePolicy:
             if next_day >= self.stop_pain:
                 adverse.append((Reason.SEVERE_PAIN, f"next-day pain {next_day}/10"))
             elif next_day > self.settled_pain:
-                adverse.append((Reason.NEXT_DAY_PAIN, f"next-day pain {next_day}/10 did not settle"))
+                adverse.append(
+                    (Reason.NEXT_DAY_PAIN, f"next-day pain {next_day}/10 did not settle")
+                )
         if outcome.balance_losses > self.balance_losses_allowed:
             adverse.append((Reason.BALANCE_LOSS, f"balance lost {t.times(outcome.balance_losses)}"))
         if outcome.form_breakdown:
             adverse.append((Reason.FORM_BREAKDOWN, "could not move properly"))
         done = outcome.bouts_completed
         if not outcome.completed or (done is not None and done < bouts):
-            phrase = f"completed {done} of {bouts} bouts" if done is not None else "bouts not completed"
+            phrase = (
+                f"completed {done} of {bouts} bouts" if done is not None else "bouts not completed"
+            )
             difficulty.append((Reason.INCOMPLETE, phrase))
         if next_day is not None and pain < next_day <= self.settled_pain:
             difficulty.append(
@@ -170,20 +174,21 @@ class RulePolicy:
         codes = prefix + [code for code, _ in findings]
 
         if adverse and (
-            any(code is Reason.SEVERE_PAIN for code, _ in adverse) or after.adverse >= self.stop_after
+            any(code is Reason.SEVERE_PAIN for code, _ in adverse)
+            or after.adverse >= self.stop_after
         ):
             if after.adverse >= self.stop_after and after.adverse > 1:
                 codes.append(Reason.REPEATED_ADVERSE)
                 why += f" ({after.adverse} adverse sessions in a row)"
-            return t.decision(
-                protocol, before, t.with_status(after, Status.STOPPED), codes, why
-            )
+            return t.decision(protocol, before, t.with_status(after, Status.STOPPED), codes, why)
         if findings:
             bout = protocol.step_down(after, by=self._step(after, stage.step_seconds))
             if bout == after.bout_seconds:
                 codes.append(Reason.AT_FLOOR)
                 why += " (already the shortest bout)"
-            return t.decision(protocol, before, self._moved(after, bout, stage.step_seconds), codes, why)
+            return t.decision(
+                protocol, before, self._moved(after, bout, stage.step_seconds), codes, why
+            )
         if awaiting:
             codes.append(Reason.AWAITING_NEXT_DAY)
             why = (
@@ -199,20 +204,26 @@ class RulePolicy:
             return t.decision(protocol, before, after, codes, why)
         if after.bout_seconds >= stage.target_seconds:
             codes.append(Reason.TARGET_REACHED)
-            why = f"{t.sessions(after.successes, 'successful session')} at the {t.seconds(stage.target_seconds)} {stage.name} target"
+            done = t.sessions(after.successes, "successful session")
+            why = f"{done} at the {t.seconds(stage.target_seconds)} {stage.name} target"
             following = protocol.next_stage(stage.name)
             if following is None:
                 return t.decision(
                     protocol, before, t.with_status(after, Status.COMPLETED), codes, why
                 )
-            return t.decision(protocol, before, self._entered(after, following.name, protocol), codes, why)
+            return t.decision(
+                protocol, before, self._entered(after, following.name, protocol), codes, why
+            )
         bout = protocol.step_up(after, by=self._step(after, stage.step_seconds))
         if bout == after.bout_seconds:
             codes.append(Reason.BASE_SESSIONS)
             why = f"{after.base_sessions} of {stage.min_base_sessions} sessions at base done"
             return t.decision(protocol, before, after, codes, why)
-        why = f"{t.sessions(after.successes, 'successful session')} in a row at {t.seconds(after.bout_seconds)}"
-        return t.decision(protocol, before, self._moved(after, bout, stage.step_seconds), codes, why)
+        in_a_row = t.sessions(after.successes, "successful session")
+        why = f"{in_a_row} in a row at {t.seconds(after.bout_seconds)}"
+        return t.decision(
+            protocol, before, self._moved(after, bout, stage.step_seconds), codes, why
+        )
 
     # --- the staircase's memory -------------------------------------------------------------
 
@@ -248,7 +259,9 @@ class RulePolicy:
             },
         )
 
-    def _entered(self, state: ClientState, stage_name: str, protocol: ProgressionProtocol) -> ClientState:
+    def _entered(
+        self, state: ClientState, stage_name: str, protocol: ProgressionProtocol
+    ) -> ClientState:
         entered = t.enter(state, protocol.stage(stage_name))
         if not self._shrinks:
             return entered

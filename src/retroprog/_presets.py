@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -19,12 +20,29 @@ PRESETS: Mapping[str, Callable[..., RulePolicy]] = {
     # regress on difficulty, pain > 2/10, a balance loss or form breakdown, stop when it repeats.
     "reference": partial(RulePolicy, name="reference"),
     # Silbernagel et al. 2007: pain up to 5/10 is acceptable if it settles (≤ 2/10) by next morning.
-    "pain-monitoring": partial(RulePolicy, name="pain-monitoring", pain_threshold=5, settled_pain=2),
+    "pain-monitoring": partial(
+        RulePolicy, name="pain-monitoring", pain_threshold=5, settled_pain=2
+    ),
     # A transformed 3-up-1-down staircase whose step halves at each reversal, down to 5 s.
     "staircase": partial(RulePolicy, name="staircase", successes_to_progress=3, step_shrink=0.5),
 }
 
 _PARAMETERS = [f.name for f in attrs.fields(RulePolicy) if f.name != "name"]
+
+
+def check_keywords(owner: str, factory: Callable[..., Any], params: Mapping[str, Any]) -> None:
+    """Refuse keywords that a plug-in factory's signature does not take."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no signature to read: let the call decide
+        return
+    taken = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in taken):
+        return
+    known = [p.name for p in taken if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key in params:
+        if key not in known:
+            raise UnknownParameterError(owner, key, known)
 
 
 def load_policy(name: str, **params: Any) -> RegressionPolicy:
@@ -52,12 +70,17 @@ def load_policy(name: str, **params: Any) -> RegressionPolicy:
 
     plugin = load_plugin(POLICIES, name)
     if callable(plugin) and not isinstance(plugin, RegressionPolicy):
+        check_keywords(f"policy {name!r}", plugin, params)
         try:
             plugin = plugin(**params)
-        except TypeError as exc:  # the factory's signature refused a keyword
-            raise InvalidValueError("params", params, f"policy {name!r} refused them: {exc}") from None
+        except TypeError as exc:  # a **params factory that refused a keyword further in
+            raise InvalidValueError(
+                "params", params, f"policy {name!r} refused them: {exc}"
+            ) from None
     elif params:
         raise UnknownParameterError(f"policy {name!r}", next(iter(params)), [])
     if not isinstance(plugin, RegressionPolicy):
-        raise InvalidValueError("policy", name, f"the plug-in gave {type(plugin).__name__}, not a policy")
+        raise InvalidValueError(
+            "policy", name, f"the plug-in gave {type(plugin).__name__}, not a policy"
+        )
     return plugin

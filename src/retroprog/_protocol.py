@@ -127,13 +127,15 @@ class StagedProtocol:
         ceiling = stage.target_seconds
         if state.base_sessions < stage.min_base_sessions:
             ceiling = max(min(ceiling, stage.base_max_seconds), min(bout, ceiling))
-        return max(min(bout + (by or stage.step_seconds), ceiling), stage.base_min_seconds)
+        return max(
+            min(bout + (stage.step_seconds if by is None else by), ceiling), stage.base_min_seconds
+        )
 
     def step_down(self, state: ClientState, *, by: int | None = None) -> int:
         """One step down from ``state``: at most ``by`` (default the stage's step) seconds less."""
         stage = self.stage(state.stage)
         bout = min(state.bout_seconds, stage.target_seconds)
-        return max(bout - (by or stage.step_seconds), stage.base_min_seconds)
+        return max(bout - (stage.step_seconds if by is None else by), stage.base_min_seconds)
 
     def next_stage(self, name: str) -> Stage | None:
         """The stage after ``name``, or ``None`` after the last."""
@@ -263,7 +265,9 @@ def protocol_from_dict(
             problems.append(Problem(key, f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})"))
     schema = data.get("schema", PROTOCOL_SCHEMA)
     if type(schema) is not int or not 1 <= schema <= PROTOCOL_SCHEMA:
-        problems.append(Problem("schema", f"unsupported schema {schema!r} (this retroprog reads 1)"))
+        problems.append(
+            Problem("schema", f"unsupported schema {schema!r} (this retroprog reads 1)")
+        )
     name = data.get("name")
     if type(name) is not str or not name:
         problems.append(Problem("name", f"must be a non-empty string, got {name!r}"))
@@ -306,7 +310,9 @@ def protocol_from_dict(
             if k not in bad and not any(p.key == f"{where}.{k}" for p in stage_problems)
         }
         for exc in stage_consistency({**_STAGE_DEFAULTS, **good}):
-            stage_problems.append(Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}"))
+            stage_problems.append(
+                Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}")
+            )
         problems.extend(stage_problems)
         names.append(values.get("name"))
         if not stage_problems and len(good) == len(values):
@@ -318,5 +324,6 @@ def protocol_from_dict(
         seen.add(stage_name)
     if problems:
         raise ProtocolFileError(label, problems)
-    assert isinstance(name, str) and isinstance(description, str)
+    assert isinstance(name, str)
+    assert isinstance(description, str)
     return StagedProtocol(name, stages, description)

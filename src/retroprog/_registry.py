@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -10,7 +11,16 @@ import attrs
 
 from .exceptions import PluginError, UnknownPluginError
 
-__all__ = ["POLICIES", "POPULATIONS", "PROTOCOLS", "PluginReport", "PluginSpec", "available", "load_all", "load_plugin"]
+__all__ = [
+    "POLICIES",
+    "POPULATIONS",
+    "PROTOCOLS",
+    "PluginReport",
+    "PluginSpec",
+    "available",
+    "load_all",
+    "load_plugin",
+]
 
 PROTOCOLS = "retroprog.protocols"
 POLICIES = "retroprog.policies"
@@ -54,14 +64,21 @@ def _builtins(group: str) -> dict[str, tuple[str, Callable[[], Any]]]:
         from ._protocol import builtin_protocols, load_protocol
 
         return {
-            name: (str(path), lambda name=name: load_protocol(name))  # type: ignore[misc]
+            name: (str(path), partial(load_protocol, name))
             for name, path in builtin_protocols().items()
         }
     if group == POLICIES:
         from ._presets import PRESETS
 
-        return {name: (f"retroprog:load_policy({name!r})", lambda f=f: f) for name, f in PRESETS.items()}  # type: ignore[misc]
+        return {
+            name: (f"retroprog:load_policy({name!r})", partial(_same, factory))
+            for name, factory in PRESETS.items()
+        }
     return {}
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _entry_points(group: str) -> list[EntryPoint]:
@@ -74,7 +91,10 @@ def available(group: str) -> dict[str, PluginSpec]:
     A plug-in whose name a built-in already has is left out: built-ins win, and
     :func:`load_all` reports the clash.
     """
-    found = {name: PluginSpec(group, name, where, "built-in") for name, (where, _) in _builtins(group).items()}
+    found = {
+        name: PluginSpec(group, name, where, "built-in")
+        for name, (where, _) in _builtins(group).items()
+    }
     for ep in _entry_points(group):
         if ep.name not in found:
             dist = ep.dist.name if ep.dist is not None else "unknown"

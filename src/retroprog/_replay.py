@@ -41,8 +41,11 @@ def replay(
     >>> from retroprog import SessionOutcome, load_policy, load_protocol
     >>> log = [SessionOutcome()] * 2 + [SessionOutcome(balance_losses=2)]
     >>> decisions = replay(load_protocol("retro-walk-run"), load_policy("reference"), log)
-    >>> [d.explanation for d in decisions]
-    ['held at 15 s: 1 of 2 successful sessions in a row', 'progressed 15 s → 30 s: 2 successful sessions in a row at 15 s', 'regressed 30 s → 15 s: balance lost twice']
+    >>> for decision in decisions:
+    ...     print(decision.explanation)
+    held at 15 s: 1 of 2 successful sessions in a row
+    progressed 15 s → 30 s: 2 successful sessions in a row at 15 s
+    regressed 30 s → 15 s: balance lost twice
     """
     current = protocol.start() if state is None else state
     decisions = []

@@ -16,6 +16,7 @@ from ._stage import Stage
 from ._state import ClientState, Status
 from .exceptions import InvalidValueError
 
+
 def check_bounds(stage: Stage, state: ClientState) -> None:
     """Refuse a state whose bout lies outside its stage's bounds."""
     if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
@@ -98,7 +99,14 @@ def decision(
     reasons: Sequence[str],
     why: str,
 ) -> Decision:
-    """The decision that leads from ``before`` to ``after``, worded from the bout change."""
+    """The decision that leads from ``before`` to ``after``, worded from the bout change.
+
+    When ``before`` was stopped or complete and ``after`` is not, a resume was
+    recorded, and the sentence says so.
+    """
+    if before.status is not Status.ACTIVE and after.status is not before.status:
+        base = protocol.stage(before.stage).base_min_seconds
+        why = f"resumed at the {seconds(base)} base of {before.stage}; {why}"
     if after.status is Status.STOPPED:
         action = Action.STOP
         head = f"stopped {before.stage}" if before.active else f"still stopped at {before.stage}"

@@ -20,8 +20,10 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 def integer(lo: int, hi: int | None = None) -> Validator:
     """A whole number (not a bool) in ``[lo, hi]`` (``hi`` None: no upper bound)."""
-    reason = f"must be a whole number between {lo} and {hi}" if hi is not None else (
-        f"must be a whole number ≥ {lo}"
+    reason = (
+        f"must be a whole number between {lo} and {hi}"
+        if hi is not None
+        else (f"must be a whole number ≥ {lo}")
     )
 
     def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -33,8 +35,10 @@ def integer(lo: int, hi: int | None = None) -> Validator:
 
 def number(lo: float, hi: float | None = None) -> Validator:
     """A finite real number (int or float, not bool, not NaN) in ``[lo, hi]``."""
-    reason = f"must be a finite number between {lo:g} and {hi:g}" if hi is not None else (
-        f"must be a finite number ≥ {lo:g}"
+    reason = (
+        f"must be a finite number between {lo:g} and {hi:g}"
+        if hi is not None
+        else (f"must be a finite number ≥ {lo:g}")
     )
 
     def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

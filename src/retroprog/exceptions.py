@@ -145,7 +145,8 @@ class SchemaVersionError(RetroprogError, ValueError):
         else:
             msg = (
                 f"schema: document schema {found!r} is not supported "
-                f"(this retroprog reads schema {supported}; upgrade retroprog to read newer documents)"
+                f"(this retroprog reads schema {supported}; "
+                "upgrade retroprog to read newer documents)"
             )
         super().__init__(msg)
 
@@ -176,9 +177,9 @@ class PluginError(RetroprogError, ImportError):
     """
 
     def __init__(self, group: str, name: str, error: BaseException) -> None:
-        self.group = group
-        self.name = name
-        self.error = error
         super().__init__(
             f"plug-in {name!r} in {group} failed to load: {type(error).__name__}: {error}"
         )
+        self.group = group
+        self.name = name  # after ImportError.__init__, which resets it
+        self.error = error

@@ -5,7 +5,8 @@ Groups: ``retroprog.protocols``, ``retroprog.policies`` and
 fails to load is reported with its error and never stops the others.
 
 >>> from retroprog import plugins
->>> [name for name, spec in plugins.available(plugins.POLICIES).items() if spec.source == "built-in"]
+>>> found = plugins.available(plugins.POLICIES)
+>>> [name for name, spec in found.items() if spec.source == "built-in"]
 ['reference', 'pain-monitoring', 'staircase']
 """
 

@@ -30,13 +30,12 @@ def cautious(**params: Any) -> retroprog.RulePolicy:
     Any :class:`retroprog.RulePolicy` parameter may be given to override these
     defaults, e.g. ``cautious(stop_after=1)``.
     """
-    settings: dict[str, Any] = {
-        "name": "cautious",
-        "successes_to_progress": 3,
-        "pain_threshold": 1,
-        "settled_pain": 1,
-    }
+    settings: dict[str, Any] = {"name": "cautious", "successes_to_progress": 3, "pain_threshold": 1}
     settings.update(params)
+    threshold = settings["pain_threshold"]
+    if "settled_pain" not in settings and type(threshold) is int:
+        # next-day pain may not be allowed more than pain during the session
+        settings["settled_pain"] = min(2, max(threshold, 0))
     return retroprog.RulePolicy(**settings)
 
 

@@ -1,0 +1,1041 @@
+"""The ``retroprog`` command line: ``simulate``, ``compare``, ``sweep``, ``plugins``, ``next``.
+
+Runs show a progress bar on stderr once they have taken a second (never with
+``--json``) and end with a summary table on stdout; ``--out DIR`` writes the
+files described in :mod:`retroprog_sim._output`.  Every error the user can cause
+(an unknown policy or parameter, a value out of range, an unreadable file) is
+one line on stderr, ``retroprog: error: …``, and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import click
+
+import retroprog
+from retroprog.exceptions import PluginError, RetroprogError
+from retroprog.plugins import GROUPS, load_all
+
+from . import _output
+from ._compare import compare as _compare
+from ._compare import sweep as _sweep
+from ._engine import RunSpec
+from ._population import Population, load_population
+from ._run import executor_for
+from ._run import simulate as _simulate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - depends on the Python version
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from ._compare import Comparison, Difference
+    from ._metrics import Summary
+    from ._run import SimulationResult
+
+__all__ = ["cli", "main", "parse_value"]
+
+#: Exit code for every error the user can cause (as for click's usage errors).
+EXIT_ERROR = 2
+#: Exit code after Ctrl-C.
+EXIT_INTERRUPTED = 130
+#: Clients traced by default when ``--out`` is given (for the bout-length plot).
+DEFAULT_TRACE_WITH_OUT = 5
+#: Seconds a run takes before its progress bar appears.
+PROGRESS_DELAY = 1.0
+
+
+# -- parsing KEY=VALUE -------------------------------------------------------------
+
+
+def parse_value(text: str) -> Any:
+    """Read a parameter value as a TOML value; anything else is a plain string.
+
+    >>> parse_value("3"), parse_value("0.5"), parse_value("true"), parse_value('"x"')
+    (3, 0.5, True, 'x')
+    >>> parse_value("fast")
+    'fast'
+    """
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+class _KeyValue(click.ParamType):  # type: ignore[type-arg]
+    """``KEY=VALUE``, the value parsed by :func:`parse_value`."""
+
+    name = "key=value"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        key, sep, text = str(value).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            self.fail(f"{value!r} is not KEY=VALUE", param, ctx)
+        return key, parse_value(text.strip())
+
+
+class _Grid(click.ParamType):  # type: ignore[type-arg]
+    """``KEY=V1,V2,…``, each value parsed by :func:`parse_value`."""
+
+    name = "key=v1,v2"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        key, sep, text = str(value).partition("=")
+        key = key.strip()
+        values = [parse_value(part.strip()) for part in text.split(",") if part.strip()]
+        if not sep or not key or not values:
+            self.fail(f"{value!r} is not KEY=V1,V2,...", param, ctx)
+        return key, tuple(values)
+
+
+KEY_VALUE = _KeyValue()
+GRID = _Grid()
+
+
+def _collect(pairs: Iterable[tuple[str, Any]], option: str) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as a dict; a key given twice is an error."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise click.UsageError(f"{option} {key} is given twice")
+        out[key] = value
+    return out
+
+
+# -- progress --------------------------------------------------------------------------
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr; a callable for :func:`simulate`'s ``progress``.
+
+    It appears only once the run has taken :data:`PROGRESS_DELAY` seconds (at once
+    when ``delay`` is 0), so short runs print nothing.  On a terminal it is redrawn
+    in place and removed at the end; elsewhere (a log file) only its final state
+    is printed, once.
+    """
+
+    def __init__(self, description: str, total: int, *, enabled: bool, delay: float) -> None:
+        self._description = description
+        self._total = total
+        self._done = 0
+        self._enabled = enabled
+        self._delay = delay
+        self._lock = threading.Lock()
+        self._closed = False
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._timer: threading.Timer | None = None
+        self._started = time.monotonic()
+
+    def __enter__(self) -> _ProgressBar:
+        self._started = time.monotonic()
+        if self._enabled and self._delay <= 0:
+            self._show()
+        elif self._enabled:
+            self._timer = threading.Timer(self._delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._progress is not None:
+                self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        with self._lock:
+            self._done, self._total = done, total
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, completed=done, total=total)
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        with self._lock:
+            if self._closed:
+                return
+            console = Console(stderr=True)
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("clients"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=console.is_terminal,
+                get_time=time.monotonic,
+            )
+            self._task = self._progress.add_task(
+                self._description, total=self._total, completed=self._done
+            )
+            for task in self._progress.tasks:  # time the whole run, not just since the bar showed
+                task.start_time = self._started
+            self._progress.start()
+
+
+# -- the options every run shares ----------------------------------------------------
+
+
+@attrs.frozen
+class _Run:
+    """The options of ``simulate``, ``compare`` and ``sweep`` that are not the policy's."""
+
+    protocol: str
+    populations: tuple[str, ...]
+    population_params: dict[str, Any]
+    clients: int
+    weeks: int
+    seed: int
+    sessions_per_week: int
+    coach_capacity: int | None
+    trace: int | None
+    workers: int
+    dask: str | None
+    out: Path | None
+    as_json: bool
+    progress: bool | None
+
+    def spec(self, policy: retroprog.RegressionPolicy, population: str | None = None) -> RunSpec:
+        """Build the run's :class:`RunSpec`, loading the protocol and population."""
+        trace = self.trace
+        if trace is None:
+            trace = DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
+        return RunSpec(
+            retroprog.load_protocol(self.protocol),
+            policy,
+            self.population(population or self.populations[0]),
+            clients=self.clients,
+            weeks=self.weeks,
+            seed=self.seed,
+            sessions_per_week=self.sessions_per_week,
+            coach_capacity=self.coach_capacity,
+            trace_clients=trace,
+        )
+
+    def population(self, name: str) -> Population:
+        """Load the population ``name`` with the ``--population-param`` settings."""
+        return load_population(name, **self.population_params)
+
+    def progress_bar(self, description: str, total: int) -> _ProgressBar:
+        """Make the progress bar (``--progress``/``--no-progress``; never with ``--json``)."""
+        enabled = not self.as_json and self.progress is not False
+        delay = 0.0 if self.progress else PROGRESS_DELAY
+        return _ProgressBar(description, total, enabled=enabled, delay=delay)
+
+    def prepare_out(self) -> None:
+        """Create the output folder before a long run, so that a bad path fails at once."""
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
+
+
+_RUN_OPTION_NAMES = [f.name for f in attrs.fields(_Run)]
+
+
+def _run_options(*, sweep: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Add the shared run options to a command; it receives them as ``run: _Run``."""
+    if sweep:
+        population = click.option(
+            "--population",
+            "populations",
+            multiple=True,
+            default=("general",),
+            show_default=True,
+            metavar="NAME",
+            help="A population to sweep over (repeatable).",
+        )
+    else:
+        population = click.option(
+            "--population",
+            "populations",
+            default="general",
+            show_default=True,
+            metavar="NAME",
+            help="The population: general, deconditioned, post-injury, athlete, or a plug-in.",
+        )
+    options = [
+        click.option(
+            "--protocol",
+            default="retro-walk-run",
+            show_default=True,
+            metavar="NAME|FILE.toml",
+            help="The progression protocol: a built-in or plug-in name, or a TOML file.",
+        ),
+        population,
+        click.option(
+            "--population-param",
+            "population_params",
+            multiple=True,
+            type=KEY_VALUE,
+            metavar="KEY=VALUE",
+            help="A population parameter, e.g. heterogeneity=0.5 or attendance=0.9 (repeatable).",
+        ),
+        click.option(
+            "--clients",
+            type=click.IntRange(min=1),
+            default=1000,
+            show_default=True,
+            metavar="N",
+            help="Clients simulated.",
+        ),
+        click.option(
+            "--weeks",
+            type=click.IntRange(min=1),
+            default=16,
+            show_default=True,
+            metavar="N",
+            help="Weeks each client is followed.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            metavar="N",
+            help="The seed; client i's randomness comes from (seed, i) only.",
+        ),
+        click.option(
+            "--sessions-per-week",
+            type=click.IntRange(1, 7),
+            default=3,
+            show_default=True,
+            metavar="N",
+            help="Scheduled sessions a week.",
+        ),
+        click.option(
+            "--coach-capacity",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="A coach supervises group sessions of at most N clients [default: no coach].",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            metavar="N",
+            help="Local worker processes (with --dask: LocalCluster workers).",
+        ),
+        click.option(
+            "--dask",
+            metavar="ADDRESS|local",
+            default=None,
+            help="Run on the Dask scheduler at ADDRESS, or on a new LocalCluster (dask extra).",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            metavar="DIR",
+            help="Write the results (JSON, CSV, PNG plots) into DIR, created if missing.",
+        ),
+        click.option(
+            "--json", "as_json", is_flag=True, help="Print the results as JSON on stdout."
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Show the progress bar at once / never [default: after 1 s, not with --json].",
+        ),
+    ]
+    if not sweep:
+        options.insert(
+            -4,
+            click.option(
+                "--trace",
+                type=click.IntRange(min=0),
+                default=None,
+                metavar="N",
+                help="Record every session of the first N clients "
+                f"[default: {DEFAULT_TRACE_WITH_OUT} with --out, else 0].",
+            ),
+        )
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            shared = {name: kwargs.pop(name, None) for name in _RUN_OPTION_NAMES}
+            populations = shared["populations"]
+            shared["populations"] = (
+                (populations,) if isinstance(populations, str) else tuple(populations)
+            )
+            shared["population_params"] = _collect(
+                shared["population_params"], "--population-param"
+            )
+            if sweep:  # a sweep keeps no traces
+                shared["trace"] = 0
+            command(run=_Run(**shared), **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+_PARAM_HELP = (
+    "A policy parameter as KEY=VALUE (repeatable); the value is read as TOML: "
+    '3, 0.5, true, "text" (a bare word is text).'
+)
+
+
+# -- formatting -------------------------------------------------------------------------
+
+
+_LABELS = {
+    "goal_rate": "goal rate",
+    "median_days_to_goal": "median days to goal",
+    "adverse_events_per_100_sessions": "adverse /100 sessions",
+    "stop_rate": "stop rate",
+    "dropout_rate": "dropout rate",
+}
+
+
+def _pct(rate: float) -> str:
+    return "n/a" if math.isnan(rate) else f"{100 * rate:.1f} %"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _day(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:g}"
+
+
+def _median(
+    median: float | None, ci: tuple[float | None, float | None], *, missing: str = "not reached"
+) -> str:
+    if median is None:
+        return missing
+    low, high = ci
+    return f"{_day(median)} ({_day(low)}–{_day(high)})"
+
+
+def _summary_lines(summary: Summary, *, wide: bool = True) -> list[tuple[str, str]]:
+    """Label and value of each headline figure; ``wide`` adds the run and stage medians."""
+    lines = []
+    if wide:
+        lines.append(("clients", f"{summary.clients} ({summary.weeks} weeks, seed {summary.seed})"))
+    lines += [
+        ("sessions (missed)", f"{summary.sessions} ({summary.missed_sessions})"),
+        ("goal rate", _pct(summary.goal_rate)),
+    ]
+    for stage, rate in summary.stage_goal_rates.items():
+        median = summary.stage_median_days.get(stage)
+        extra = f" (median {_day(median)} d)" if wide and median is not None else ""
+        lines.append((f"  {stage} target reached", _pct(rate) + extra))
+    lines += [
+        (
+            "median days to goal (CI)",
+            _median(summary.median_days_to_goal, summary.median_days_to_goal_ci),
+        ),
+        ("adverse /100 sessions", _num(summary.adverse_events_per_100_sessions)),
+        ("regressions /100 sessions", _num(summary.regressions_per_100_sessions)),
+        ("stop rate", _pct(summary.stop_rate)),
+        ("dropout rate", _pct(summary.dropout_rate)),
+    ]
+    return lines
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _table(title: str, *columns: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 1),
+        collapse_padding=True,
+        min_width=len(title),  # the title on one line
+    )
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
+    return table
+
+
+def _summary_table(summary: Summary) -> Table:
+    title = f"{summary.protocol}: {summary.policy} policy, {summary.population} population"
+    table = _table(title, "", "")
+    table.show_header = False
+    for label, value in _summary_lines(summary):
+        table.add_row(label, value)
+    return table
+
+
+def _runs_table(runs: Sequence[SimulationResult]) -> Table:
+    first = runs[0].summary
+    title = (
+        f"{first.protocol}: {first.population} population, the same {first.clients} clients "
+        f"for every policy ({first.weeks} weeks, seed {first.seed})"
+    )
+    table = _table(title, "", *(run.summary.policy for run in runs))
+    columns = [_summary_lines(run.summary, wide=False) for run in runs]
+    for i, (label, _) in enumerate(columns[0]):
+        table.add_row(label, *(column[i][1] for column in columns))
+    return table
+
+
+def _figure(metric: str, value: float, *, signed: bool = False) -> str:
+    """Format a compared figure: rates in % (differences in percentage points)."""
+    if math.isnan(value):
+        return "n/a"
+    if metric.endswith("_rate"):
+        return f"{100 * value:+.1f} pp" if signed else _pct(value)
+    if metric.startswith("median_days"):
+        return f"{value:+g} d" if signed else f"{value:g} d"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def _interval(metric: str, low: float, high: float) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    first, last = _figure(metric, low, signed=True), _figure(metric, high, signed=True)
+    unit = last.partition(" ")[2]
+    return f"{first.partition(' ')[0]} to {last}" if unit else f"{first} to {last}"
+
+
+def _differences_table(baseline: str, policy: str, differences: Sequence[Difference]) -> Table:
+    """Each metric's paired difference (the figures themselves are in the runs table)."""
+    table = _table(
+        f"{policy} − {baseline}, paired on the same clients",
+        "",
+        "difference",
+        "bootstrap 95 % CI",
+    )
+    for d in differences:
+        table.add_row(
+            _LABELS.get(d.metric, d.metric.replace("_", " ")),
+            _figure(d.metric, d.difference, signed=True),
+            _interval(d.metric, d.ci_low, d.ci_high),
+        )
+    return table
+
+
+def _sweep_table(cells: Sequence[tuple[Mapping[str, Any], SimulationResult]]) -> Table:
+    names = [name for name in (cells[0][0] if cells else {}) if name != "population"]
+    first = cells[0][1].summary
+    table = _table(
+        f"{first.protocol}: {first.policy} policy, {first.clients} clients per cell "
+        f"({first.weeks} weeks, seed {first.seed})",
+        *(_header(name) for name in names),
+        "population",
+        "goal",
+        "median days",
+        "adverse\n/100",
+        "stop",
+        "dropout",
+    )
+    table.caption = "median days to goal (95 % CI); –: fewer than half reached the goal"
+    table.caption_justify = "left"
+    rows = [
+        [
+            *(str(params[name]) for name in names),
+            result.summary.population,
+            _pct(result.summary.goal_rate),
+            _median(
+                result.summary.median_days_to_goal,
+                result.summary.median_days_to_goal_ci,
+                missing="–",
+            ),
+            _num(result.summary.adverse_events_per_100_sessions),
+            _pct(result.summary.stop_rate),
+            _pct(result.summary.dropout_rate),
+        ]
+        for params, result in cells
+    ]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _header(name: str, width: int = 12) -> str:
+    """Break a long parameter name after underscores, for a narrow column header."""
+    lines = [""]
+    for part in name.replace("_", "_ ").split(" "):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
+
+
+def _print(console: Console, table: Table) -> None:
+    """Print ``table`` at its natural width, wider than the console if need be.
+
+    Cropped or wrapped cells would hide figures; a long line at worst wraps.
+    """
+    from rich.measure import Measurement
+
+    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if width > console.width:
+        console.width = width
+    console.print(table)
+
+
+def _written(console: Console, out: Path, paths: Sequence[Path]) -> None:
+    entries: list[str] = []
+    for path in paths:
+        parts = path.relative_to(out).parts
+        entry = parts[0] + ("/" if len(parts) > 1 else "")
+        if entry not in entries:
+            entries.append(entry)
+    console.print(f"wrote {len(paths)} files to {out}: {', '.join(entries)}", soft_wrap=True)
+
+
+# -- the commands ----------------------------------------------------------------------
+
+
+def _examples(*lines: str) -> str:
+    """Format example command lines for a help text's epilog, kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class _Cli(click.Group):
+    """The group, with errors turned into one line and exit code 2.
+
+    Overriding :meth:`main` (rather than wrapping it) means that
+    :class:`click.testing.CliRunner` goes through the same error handling.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; exit (or, not standalone, return) with its exit code."""
+        try:
+            super().main(
+                args,
+                prog_name or "retroprog",
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+            code = 0
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+                click.echo(exc.ctx.get_help())
+                code = 0
+            else:
+                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+                code = _error(exc.format_message() + hint)
+        except click.ClickException as exc:
+            code = _error(exc.format_message())
+        except (click.Abort, KeyboardInterrupt):
+            code = _error("interrupted", EXIT_INTERRUPTED)
+        except RetroprogError as exc:
+            code = _error(str(exc))
+        except OSError as exc:
+            code = _error(_os_error(exc))
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def _error(message: str, code: int = EXIT_ERROR) -> int:
+    click.echo(f"retroprog: error: {' '.join(message.split())}", err=True)
+    return code
+
+
+@click.group(
+    "retroprog",
+    cls=_Cli,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=_examples(
+        "retroprog simulate                       the reference policy on 1000 clients",
+        "retroprog compare reference staircase    two policies on the same clients",
+        "retroprog sweep --grid stop_after=1,2,3  a grid over a policy's parameters",
+        "retroprog next client.jsonl              a client's next prescription, and why",
+        "retroprog plugins                        protocols, policies, populations",
+    ),
+)
+@click.version_option(retroprog.__version__, prog_name="retroprog")
+def cli() -> None:
+    """Simulate progression policies on clients; get a real client's next prescription."""
+
+
+@cli.command(
+    epilog=_examples(
+        "retroprog simulate --policy staircase --population deconditioned --out results",
+        "retroprog simulate --param stop_after=3 --population-param heterogeneity=0.5",
+    )
+)
+@click.option(
+    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy."
+)
+@click.option(
+    "--param", "params", multiple=True, type=KEY_VALUE, metavar="KEY=VALUE", help=_PARAM_HELP
+)
+@_run_options()
+def simulate(run: _Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
+    """Simulate one policy on a population and print its figures."""
+    spec = run.spec(retroprog.load_policy(policy, **_collect(params, "--param")))
+    run.prepare_out()
+    with (
+        executor_for(run.workers, run.dask) as executor,
+        run.progress_bar("simulating", spec.clients) as bar,
+    ):
+        result = _simulate(spec, executor=executor, progress=bar)
+    written = _output.write_outputs(result, run.out) if run.out is not None else []
+    if run.as_json:
+        click.echo(_output.json_text(_output.summary_document(result)), nl=False)
+        return
+    console = _console()
+    _print(console, _summary_table(result.summary))
+    if run.out is not None:
+        _written(console, run.out, written)
+
+
+def _split_params(
+    pairs: Sequence[tuple[str, Any]], names: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Each policy's parameters: ``KEY=V`` for all, ``POLICY.KEY=V`` for one (it wins)."""
+    shared = _collect(((k, v) for k, v in pairs if "." not in k), "--param")
+    own: dict[str, list[tuple[str, Any]]] = {name: [] for name in names}
+    for key, value in pairs:
+        if "." in key:
+            policy, _, param = key.rpartition(".")
+            if policy not in own:
+                raise click.UsageError(
+                    f"--param {key}: {policy!r} is not one of the compared policies "
+                    f"({', '.join(names)})"
+                )
+            own[policy].append((param, value))
+    return {name: {**shared, **_collect(own[name], f"--param {name}.")} for name in names}
+
+
+@cli.command(
+    epilog=_examples(
+        "retroprog compare reference pain-monitoring staircase --out results",
+        "retroprog compare reference cautious --param reference.stop_after=3",
+    )
+)
+@click.argument("policies", nargs=-1, required=True, metavar="POLICY POLICY...")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    type=KEY_VALUE,
+    metavar="[POLICY.]KEY=VALUE",
+    help="A policy parameter (repeatable): KEY=VALUE sets it for every policy, "
+    "POLICY.KEY=VALUE for that policy only (and wins over KEY=VALUE). "
+    'The value is read as TOML: 3, 0.5, true, "text".',
+)
+@_run_options()
+def compare(run: _Run, policies: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> None:
+    """Run policies on the same clients; compare each with the first.
+
+    Each client meets every policy with the same luck (randomness from (seed,
+    client id)), so the paired differences, with bootstrap 95 % CIs, come from
+    the policies and not from chance.
+    """
+    if len(policies) < 2:
+        raise click.UsageError("compare needs at least two policies")
+    if len(set(policies)) < len(policies):
+        raise click.UsageError(
+            "compare needs different policies (to vary one policy's parameters, use sweep)"
+        )
+    settings = _split_params(params, policies)
+    loaded = [retroprog.load_policy(name, **settings[name]) for name in policies]
+    names = [p.name for p in loaded]
+    if len(set(names)) < len(names):
+        raise click.UsageError(f"the policies' names clash ({', '.join(names)})")
+    spec = run.spec(loaded[0])
+    run.prepare_out()
+    total = spec.clients * len(loaded)
+    with (
+        executor_for(run.workers, run.dask) as executor,
+        run.progress_bar("comparing", total) as bar,
+    ):
+        comparison = _compare(spec, loaded, executor=executor, progress=bar)
+    written = _output.write_comparison(comparison, run.out) if run.out is not None else []
+    if run.as_json:
+        click.echo(_output.json_text(_comparison_document(comparison)), nl=False)
+        return
+    console = _console()
+    _print(console, _runs_table(comparison.runs))
+    baseline = comparison.runs[0].summary.policy
+    for policy, differences in comparison.differences.items():
+        console.print()
+        _print(console, _differences_table(baseline, policy, differences))
+    if run.out is not None:
+        _written(console, run.out, written)
+
+
+def _comparison_document(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "baseline": comparison.runs[0].summary.policy,
+        "summaries": [_output.summary_document(run) for run in comparison.runs],
+        "differences": {
+            policy: [attrs.asdict(d) for d in differences]
+            for policy, differences in comparison.differences.items()
+        },
+    }
+
+
+@cli.command(
+    epilog=_examples(
+        "retroprog sweep --grid stop_after=1,2,3 --grid successes_to_progress=2,3",
+        "retroprog sweep --policy staircase --grid step_shrink=0.5,1.0 "
+        "--population general --population athlete --clients 300",
+    )
+)
+@click.option(
+    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy swept."
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    type=KEY_VALUE,
+    metavar="KEY=VALUE",
+    help="A policy parameter fixed for every cell (repeatable; the value is read as TOML).",
+)
+@click.option(
+    "--grid",
+    "grid",
+    multiple=True,
+    type=GRID,
+    metavar="KEY=V1,V2,...",
+    help="A policy parameter and its values, split at commas (repeatable; every "
+    "combination is a cell).",
+)
+@_run_options(sweep=True)
+def sweep(
+    run: _Run,
+    policy: str,
+    params: tuple[tuple[str, Any], ...],
+    grid: tuple[tuple[str, tuple[Any, ...]], ...],
+) -> None:
+    """Run a policy over a grid of its parameters and populations.
+
+    Prints one row per cell (parameter values × population).
+    """
+    fixed = _collect(params, "--param")
+    axes = _collect(grid, "--grid")
+    for key in axes:
+        if key in fixed:
+            raise click.UsageError(f"{key} is given both as --param and as --grid")
+    names = list(axes)
+    for values in itertools.product(*axes.values()):  # every cell's policy is valid before running
+        retroprog.load_policy(policy, **fixed, **dict(zip(names, values, strict=True)))
+    populations = [run.population(name) for name in run.populations]
+    spec = run.spec(retroprog.load_policy(policy, **fixed))
+    run.prepare_out()
+
+    def make_policy(**cell: Any) -> retroprog.RegressionPolicy:
+        return retroprog.load_policy(policy, **fixed, **cell)
+
+    cells = math.prod(len(v) for v in axes.values()) * len(populations)
+    with (
+        executor_for(run.workers, run.dask) as executor,
+        run.progress_bar("sweeping", spec.clients * cells) as bar,
+    ):
+        results = _sweep(spec, make_policy, axes, populations, executor=executor, progress=bar)
+    written = _output.write_sweep(results, run.out) if run.out is not None else []
+    if run.as_json:
+        _, rows = _output.sweep_rows(results)
+        click.echo(_output.json_text(rows), nl=False)
+        return
+    console = _console()
+    _print(console, _sweep_table(results))
+    if run.out is not None:
+        _written(console, run.out, written)
+
+
+_KINDS = {
+    "retroprog.protocols": "protocol",
+    "retroprog.policies": "policy",
+    "retroprog.populations": "population",
+}
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
+def plugins(as_json: bool) -> None:
+    """List protocols, policies and populations, built-in and plug-in.
+
+    A plug-in that fails to load is listed with its error; the others still work.
+    """
+    rows: list[dict[str, str]] = []
+    for group in GROUPS:
+        report = load_all(group)
+        kind = _KINDS.get(group, group)
+        for name, spec in report.specs.items():
+            error = report.broken.get(name) if name not in report.loaded else None
+            rows.append(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "source": spec.source,
+                    "value": spec.value,
+                    "status": "ok" if error is None else "broken",
+                    "error": "" if error is None else _plugin_error(error),
+                }
+            )
+        for name, error in report.broken.items():
+            if name in report.loaded:  # an entry point that clashes with a built-in
+                rows.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "source": "entry point",
+                        "value": "",
+                        "status": "broken",
+                        "error": _plugin_error(error),
+                    }
+                )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = _table("Protocols, policies and populations", "kind", "name", "source", "status")
+    for column in table.columns[1:]:
+        column.justify = "left"
+    for row in rows:
+        status = "ok" if row["status"] == "ok" else f"[red]broken[/red]: {row['error']}"
+        table.add_row(row["kind"], row["name"], row["source"], status)
+    _console().print(table)
+
+
+def _plugin_error(error: PluginError) -> str:
+    cause = error.error
+    return f"{type(cause).__name__}: {cause}"
+
+
+@cli.command(
+    "next",
+    epilog=_examples(
+        "retroprog next client.jsonl",
+        "retroprog next client.jsonl --policy pain-monitoring --json",
+    ),
+)
+@click.argument("log", metavar="LOG.jsonl")
+@click.option(
+    "--protocol",
+    default="retro-walk-run",
+    show_default=True,
+    metavar="NAME|FILE.toml",
+    help="The progression protocol.",
+)
+@click.option(
+    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy."
+)
+@click.option(
+    "--param", "params", multiple=True, type=KEY_VALUE, metavar="KEY=VALUE", help=_PARAM_HELP
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON object: action, prescription, reasons, explanation, state.",
+)
+def next_(
+    log: str, protocol: str, policy: str, params: tuple[tuple[str, Any], ...], as_json: bool
+) -> None:
+    """Print the next prescription for a session log, and why.
+
+    LOG.jsonl is the client's session log, one session outcome per line.
+
+    The log is replayed from the start through the policy, so a corrected or
+    amended session (e.g. next-day pain added later) re-plans cleanly.
+    """
+    loaded_protocol = retroprog.load_protocol(protocol)
+    loaded_policy = retroprog.load_policy(policy, **_collect(params, "--param"))
+    decisions = retroprog.replay(loaded_protocol, loaded_policy, retroprog.read_log(log))
+    if decisions:
+        last = decisions[-1]
+        action: str | None = last.action.value
+        state, prescription = last.state, last.prescription
+        reasons, explanation = list(last.reasons), last.explanation
+    else:
+        action, reasons = None, []
+        state = retroprog.start(loaded_protocol)
+        prescription = loaded_protocol.prescribe(state)
+        explanation = "no sessions logged yet: start at the protocol's first stage"
+    if as_json:
+        document = {
+            "action": action,
+            "prescription": None if prescription is None else retroprog.to_dict(prescription),
+            "reasons": reasons,
+            "explanation": explanation,
+            "state": retroprog.to_dict(state),
+            "sessions": len(decisions),
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    if prescription is not None:
+        click.echo(f"next session: {prescription}")
+    elif state.status is retroprog.Status.STOPPED:
+        click.echo("next session: none; the client is stopped (avoid the exercise and refer)")
+    else:
+        click.echo("next session: none; the protocol is complete")
+    click.echo(f"why:          {explanation}")
+    if action is not None:
+        click.echo(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
+    click.echo(
+        f"state:        {state.status}, {state.stage} at {state.bout_seconds} s, "
+        f"{len(decisions)} session(s) logged"
+    )
+
+
+def main() -> None:
+    """Run the ``retroprog`` console script."""
+    cli.main(prog_name="retroprog")

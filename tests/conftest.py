@@ -1,0 +1,25 @@
+"""Shared test configuration: the Hypothesis profiles.
+
+Pick one with the ``HYPOTHESIS_PROFILE`` environment variable (tox sets ``ci``):
+
+* ``dev`` (default): more examples, random seeds, the example database;
+* ``ci``: reproducible (derandomized, no database), no deadline, fewer examples so
+  the property tests run in well under a minute on one core.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    max_examples=50,
+    print_blob=True,
+)
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

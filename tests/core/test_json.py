@@ -1,0 +1,263 @@
+"""JSON: every type round-trips through one converter, with a schema version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from retroprog import (
+    SCHEMA_VERSION,
+    ClientState,
+    Decision,
+    Prescription,
+    SessionOutcome,
+    Stage,
+    StagedProtocol,
+    Status,
+    from_dict,
+    from_json,
+    load_policy,
+    load_protocol,
+    replay,
+    to_dict,
+    to_json,
+)
+from retroprog.exceptions import InvalidValueError, SchemaVersionError
+
+WALK_RUN = load_protocol("retro-walk-run")
+_STAIRCASE_DECISIONS = replay(WALK_RUN, load_policy("staircase"), [SessionOutcome()] * 3)
+
+VALUES: list[Any] = [
+    SessionOutcome(),
+    SessionOutcome(
+        completed=False,
+        bouts_completed=1,
+        pain=3,
+        balance_losses=2,
+        dizziness=True,
+        form_breakdown=True,
+        rpe=6.5,
+        next_day_pain=1,
+        date=dt.date(2024, 2, 29),
+        resume=True,
+    ),
+    SessionOutcome(day=12, rpe=7),
+    ClientState("retro-walk", 15),
+    ClientState(
+        "retro-run",
+        45,
+        status=Status.STOPPED,
+        sessions=30,
+        sessions_at_level=2,
+        base_sessions=6,
+        successes=0,
+        failures=2,
+        adverse=2,
+        last_day=738000,
+        memory={"staircase.step": 8, "weekly_cap.window": [[1, 30], [3, 45]], "note": None},
+    ),
+    Stage("retro-run", bouts=3, rest_seconds=60),
+    Prescription("retro-walk", 30, 2, 60),
+    Prescription("retro-walk", 30),
+    WALK_RUN,
+    StagedProtocol("one", [Stage("retro-walk", step_seconds=10)], "walk only"),
+    _STAIRCASE_DECISIONS[-1],
+    replay(WALK_RUN, load_policy("reference"), [SessionOutcome(pain=8)])[0],
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_round_trip(value: Any) -> None:
+    text = to_json(value)
+
+    assert from_json(text, type(value)) == value
+    assert from_dict(to_dict(value), type(value)) == value
+    assert json.loads(text)["schema"] == SCHEMA_VERSION == 1
+    assert json.loads(text)["type"] == type(value).__name__
+
+
+def test_an_outcome_document() -> None:
+    outcome = SessionOutcome(pain=3, date=dt.date(2024, 5, 1))
+
+    assert json.loads(to_json(outcome)) == {
+        "schema": 1,
+        "type": "SessionOutcome",
+        "completed": True,
+        "bouts_completed": None,
+        "pain": 3,
+        "balance_losses": 0,
+        "dizziness": False,
+        "form_breakdown": False,
+        "rpe": None,
+        "next_day_pain": None,
+        "day": None,
+        "date": "2024-05-01",
+        "resume": False,
+    }
+
+
+def test_a_decision_document_holds_plain_values() -> None:
+    document = json.loads(to_json(_STAIRCASE_DECISIONS[-1]))
+
+    assert document["action"] == "progress"
+    assert document["reasons"] == ["success"]
+    assert document["state"]["status"] == "active"
+    assert document["state"]["memory"] == {
+        "staircase.direction": 1,
+        "staircase.reversals": 0,
+        "staircase.step": 15,
+    }
+    assert document["prescription"] == {
+        "stage": "retro-walk",
+        "bout_seconds": 30,
+        "bouts": 1,
+        "rest_seconds": None,
+    }
+    assert (
+        document["explanation"] == "progressed 15 s → 30 s: 3 successful sessions in a row at 15 s"
+    )
+
+
+def test_a_read_decision_has_real_enums() -> None:
+    decision = from_json(to_json(_STAIRCASE_DECISIONS[-1]), Decision)
+
+    assert decision.action.__class__.__name__ == "Action"
+    assert decision.state.status is Status.ACTIVE
+
+
+def test_indent() -> None:
+    assert to_json(Prescription("retro-walk", 30), indent=2).startswith('{\n  "schema": 1,\n')
+
+
+def test_non_ascii_is_kept() -> None:
+    text = to_json(_STAIRCASE_DECISIONS[-1])
+
+    assert "15 s → 30 s" in text
+
+
+# --- schema versions ----------------------------------------------------------------------
+
+
+def _document(**changes: Any) -> dict[str, Any]:
+    document = to_dict(SessionOutcome(pain=2))
+    document.update(changes)
+    return {k: v for k, v in document.items() if v is not ...}
+
+
+def test_a_document_without_a_schema_version() -> None:
+    with pytest.raises(SchemaVersionError) as info:
+        from_dict(_document(schema=...), SessionOutcome)
+
+    assert (info.value.found, info.value.supported) == (None, 1)
+    assert str(info.value) == "schema: the document has no schema version (expected 1)"
+
+
+def test_a_document_from_a_newer_schema() -> None:
+    with pytest.raises(SchemaVersionError) as info:
+        from_json(json.dumps(_document(schema=2)), SessionOutcome)
+
+    assert (info.value.found, info.value.supported) == (2, 1)
+    assert str(info.value) == (
+        "schema: document schema 2 is not supported "
+        "(this retroprog reads schema 1; upgrade retroprog to read newer documents)"
+    )
+    assert isinstance(info.value, ValueError)
+
+
+# --- wrong documents ----------------------------------------------------------------------
+
+
+def test_a_document_of_another_type() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_json(to_json(Prescription("retro-walk", 30)), SessionOutcome)
+
+    assert (info.value.field, info.value.value) == ("type", "Prescription")
+    assert str(info.value) == "type: expected a SessionOutcome document, got 'Prescription'"
+
+
+def test_the_type_key_may_be_left_out() -> None:
+    assert from_dict(_document(type=...), SessionOutcome) == SessionOutcome(pain=2)
+
+
+def test_unknown_keys_are_refused_and_named() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(_document(colour="red"), SessionOutcome)
+
+    assert info.value.field == "SessionOutcome"
+    assert "extra fields found (colour)" in str(info.value)
+
+
+def test_a_missing_field_is_named() -> None:
+    document = to_dict(ClientState("retro-walk", 15))
+    del document["bout_seconds"]
+
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(document, ClientState)
+
+    assert "required field missing @ bout_seconds" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("cls", "document", "field", "value"),
+    [
+        (SessionOutcome, _document(pain=11), "pain", 11),
+        (SessionOutcome, _document(rpe=-1), "rpe", -1),
+        (SessionOutcome, _document(date="2024-13-01"), "date", "2024-13-01"),
+        (
+            Prescription,
+            {**to_dict(Prescription("retro-walk", 30)), "bout_seconds": 0},
+            "bout_seconds",
+            0,
+        ),
+    ],
+    ids=["pain", "rpe", "date", "bout_seconds"],
+)
+def test_a_bad_value_names_the_field_and_value(
+    cls: type[Any], document: dict[str, Any], field: str, value: object
+) -> None:
+    # the same error as building the object in Python, not a wrapped, anonymous one
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(document, cls)
+
+    assert (info.value.field, info.value.value) == (field, value)
+    assert str(info.value).startswith(f"{field}: ")
+
+
+def test_an_out_of_range_pain_reads_like_the_python_error() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(_document(pain=11), SessionOutcome)
+
+    assert str(info.value) == "pain: must be a whole number between 0 and 10, got 11"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("[1, 2]", [1, 2]), ('"outcome"', "outcome"), ("null", None)],
+)
+def test_a_document_that_is_not_an_object(text: str, value: object) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_json(text, SessionOutcome)
+
+    assert (info.value.field, info.value.value) == ("document", value)
+
+
+def test_text_that_is_not_json() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_json("{pain: 3", SessionOutcome)
+
+    assert info.value.field == "document"
+    assert str(info.value).startswith("document: is not JSON (")
+
+
+def test_bytes_are_read() -> None:
+    assert from_json(to_json(SessionOutcome()).encode(), SessionOutcome) == SessionOutcome()
+
+
+def test_only_retroprog_types_are_written() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        to_json({"pain": 3})
+
+    assert (info.value.field, info.value.value) == ("type", "dict")

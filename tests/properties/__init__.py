@@ -1,0 +1,1 @@
+"""Hypothesis property tests: the safety invariants, JSON round-trips, replay, the article."""

@@ -1,0 +1,1 @@
+"""Tests of the SimPy harness (retroprog_sim): runs, populations, metrics, comparisons."""
