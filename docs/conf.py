@@ -16,6 +16,7 @@ from typing import Any
 from sphinx.util import logging
 
 import retroprog
+import retroprog_sim
 
 logger = logging.getLogger(__name__)
 
@@ -79,28 +80,52 @@ def _public_bases(app: Any, name: str, obj: Any, options: Any, bases: list[type]
 
 
 _API_PAGE = Path(__file__).with_name("api.rst")
-_AUTO = re.compile(r"^\.\. auto(?:class|data|exception|function)::\s+([\w.]+)", re.MULTILINE)
+_API_SIM_PAGE = Path(__file__).with_name("api-sim.rst")
+# ``.. py:data::`` too: a constant whose value's docstring is its type's (a dict's, say)
+# is written out by hand rather than autodoc'd.
+_AUTO = re.compile(
+    r"^\.\. (?:auto(?:class|data|exception|function)|py:data)::\s+([\w.]+)", re.MULTILINE
+)
+
+
+def _check_reference_page(page: Path, package: Any) -> None:
+    """Warn (an error under ``-W``) when ``page`` and ``package.__all__`` disagree."""
+    names = _AUTO.findall(page.read_text(encoding="utf-8"))
+    public = set(package.__all__)
+    module, location = package.__name__, page.stem
+    for name in sorted(public - set(names)):
+        logger.warning("%s does not document %s.%s", page.name, module, name, location=location)
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        logger.warning("%s documents %s.%s twice", page.name, module, name, location=location)
+    for name in sorted(set(names) - public):
+        logger.warning(
+            "%s documents %s, not in %s.__all__", page.name, name, module, location=location
+        )
 
 
 def _check_api_page(app: Any) -> None:
-    """Warn (an error under ``-W``) when api.rst and ``retroprog.__all__`` disagree.
+    """Warn (an error under ``-W``) when a reference page and its package's ``__all__`` disagree.
 
-    The reference page lists the package's public names by hand, grouped by topic;
-    this keeps the list from drifting: every name documented, none twice.
-    ``retroprog.plugins`` and ``retroprog.exceptions`` are documented with
-    ``automodule``, which follows their ``__all__`` by itself.
+    The reference pages list the packages' public names by hand, grouped by topic;
+    this keeps the lists from drifting: every name documented, none twice.
+    api.rst covers ``retroprog.__all__`` (``retroprog.plugins`` and
+    ``retroprog.exceptions`` are documented with ``automodule``, which follows
+    their ``__all__`` by itself); api-sim.rst covers ``retroprog_sim.__all__``.
     """
-    names = _AUTO.findall(_API_PAGE.read_text(encoding="utf-8"))
-    public = set(retroprog.__all__)
-    for name in sorted(public - set(names)):
-        logger.warning("api.rst does not document retroprog.%s", name, location="api")
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        logger.warning("api.rst documents retroprog.%s twice", name, location="api")
-    for name in sorted(set(names) - public):
-        logger.warning("api.rst documents %s, not in retroprog.__all__", name, location="api")
+    _check_reference_page(_API_PAGE, retroprog)
+    _check_reference_page(_API_SIM_PAGE, retroprog_sim)
+
+
+def _no_type_docstring(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Constants (``SCHEMA_VERSION``, ``__version__``) must not show ``int``'s docstring."""
+    if what == "data" and obj.__doc__ == type(obj).__doc__:
+        lines.clear()
 
 
 def setup(app: Any) -> None:
     """Hook the helpers above into the build."""
+    app.connect("autodoc-process-docstring", _no_type_docstring)
     app.connect("autodoc-process-bases", _public_bases)
     app.connect("builder-inited", _check_api_page)

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from retroprog import Prescription, SessionOutcome
+from retroprog import _validators as v
 
 __all__ = ["Client", "ClientModel", "ClientParams"]
 
@@ -48,30 +49,20 @@ class ClientParams:
     :param dropout_after_bad: how many times likelier dropout is after a bad session.
     """
 
-    tolerance_seconds: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
-    stage_factor: float = attrs.field(default=0.45, validator=attrs.validators.gt(0))
-    adaptation: float = attrs.field(default=0.05, validator=attrs.validators.ge(0))
-    fatigue_weight: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    tau_fitness: float = attrs.field(default=42.0, validator=attrs.validators.gt(0))
-    tau_fatigue: float = attrs.field(default=7.0, validator=attrs.validators.gt(0))
-    balance_risk: float = attrs.field(
-        default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    dizziness_risk: float = attrs.field(
-        default=0.15, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    familiarity: float = attrs.field(default=3.0, validator=attrs.validators.gt(0))
-    pain_sensitivity: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
-    background_pain: float = attrs.field(
-        default=0.02, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    attendance: float = attrs.field(
-        default=0.85, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    dropout_hazard: float = attrs.field(
-        default=0.004, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    dropout_after_bad: float = attrs.field(default=4.0, validator=attrs.validators.ge(1))
+    tolerance_seconds: float = attrs.field(default=60.0, validator=v.positive)
+    stage_factor: float = attrs.field(default=0.45, validator=v.positive)
+    adaptation: float = attrs.field(default=0.05, validator=v.number(0))
+    fatigue_weight: float = attrs.field(default=0.5, validator=v.number(0))
+    tau_fitness: float = attrs.field(default=42.0, validator=v.positive)
+    tau_fatigue: float = attrs.field(default=7.0, validator=v.positive)
+    balance_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
+    dizziness_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
+    familiarity: float = attrs.field(default=3.0, validator=v.positive)
+    pain_sensitivity: float = attrs.field(default=1.0, validator=v.positive)
+    background_pain: float = attrs.field(default=0.02, validator=v.number(0, 1))
+    attendance: float = attrs.field(default=0.85, validator=v.number(0, 1))
+    dropout_hazard: float = attrs.field(default=0.004, validator=v.number(0, 1))
+    dropout_after_bad: float = attrs.field(default=4.0, validator=v.number(1))
 
 
 @runtime_checkable
@@ -101,7 +92,8 @@ class Client:
     """The default :class:`ClientModel`: :class:`ClientParams` plus what training did.
 
     :param params: the client's physiology.
-    :param attendance_rng: the stream for attendance (one draw per scheduled day).
+    :param attendance_rng: the stream for attendance (one draw per scheduled day
+        while the client is in the programme).
     :param session_rng: the stream for sessions (a fixed number of draws per session,
         so that two policies see the same luck session by session).
     :param dropout_rng: the stream for dropout.

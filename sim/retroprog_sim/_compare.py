@@ -126,9 +126,10 @@ def compare(
 ) -> Comparison:
     """Run every policy on the same clients and compare each with the first.
 
-    Each client's randomness derives from (seed, client id) with separate streams
-    for attendance and sessions, so the policies meet the same clients with the
-    same luck: differences come from the policies, not from chance.
+    Each client's randomness derives from (seed, client id), with separate streams
+    for physiology, attendance, sessions and dropout (and coach arrival), so the
+    policies meet the same clients with the same luck: differences come from the
+    policies, not from chance.
     """
     if len(policies) < 2:
         raise ValueError("compare needs at least two policies")

@@ -18,7 +18,7 @@ from retroprog import (
 )
 from retroprog import _validators as v
 
-from ._population import Population
+from ._population import Population, client_streams
 
 __all__ = ["ClientResult", "RunSpec", "run_block", "schedule"]
 
@@ -37,7 +37,7 @@ class RunSpec:
     :param coach_capacity: if set, a coach (a ``simpy.Resource``) supervises group
         sessions of at most this many clients, one hour each, eight hours a day;
         a client not seen that day misses the session.  Each block of clients is
-        one clinic with its own coach.
+        one clinic with its own coach; clients arrive in a random order each day.
     :param trace_clients: record every session of clients ``0 … trace_clients-1``.
     :param adverse_pain: the harness's adverse event: pain or next-day pain above
         this, a balance loss, or form breakdown (fixed across policies, so that
@@ -149,6 +149,7 @@ def run_block(spec: RunSpec, ids: Iterable[int]) -> BlockResult:
 _DAY_OPEN = 8 / 24  # the coach works from 08:00
 _DAY_LENGTH = 8 / 24  # for eight hours
 _SESSION_LENGTH = 1 / 24  # one-hour group sessions
+_ARRIVAL_WINDOW = 1 / 24 / 60  # clients arrive within the first minute, in random order
 
 
 def _client(
@@ -163,6 +164,9 @@ def _client(
     protocol, policy = spec.protocol, spec.policy
     decide = policy.decide
     model = spec.population.client(spec.seed, client_id)
+    # with a coach, clients arrive in a random order each day (their own stream),
+    # so that the queue favours nobody
+    arrival = client_streams(spec.seed, client_id, "arrival")[0].random if coach else None
     stage_names = [s.name for s in protocol.stages]
     stage_index = {name: i for i, name in enumerate(stage_names)}
     goal_days: list[int | None] = [None] * len(stage_names)
@@ -183,7 +187,8 @@ def _client(
         if not model.attends(day):
             missed += 1
             continue
-        if coach is not None:
+        if coach is not None and arrival is not None:
+            yield env.timeout(arrival() * _ARRIVAL_WINDOW)
             request = coach.request()
             # the last group starts one session before closing; half a session of slack
             # keeps float rounding from cancelling it

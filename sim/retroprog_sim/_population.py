@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from retroprog import _validators as v
 from retroprog.exceptions import InvalidValueError, UnknownParameterError
 from retroprog.plugins import POPULATIONS, load_plugin
 
@@ -56,14 +57,17 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+_TYPICAL = ClientParams()
+
+
 @attrs.frozen
 class PresetPopulation:
     """Clients whose parameters vary around a typical client.
 
-    Every parameter in :data:`_SPREAD` is drawn per client, log-normally (or
-    logit-normally for chances) around ``typical``'s value, with a spread scaled
-    by ``heterogeneity`` (0: every client is the typical one; 1: the documented
-    spread; 2: twice as varied).  The time constants stay as given.
+    Every parameter but the time constants and ``dropout_after_bad`` is drawn per
+    client, log-normally (or logit-normally for chances) around ``typical``'s
+    value, with a spread scaled by ``heterogeneity`` (0: every client is the
+    typical one; 1: the documented spread; 2: twice as varied).
 
     :param name: the population's name.
     :param typical: the median client.
@@ -71,8 +75,8 @@ class PresetPopulation:
     """
 
     name: str
-    typical: ClientParams = attrs.field(factory=ClientParams)
-    heterogeneity: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
+    typical: ClientParams = attrs.field(default=_TYPICAL)
+    heterogeneity: float = attrs.field(default=1.0, validator=v.number(0))
 
     def params(self, rng: Random) -> ClientParams:
         """Draw one client's parameters."""
@@ -110,12 +114,7 @@ class PresetPopulation:
                 typical[key] = value
             else:
                 raise UnknownParameterError(f"population {self.name!r}", key, known)
-        try:
-            return attrs.evolve(self, typical=attrs.evolve(self.typical, **typical), **top)
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, InvalidValueError):
-                raise
-            raise InvalidValueError("population", params, str(exc)) from None
+        return attrs.evolve(self, typical=attrs.evolve(self.typical, **typical), **top)
 
 
 #: The built-in populations.  Sources for the shapes: the article (dizziness and

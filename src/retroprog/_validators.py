@@ -53,6 +53,12 @@ def number(lo: float, hi: float | None = None) -> Validator:
     return check
 
 
+def positive(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A finite real number above 0."""
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        raise InvalidValueError(attribute.name, value, "must be a finite number above 0")
+
+
 def optional(inner: Validator) -> Validator:
     """``None``, or a value that ``inner`` accepts."""
 
