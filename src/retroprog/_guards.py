@@ -91,12 +91,11 @@ def _replace(
 class NoProgressAfterAdverse:
     """Never step up after an adverse session, whatever the policy says.
 
-    Adverse: pain above ``pain_threshold`` (default: the policy's), more than
-    ``balance_losses_allowed`` balance losses, or form breakdown.
+    Adverse: pain during the session or the next day above ``pain_threshold``
+    (default: the policy's), any balance loss, or form breakdown.
     """
 
     pain_threshold: int | None = attrs.field(default=None, validator=v.optional(v.integer(0, 10)))
-    balance_losses_allowed: int = attrs.field(default=0, validator=v.integer(0))
     name = "no-progress-after-adverse"
 
     def revise(
@@ -114,7 +113,9 @@ class NoProgressAfterAdverse:
         found = []
         if outcome.pain > threshold:
             found.append(f"pain {outcome.pain}/10")
-        if outcome.balance_losses > self.balance_losses_allowed:
+        if outcome.next_day_pain is not None and outcome.next_day_pain > threshold:
+            found.append(f"next-day pain {outcome.next_day_pain}/10")
+        if outcome.balance_losses:
             found.append(f"balance lost {t.times(outcome.balance_losses)}")
         if outcome.form_breakdown:
             found.append("could not move properly")
@@ -238,16 +239,17 @@ class WeeklyCap:
     ) -> Decision:
         """Cap a step up so the bout stays within the weekly increase."""
         day = outcome.day_number
-        if day is None or not state.active:
+        if day is None or not (state.active or outcome.resume):
             return decision
-        window = [(d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day] + [
-            (day, state.bout_seconds)
-        ]
+        # the bout done in this session: a resume restarts at the stage's base
+        done = state.bout_seconds if state.active else protocol.stage(state.stage).base_min_seconds
+        recent = [(d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day]
+        window = [*recent, (day, done)]
         after = decision.state
         if after.stage == state.stage and after.active:
             allowed = min(b for _, b in window) + self.max_increase_seconds
-            if after.bout_seconds > max(allowed, state.bout_seconds):
-                bout = max(allowed, state.bout_seconds)
+            if after.bout_seconds > max(allowed, done):
+                bout = max(allowed, done)
                 why = (
                     f"at most {t.seconds(self.max_increase_seconds)} more in 7 days "
                     f"(the policy asked for {t.seconds(after.bout_seconds)})"
@@ -292,6 +294,8 @@ class GuardedPolicy:
     ) -> Decision:
         """The wrapped policy's decision, revised by each guard in turn."""
         decision = self.policy.decide(protocol, state, outcome)
+        if not state.active and not outcome.resume:
+            return decision  # stopped or complete, and staying so: nothing to guard
         for guard in self.guards:
             decision = guard.revise(protocol, state, outcome, decision, self.policy)
         return decision

@@ -55,11 +55,12 @@ class RulePolicy:
     After each session the policy sorts what happened into three kinds:
 
     * **adverse** — pain above :attr:`pain_threshold`, next-day pain above
-      :attr:`settled_pain`, more than
-      :attr:`balance_losses_allowed` balance losses, or form breakdown: regress one
+      :attr:`settled_pain`, more than :attr:`balance_losses_allowed` balance
+      losses, or form breakdown: regress one
       step, and stop (avoid the exercise, refer) at :attr:`stop_pain` or when
       :attr:`stop_after` adverse sessions come in a row;
-    * **difficulty** — bouts not completed, dizziness, RPE at or above
+    * **difficulty** — bouts not completed, dizziness, a balance loss within
+      :attr:`balance_losses_allowed`, RPE at or above
       :attr:`rpe_threshold`, or next-day pain worse than during the session
       (though settled): regress one step;
     * **success** — anything else.  Pain above :attr:`settled_pain` counts only
@@ -82,7 +83,8 @@ class RulePolicy:
     :param settled_pain: highest next-day pain that counts as settled.
     :param stop_pain: pain that stops at once.
     :param stop_after: adverse sessions in a row that stop.
-    :param balance_losses_allowed: balance losses per session not counted as adverse.
+    :param balance_losses_allowed: balance losses per session that count as
+        difficulty rather than adverse (a balance loss never allows a step up).
     :param rpe_threshold: RPE (0–10) at or above which a session was too difficult.
     :param successes_to_progress: successful sessions in a row before a step up.
     :param step_shrink: factor applied to the step at each reversal (1: fixed steps).
@@ -145,6 +147,10 @@ class RulePolicy:
         if next_day is not None and pain < next_day <= self.settled_pain:
             difficulty.append(
                 (Reason.PAIN_WORSE_NEXT_DAY, f"pain worse next day ({pain} → {next_day}/10)")
+            )
+        if 0 < outcome.balance_losses <= self.balance_losses_allowed:
+            difficulty.append(
+                (Reason.BALANCE_LOSS, f"balance lost {t.times(outcome.balance_losses)}")
             )
         if outcome.dizziness:
             difficulty.append((Reason.DIZZINESS, "dizzy"))
@@ -235,7 +241,8 @@ class RulePolicy:
         if not self._shrinks:
             return default
         step = state.memory.get("staircase.step", default)
-        return step if isinstance(step, int) and step > 0 else default
+        # never more than the stage's own step: one step per decision
+        return min(step, default) if isinstance(step, int) and step > 0 else default
 
     def _moved(self, state: ClientState, bout: int, default_step: int) -> ClientState:
         moved = t.move(state, bout)
@@ -248,7 +255,7 @@ class RulePolicy:
         reversals = memory.get("staircase.reversals", 0)
         if last and last != direction:
             reversals += 1
-            step = max(self.min_step_seconds, round(step * self.step_shrink))
+            step = min(default_step, max(self.min_step_seconds, round(step * self.step_shrink)))
         return attrs.evolve(
             moved,
             memory={

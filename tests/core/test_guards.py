@@ -266,11 +266,12 @@ def test_no_progress_after_adverse_lets_a_regression_through() -> None:
 
 
 def test_no_progress_after_adverse_takes_its_own_threshold() -> None:
-    guard = NoProgressAfterAdverse(pain_threshold=4, balance_losses_allowed=1)
+    guard = NoProgressAfterAdverse(pain_threshold=4)
 
     assert _decide(guard, Mover(15), pain=4)[1].action is Action.PROGRESS
-    assert _decide(guard, Mover(15), balance_losses=1)[1].action is Action.PROGRESS
     assert _decide(guard, Mover(15), pain=5)[1].action is Action.HOLD
+    assert _decide(guard, Mover(15), next_day_pain=5)[1].action is Action.HOLD
+    assert _decide(guard, Mover(15), balance_losses=1)[1].action is Action.HOLD
 
 
 def test_no_progress_after_adverse_uses_the_policys_threshold() -> None:

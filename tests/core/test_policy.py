@@ -486,10 +486,16 @@ def test_stop_after_one() -> None:
 
 
 def test_balance_losses_allowed() -> None:
-    policy = load_policy("reference", balance_losses_allowed=1)
+    policy = load_policy("reference", balance_losses_allowed=1, stop_after=1)
 
-    assert _decide(policy, AT_60, balance_losses=1).action is Action.HOLD
-    assert _decide(policy, AT_60, balance_losses=2).action is Action.REGRESS
+    # a tolerated loss is difficulty: one step down, never a stop
+    tolerated = _decide(policy, AT_60, balance_losses=1)
+    assert (tolerated.action, tolerated.state.bout_seconds, tolerated.state.adverse) == (
+        Action.REGRESS,
+        45,
+        0,
+    )
+    assert _decide(policy, AT_60, balance_losses=2).action is Action.STOP
 
 
 def test_a_regression_never_goes_below_the_stage_base() -> None:

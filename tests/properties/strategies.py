@@ -120,44 +120,51 @@ def protocols_or_builtin() -> st.SearchStrategy[rp.StagedProtocol]:
 # --- sessions ------------------------------------------------------------------------------
 
 
-def _rarely(strategy: st.SearchStrategy[Any], default: Any) -> st.SearchStrategy[Any]:
-    """``default`` about three times in four, otherwise ``strategy`` (shrinks to ``default``)."""
-    return st.integers(0, 3).flatmap(lambda n: strategy if n == 3 else st.just(default))
+_FINDINGS: dict[str, st.SearchStrategy[Any]] = {
+    "completed": st.just(False),
+    "bouts_completed": st.integers(0, 4),
+    "pain": st.integers(1, 10),
+    "balance_losses": st.integers(1, 3),
+    "dizziness": st.just(True),
+    "form_breakdown": st.just(True),
+    "rpe": st.integers(0, 10) | st.floats(0, 10, allow_nan=False, allow_infinity=False),
+    "next_day_pain": st.integers(0, 10),
+    "resume": st.just(True),
+}
 
 
 @st.composite
 def outcomes(
-    draw: st.DrawFn, *, resume: st.SearchStrategy[bool] | None = None, dated: bool = False
+    draw: st.DrawFn,
+    *,
+    resume: st.SearchStrategy[bool] | None = None,
+    dated: bool = False,
+    max_findings: int = 3,
 ) -> rp.SessionOutcome:
-    """Any valid session outcome, every field drawn.
+    """Any valid session outcome: a clean session with a few findings drawn in.
 
-    Mostly mild sessions, so that clients also climb; ``resume`` is occasional
-    unless a strategy for it is given.  Without ``dated`` there is no day or date
-    (a log strategy or a state machine sets them in order).
+    Every field can be drawn, but an outcome changes only 0–``max_findings`` of them, so
+    sessions with a single finding (one balance loss, pain 4 and nothing else)
+    are common: those are the ones a policy must not mistake for a success.
+    ``resume`` is occasional unless a strategy for it is given.  Without ``dated``
+    there is no day or date (a log strategy or a state machine sets them in order).
     """
-    when: dict[str, Any] = {}
+    fields = draw(st.sets(st.sampled_from(sorted(_FINDINGS)), max_size=max_findings))
+    values = {name: draw(_FINDINGS[name]) for name in sorted(fields)}
+    if resume is not None:
+        values["resume"] = draw(resume)
     if dated:
         kind = draw(st.sampled_from(["none", "day", "date"]))
         if kind == "day":
-            when["day"] = draw(st.integers(0, 100_000))
+            values["day"] = draw(st.integers(0, 100_000))
         elif kind == "date":
-            when["date"] = draw(st.dates(min_value=dt.date(1, 1, 2)))
-    return rp.SessionOutcome(
-        completed=draw(_rarely(st.just(False), True)),
-        bouts_completed=draw(_rarely(st.integers(0, 4), None)),
-        pain=draw(_rarely(st.integers(0, 10), 0)),
-        balance_losses=draw(_rarely(st.integers(0, 3), 0)),
-        dizziness=draw(_rarely(st.just(True), False)),
-        form_breakdown=draw(_rarely(st.just(True), False)),
-        rpe=draw(
-            _rarely(
-                st.integers(0, 10) | st.floats(0, 10, allow_nan=False, allow_infinity=False), None
-            )
-        ),
-        next_day_pain=draw(_rarely(st.integers(0, 10), None)),
-        resume=draw(_rarely(st.just(True), False) if resume is None else resume),
-        **when,
-    )
+            values["date"] = draw(st.dates())
+    return rp.SessionOutcome(**values)
+
+
+def _rarely(strategy: st.SearchStrategy[Any], default: Any) -> st.SearchStrategy[Any]:
+    """``default`` about three times in four, otherwise ``strategy`` (shrinks to ``default``)."""
+    return st.integers(0, 3).flatmap(lambda n: strategy if n == 3 else st.just(default))
 
 
 def clean_or_any() -> st.SearchStrategy[rp.SessionOutcome]:
@@ -286,7 +293,6 @@ def guards(name: str) -> st.SearchStrategy[rp.Guard]:
         return st.builds(
             rp.NoProgressAfterAdverse,
             pain_threshold=st.none() | st.integers(0, 10),
-            balance_losses_allowed=st.integers(0, 2),
         )
     if name == "one-step":
         return st.just(rp.OneStep())

@@ -149,7 +149,8 @@ class PolicyMachine(RuleBasedStateMachine):
                 threshold = guard.pain_threshold
             adverse = (
                 outcome.pain > threshold
-                or outcome.balance_losses > guard.balance_losses_allowed
+                or (outcome.next_day_pain or 0) > threshold
+                or outcome.balance_losses > 0
                 or outcome.form_breakdown
             )
             assert not (adverse and action in _UP), f"stepped up after adverse: {context}"
@@ -185,6 +186,58 @@ class PolicyMachine(RuleBasedStateMachine):
     def session(self, outcome: rp.SessionOutcome, gap: int | None) -> None:
         """Any session (occasionally with a resume, which an active client ignores)."""
         self._apply(self._dated(outcome, gap))
+
+    @rule(data=st.data(), gap=GAPS)
+    def borderline_session(self, data: st.DataObject, gap: int | None) -> None:
+        """A session with one finding at or next to one of the policy's thresholds."""
+        outcome = data.draw(st.sampled_from(self._borderline()), label="outcome")
+        self._apply(self._dated(outcome, gap))
+
+    @rule(clean=st.booleans(), offset=st.integers(-1, 2))
+    def session_after_a_gap(self, clean: bool, offset: int) -> None:
+        """A session right at, or just after, the longest gap a guard allows."""
+        limits = [g.max_gap_days for g in self._guards() if isinstance(g, rp.GapRegress)]
+        self.day += max((limits or [14])[0] + offset, 0)
+        outcome = rp.SessionOutcome() if clean else rp.SessionOutcome(pain=1)
+        self._apply(self._dated(outcome, 0))
+
+    def _guards(self) -> tuple[rp.Guard, ...]:
+        policy = self.case.policy
+        return policy.guards if isinstance(policy, rp.GuardedPolicy) else ()
+
+    def _borderline(self) -> list[rp.SessionOutcome]:
+        """Outcomes with a single finding on either side of each threshold."""
+        policy = self.case.policy
+        inner = policy.policy if isinstance(policy, rp.GuardedPolicy) else policy
+        pains = {policy.pain_threshold, policy.pain_threshold + 1}
+        next_day = set()
+        rpe = set()
+        if isinstance(inner, rp.RulePolicy):
+            pains |= {inner.settled_pain, inner.settled_pain + 1, inner.stop_pain - 1}
+            pains |= {inner.stop_pain}
+            next_day |= {inner.settled_pain, inner.settled_pain + 1, inner.stop_pain}
+            rpe |= {inner.rpe_threshold, max(inner.rpe_threshold - 0.5, 0)}
+        for guard in self._guards():
+            if isinstance(guard, rp.NoProgressAfterAdverse) and guard.pain_threshold is not None:
+                pains |= {guard.pain_threshold, guard.pain_threshold + 1}
+        bouts = self.case.protocol.stage(self.state.stage).bouts
+        found = [rp.SessionOutcome(pain=p) for p in sorted(pains) if 0 < p <= 10]
+        found += [
+            rp.SessionOutcome(pain=p, next_day_pain=n)
+            for p in sorted(pains)
+            for n in sorted(next_day)
+            if 0 <= p <= 10 and n <= 10
+        ]
+        found += [rp.SessionOutcome(rpe=r) for r in sorted(rpe)]
+        found += [
+            rp.SessionOutcome(balance_losses=1),
+            rp.SessionOutcome(form_breakdown=True),
+            rp.SessionOutcome(dizziness=True),
+            rp.SessionOutcome(bouts_completed=bouts - 1),
+            rp.SessionOutcome(bouts_completed=bouts),
+            rp.SessionOutcome(completed=False),
+        ]
+        return found
 
     @rule(n=st.integers(1, 25), gap=st.integers(1, 3))
     def clean_sessions(self, n: int, gap: int) -> None:
@@ -279,6 +332,25 @@ def test_staircase_step_never_exceeds_the_stages_step() -> None:
     policy = rp.load_policy("staircase", min_step_seconds=20)
     log = [rp.SessionOutcome()] * 9 + [rp.SessionOutcome(dizziness=True)]
     _check_log(s.BUILTIN, policy, log + [rp.SessionOutcome()] * 3)
+
+
+def test_staircase_defaults_never_step_more_than_a_fine_grained_stage() -> None:
+    # Invariant 5 with the staircase preset's own defaults (min_step_seconds=5): on
+    # a stage with 2 s steps the first reversal sets the step to 5 s, so the next
+    # step up goes 10 s → 15 s.
+    stage = rp.Stage(
+        "retro-walk",
+        base_min_seconds=10,
+        base_max_seconds=10,
+        min_base_sessions=0,
+        step_seconds=2,
+        target_seconds=20,
+    )
+    protocol = rp.StagedProtocol("fine", [stage])
+    clean = [rp.SessionOutcome()] * 3
+    _check_log(
+        protocol, rp.load_policy("staircase"), [*clean, rp.SessionOutcome(dizziness=True), *clean]
+    )
 
 
 def test_no_progress_after_adverse_keeps_a_completed_client_completed() -> None:

@@ -33,7 +33,7 @@ def test_prescription_roundtrips(prescription: rp.Prescription) -> None:
     _assert_roundtrips(prescription)
 
 
-@given(s.outcomes(dated=True))
+@given(s.outcomes(dated=True, max_findings=9))
 def test_session_outcome_roundtrips(outcome: rp.SessionOutcome) -> None:
     _assert_roundtrips(outcome)
 
