@@ -286,7 +286,7 @@ def machine(name: str, case: st.SearchStrategy[Case]) -> type[PolicyMachine]:
 
 def run(name: str, case: st.SearchStrategy[Case]) -> None:
     # hypothesis.stateful's runner carries no annotations.
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
         machine(name, case), settings=settings(stateful_step_count=25)
     )
 
