@@ -244,9 +244,8 @@ def preset_defaults(preset: str) -> dict[str, Any]:
 def policy_params(draw: st.DrawFn, preset: str) -> dict[str, Any]:
     """Parameters that override some of ``preset``'s, valid together with the rest.
 
-    ``settled_pain <= pain_threshold < stop_pain``.  ``balance_losses_allowed``
-    stays 0: any other value lets a policy step up after a balance loss, which
-    safety invariant 1 forbids (a test in ``test_invariants.py`` shows it).
+    ``settled_pain <= pain_threshold < stop_pain``.  Tolerated balance losses
+    (``balance_losses_allowed``) still never allow a step up (invariant 1).
     """
     base = preset_defaults(preset)
     chosen = draw(st.sets(st.sampled_from(sorted(base))))
@@ -261,6 +260,8 @@ def policy_params(draw: st.DrawFn, preset: str) -> dict[str, Any]:
         params["pain_threshold"] = draw(st.integers(0, min(9, current("stop_pain") - 1)))
     if "settled_pain" in chosen or current("settled_pain") > current("pain_threshold"):
         params["settled_pain"] = draw(st.integers(0, current("pain_threshold")))
+    if "balance_losses_allowed" in chosen:
+        params["balance_losses_allowed"] = draw(st.integers(0, 2))
     if "stop_after" in chosen:
         params["stop_after"] = draw(st.integers(1, 4))
     if "rpe_threshold" in chosen:

@@ -305,7 +305,7 @@ def test_guard_combinations_keep_every_invariant() -> None:
     run("guarded-machine", cases(s.guarded_policies()))
 
 
-# --- the findings, each as its smallest example ------------------------------------------
+# --- what the machines found, each as its smallest example -------------------------------
 
 
 def _check_log(
@@ -319,16 +319,15 @@ def _check_log(
 
 
 def test_balance_losses_allowed_never_lets_a_policy_progress_after_a_loss() -> None:
-    # DESIGN.md invariant 1: no progress on a session with a balance loss.  The
-    # reference policy with balance_losses_allowed=1 progresses 15 s → 30 s after
-    # two sessions with one balance loss each.
+    # Invariant 1: no progress on a session with a balance loss, even one the
+    # policy tolerates (it once progressed 15 s → 30 s after two such sessions).
     policy = rp.load_policy("reference", balance_losses_allowed=1)
     _check_log(s.BUILTIN, policy, [rp.SessionOutcome(balance_losses=1)] * 2)
 
 
 def test_staircase_step_never_exceeds_the_stages_step() -> None:
     # Invariant 5: a staircase whose min_step_seconds (20) is above the stage's
-    # step (15) "shrinks" its step to 20 s at the first reversal, then climbs 20 s.
+    # step (15) once "shrank" its step to 20 s at the first reversal, then climbed 20 s.
     policy = rp.load_policy("staircase", min_step_seconds=20)
     log = [rp.SessionOutcome()] * 9 + [rp.SessionOutcome(dizziness=True)]
     _check_log(s.BUILTIN, policy, log + [rp.SessionOutcome()] * 3)
@@ -336,8 +335,8 @@ def test_staircase_step_never_exceeds_the_stages_step() -> None:
 
 def test_staircase_defaults_never_step_more_than_a_fine_grained_stage() -> None:
     # Invariant 5 with the staircase preset's own defaults (min_step_seconds=5): on
-    # a stage with 2 s steps the first reversal sets the step to 5 s, so the next
-    # step up goes 10 s → 15 s.
+    # a stage with 2 s steps the first reversal once set the step to 5 s, so the
+    # next step up went 10 s → 15 s.
     stage = rp.Stage(
         "retro-walk",
         base_min_seconds=10,
@@ -354,16 +353,16 @@ def test_staircase_defaults_never_step_more_than_a_fine_grained_stage() -> None:
 
 
 def test_no_progress_after_adverse_keeps_a_completed_client_completed() -> None:
-    # Invariant 6: a completed client's painful session (no resume) must leave
-    # them completed; the guard turns the absorbed "complete" into an active hold.
+    # Invariant 6: a completed client's painful session (no resume) leaves them
+    # completed; the guard once turned the absorbed "complete" into an active hold.
     policy = rp.guarded(rp.load_policy("reference"), rp.NoProgressAfterAdverse())
     _check_log(s.BUILTIN, policy, [rp.SessionOutcome()] * 36 + [rp.SessionOutcome(pain=3)])
 
 
 def test_weekly_cap_holds_on_a_resume_session() -> None:
     # A stopped client resumes on day 0 at 15 s; with one clean session needed to
-    # step up, the resume session itself progresses 15 s → 30 s, past a cap of
-    # 1 s a week: WeeklyCap skips every session whose client was not active.
+    # step up, the resume session itself once progressed 15 s → 30 s, past a cap
+    # of 1 s a week, because WeeklyCap skipped every session of an inactive client.
     policy = rp.guarded(
         rp.load_policy("reference", stop_after=1, successes_to_progress=1),
         rp.WeeklyCap(max_increase_seconds=1),
