@@ -68,7 +68,7 @@ def _counted(
     success = inner.state.failures == 0 and not adverse
     adverse = adverse or inner.state.adverse > 0
     counted = t.record(stage, state, outcome, success=success, adverse=adverse)
-    return attrs.evolve(counted, memory=inner.state.memory)
+    return t.with_memory(counted, inner.state.memory)
 
 
 def _replace(
@@ -260,7 +260,10 @@ class WeeklyCap:
                 after = decision.state
         keep = [[d, b] for d, b in window] if after.stage == state.stage else []
         memory = {**after.memory, _WINDOW: keep}
-        return attrs.evolve(decision, state=attrs.evolve(after, memory=memory))
+        d = decision
+        return Decision(
+            d.action, t.with_memory(after, memory), d.prescription, d.reasons, d.explanation
+        )
 
 
 def _guard_tuple(guards: Iterable[Guard]) -> tuple[Guard, ...]:

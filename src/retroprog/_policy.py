@@ -123,7 +123,18 @@ class RulePolicy:
         """
         adverse: list[tuple[str, str]] = []
         difficulty: list[tuple[str, str]] = []
-        pain, next_day = outcome.pain, outcome.next_day_pain
+        pain, next_day, rpe = outcome.pain, outcome.next_day_pain, outcome.rpe
+        if (  # the common case first: a clean session
+            not pain
+            and not next_day
+            and not outcome.balance_losses
+            and outcome.completed
+            and outcome.bouts_completed is None
+            and not outcome.dizziness
+            and not outcome.form_breakdown
+            and (rpe is None or rpe < self.rpe_threshold)
+        ):
+            return adverse, difficulty, False
         if pain > self.pain_threshold:
             code = Reason.SEVERE_PAIN if pain >= self.stop_pain else Reason.PAIN
             adverse.append((code, f"pain {pain}/10"))
@@ -154,8 +165,8 @@ class RulePolicy:
             )
         if outcome.dizziness:
             difficulty.append((Reason.DIZZINESS, "dizzy"))
-        if outcome.rpe is not None and outcome.rpe >= self.rpe_threshold:
-            difficulty.append((Reason.HIGH_RPE, f"RPE {outcome.rpe:g}/10"))
+        if rpe is not None and rpe >= self.rpe_threshold:
+            difficulty.append((Reason.HIGH_RPE, f"RPE {rpe:g}/10"))
         awaiting = pain > self.settled_pain and next_day is None
         return adverse, difficulty, awaiting
 
@@ -164,20 +175,23 @@ class RulePolicy:
     ) -> Decision:
         """The decision after ``outcome``; see the class description for the rules."""
         stage = protocol.stage(state.stage)
-        prefix: list[str] = []
         before = state
+        codes: list[str] = []
         if state.status is not Status.ACTIVE:
             if not outcome.resume:
                 return t.absorbed(protocol, state)
             state = t.resumed(stage, state)
-            prefix.append(Reason.RESUMED)
-        t.check_bounds(stage, state)
+            codes.append(Reason.RESUMED)
+        if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
+            t.check_bounds(stage, state)  # raises, naming the bounds
         adverse, difficulty, awaiting = self.judge(outcome, bouts=stage.bouts)
-        success = not (adverse or difficulty or awaiting)
+        findings = adverse + difficulty if adverse or difficulty else adverse
+        success = not (findings or awaiting)
         after = t.record(stage, state, outcome, success=success, adverse=bool(adverse))
-        findings = adverse + difficulty
-        why = ", ".join(phrase for _, phrase in findings)
-        codes = prefix + [code for code, _ in findings]
+        why = ""
+        if findings:
+            why = ", ".join(phrase for _, phrase in findings)
+            codes += [code for code, _ in findings]
 
         if adverse and (
             any(code is Reason.SEVERE_PAIN for code, _ in adverse)
@@ -256,9 +270,9 @@ class RulePolicy:
         if last and last != direction:
             reversals += 1
             step = min(default_step, max(self.min_step_seconds, round(step * self.step_shrink)))
-        return attrs.evolve(
+        return t.with_memory(
             moved,
-            memory={
+            {
                 **memory,
                 "staircase.direction": direction,
                 "staircase.reversals": reversals,
@@ -273,4 +287,4 @@ class RulePolicy:
         if not self._shrinks:
             return entered
         memory = {k: val for k, val in state.memory.items() if not k.startswith("staircase.")}
-        return attrs.evolve(entered, memory=memory)
+        return t.with_memory(entered, memory)

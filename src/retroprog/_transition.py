@@ -8,6 +8,7 @@ result always agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
@@ -32,7 +33,7 @@ def record(
     stage: Stage, state: ClientState, outcome: SessionOutcome, *, success: bool, adverse: bool
 ) -> ClientState:
     """``state`` after counting the session just done, before the bout moves."""
-    day = outcome.day_number
+    day = outcome.day if outcome.date is None else outcome.date.toordinal()
     return ClientState(  # positional, for speed: this runs once per decision
         state.stage,
         state.bout_seconds,
@@ -65,6 +66,15 @@ def enter(state: ClientState, stage: Stage) -> ClientState:
     return ClientState(
         stage.name, stage.base_min_seconds, s.status, s.sessions, 0, 0, 0, 0, 0, s.last_day,
         s.memory,
+    )  # fmt: skip
+
+
+def with_memory(state: ClientState, memory: dict[str, Any]) -> ClientState:
+    """``state`` with another memory."""
+    s = state
+    return ClientState(
+        s.stage, s.bout_seconds, s.status, s.sessions, s.sessions_at_level, s.base_sessions,
+        s.successes, s.failures, s.adverse, s.last_day, memory,
     )  # fmt: skip
 
 
