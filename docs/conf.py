@@ -62,6 +62,12 @@ nitpick_ignore = [
     ("py:class", "datetime.date"),
     ("py:class", "os.PathLike"),
     ("py:class", "pathlib.Path"),
+    # retroprog_sim.testing's strategies return Hypothesis's strategy type; Hypothesis's
+    # own docs are not in the (offline) inventory.
+    ("py:class", "hypothesis.strategies.SearchStrategy"),
+    # Hypothesis's own docs are not in the inventory either (the strategies of
+    # retroprog.testing return its SearchStrategy).
+    ("py:class", "hypothesis.strategies.SearchStrategy"),
     # The type variable of ``from_dict(data, cls: type[T]) -> T``: a type variable is
     # not an object with a page of its own, so there is nothing to link to.
     ("py:class", "retroprog._json.T"),

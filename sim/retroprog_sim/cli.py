@@ -1,18 +1,22 @@
-"""The ``retroprog`` command line: ``simulate``, ``compare``, ``sweep``, ``plugins``, ``next``.
+"""The ``retroprog`` command line: simulate, compare, sweep, check, plugins, next.
 
 Runs show a progress bar on stderr once they have taken a second (never with
 ``--json``) and end with a summary table on stdout; ``--out DIR`` writes the
 files described in :mod:`retroprog_sim._output`.  Every error the user can cause
 (an unknown policy or parameter, a value out of range, an unreadable file) is
-one line on stderr, ``retroprog: error: …``, and exit code 2, never a traceback.
+one line on stderr, ``retroprog: error: …``, and exit code 2, never a traceback;
+``check`` exits 1 when the policy breaks a safety invariant.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import itertools
 import json
 import math
+import os
 import sys
 import threading
 import time
@@ -23,7 +27,13 @@ import attrs
 import click
 
 import retroprog
-from retroprog.exceptions import PluginError, RetroprogError
+from retroprog._presets import check_keywords
+from retroprog.exceptions import (
+    InvalidValueError,
+    PluginError,
+    RetroprogError,
+    UnknownParameterError,
+)
 from retroprog.plugins import GROUPS, load_all
 
 from . import _output
@@ -40,7 +50,7 @@ else:  # pragma: no cover - depends on the Python version
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from rich.console import Console
     from rich.progress import Progress, TaskID
@@ -54,6 +64,8 @@ __all__ = ["cli", "main", "parse_value"]
 
 #: Exit code for every error the user can cause (as for click's usage errors).
 EXIT_ERROR = 2
+#: Exit code of ``check`` when the policy breaks a safety invariant.
+EXIT_VIOLATION = 1
 #: Exit code after Ctrl-C.
 EXIT_INTERRUPTED = 130
 #: Clients traced by default when ``--out`` is given (for the bout-length plot).
@@ -653,7 +665,7 @@ class _Cli(click.Group):
     ) -> Any:
         """Run the command line; exit (or, not standalone, return) with its exit code."""
         try:
-            super().main(
+            returned = super().main(
                 args,
                 prog_name or "retroprog",
                 complete_var,
@@ -661,7 +673,8 @@ class _Cli(click.Group):
                 windows_expand_args=windows_expand_args,
                 **extra,
             )
-            code = 0
+            # not standalone, click returns a raised Exit's code (commands return None)
+            code = returned if isinstance(returned, int) else 0
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.UsageError as exc:
@@ -703,13 +716,14 @@ def _error(message: str, code: int = EXIT_ERROR) -> int:
         "retroprog simulate                       the reference policy on 1000 clients",
         "retroprog compare reference staircase    two policies on the same clients",
         "retroprog sweep --grid stop_after=1,2,3  a grid over a policy's parameters",
+        "retroprog check mypolicies:cautious      a policy against the safety invariants",
         "retroprog next client.jsonl              a client's next prescription, and why",
         "retroprog plugins                        protocols, policies, populations",
     ),
 )
 @click.version_option(retroprog.__version__, prog_name="retroprog")
 def cli() -> None:
-    """Simulate progression policies on clients; get a real client's next prescription."""
+    """Simulate progression policies, check their safety, and plan a client's next session."""
 
 
 @cli.command(
@@ -899,6 +913,146 @@ def sweep(
     _print(console, _sweep_table(results))
     if run.out is not None:
         _written(console, run.out, written)
+
+
+@cli.command(
+    epilog=_examples(
+        "retroprog check reference",
+        "retroprog check staircase --param successes_to_progress=1 --examples 500",
+        "retroprog check mypolicies:cautious --protocol my-protocol.toml --seed 1",
+    )
+)
+@click.argument("policy", metavar="POLICY")
+@click.option(
+    "--protocol",
+    default="retro-walk-run",
+    show_default=True,
+    metavar="NAME|FILE.toml",
+    help="The progression protocol the policy is checked on.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    type=KEY_VALUE,
+    metavar="KEY=VALUE",
+    help=_PARAM_HELP + " With MODULE:ATTRIBUTE they are passed to the factory.",
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    metavar="N",
+    help="Outcome sequences tried (Hypothesis examples).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Try a different (still reproducible) set of sequences "
+    "[default: the same derandomized search every run].",
+)
+def check(
+    policy: str,
+    protocol: str,
+    params: tuple[tuple[str, Any], ...],
+    examples: int,
+    seed: int | None,
+) -> None:
+    """Check a policy against every safety invariant.
+
+    Exits 0 when every invariant holds and 1 on a violation.  POLICY is a
+    built-in or plug-in policy name, or MODULE:ATTRIBUTE naming a policy object,
+    or a factory that --param values are passed to (the module is imported from
+    the current folder or the installed packages).
+
+    Hypothesis drives the policy through sequences of session outcomes and
+    checks every decision (see the safety invariants in the docs); a violation
+    is printed with the shrunk outcome sequence and the decision that broke it.
+    """
+    try:
+        from retroprog.testing import check_policy
+    except ImportError as exc:
+        raise InvalidValueError(
+            "check", policy, f"needs the testing extra: pip install 'retroprog[testing]' ({exc})"
+        ) from None
+    from retroprog.exceptions import PolicyViolation
+
+    loaded_protocol = retroprog.load_protocol(protocol)
+    loaded = _load_checked_policy(policy, _collect(params, "--param"))
+    try:
+        check_policy(loaded, loaded_protocol, max_examples=examples, seed=seed)
+    except PolicyViolation as violation:
+        click.echo(f"FAIL: {loaded.name} breaks a safety invariant on {loaded_protocol.name}\n")
+        click.echo(str(violation))
+        raise click.exceptions.Exit(EXIT_VIOLATION) from None
+    click.echo(
+        f"PASS: {loaded.name} keeps every safety invariant on {loaded_protocol.name} "
+        f"({examples} examples)"
+    )
+
+
+def _load_checked_policy(spec: str, params: Mapping[str, Any]) -> retroprog.RegressionPolicy:
+    """``NAME`` through :func:`retroprog.load_policy`, or ``MODULE:ATTRIBUTE`` imported."""
+    if ":" not in spec:
+        return retroprog.load_policy(spec, **params)
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise InvalidValueError("policy", spec, "is not NAME or MODULE:ATTRIBUTE")
+    try:
+        with _current_folder_importable():
+            module = importlib.import_module(module_name)
+    except Exception as exc:  # whatever the module raises on import, one line
+        raise InvalidValueError(
+            "policy", spec, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    found: Any = module
+    for part in attribute.split("."):
+        try:
+            found = getattr(found, part)
+        except AttributeError:
+            raise InvalidValueError(
+                "policy", spec, f"{module_name!r} has no attribute {attribute!r}"
+            ) from None
+    if callable(found) and not isinstance(found, retroprog.RegressionPolicy):
+        check_keywords(f"policy {spec!r}", found, params)
+        try:
+            found = found(**params)
+        except RetroprogError:
+            raise
+        except Exception as exc:  # the factory refused its parameters
+            raise InvalidValueError(
+                "policy", spec, f"the factory failed: {type(exc).__name__}: {exc}"
+            ) from None
+    elif params:
+        raise UnknownParameterError(
+            f"policy {spec!r} (an object, not a factory)", next(iter(params)), []
+        )
+    if not isinstance(found, retroprog.RegressionPolicy):
+        raise InvalidValueError(
+            "policy",
+            spec,
+            f"is of type {type(found).__name__}, not a policy (it needs name, pain_threshold "
+            "and decide(protocol, state, outcome))",
+        )
+    return found
+
+
+@contextlib.contextmanager
+def _current_folder_importable() -> Iterator[None]:
+    """Let ``MODULE`` be found in the current folder, as ``python -m`` would."""
+    cwd = os.getcwd()
+    added = cwd not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        yield
+    finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(cwd)
 
 
 _KINDS = {

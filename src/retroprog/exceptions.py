@@ -9,12 +9,19 @@ message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from ._decision import Decision
+    from ._outcome import SessionOutcome
+    from ._state import ClientState
 
 __all__ = [
     "InvalidValueError",
     "PluginError",
+    "PolicyViolation",
     "Problem",
     "ProtocolFileError",
     "RetroprogError",
@@ -183,3 +190,95 @@ class PluginError(RetroprogError, ImportError):
         self.group = group
         self.name = name  # after ImportError.__init__, which resets it
         self.error = error
+
+
+#: The safety invariants of DESIGN.md by number; 0 is a decision inconsistent with itself.
+_INVARIANTS = {
+    0: "a consistent decision",
+    1: "no step up after an adverse session",
+    2: "the bout stays inside its stage's bounds",
+    3: "no increase beyond base before the minimum sessions at base",
+    4: "advance only after success at the stage's target",
+    5: "at most one step per decision",
+    6: "stop and complete are absorbing without a resume",
+    7: "determinism: the same log gives the same decisions",
+    8: "JSON round-trips",
+}
+
+
+class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed check, not an error)
+    """A policy broke a safety invariant; raised by :mod:`retroprog.testing`.
+
+    :ivar invariant: the number (1–8) of the broken safety invariant, or 0 when the
+        decision is inconsistent with itself (an action that does not name the
+        change, a prescription that is not the protocol's) or ``decide`` raised.
+    :ivar invariant_name: that invariant's name, e.g. ``"at most one step per decision"``.
+    :ivar outcomes: the sessions from the protocol's start up to and including the
+        one that broke it (shrunk to a minimal example by :func:`~retroprog.testing.check_policy`).
+    :ivar decision: the decision that broke it (``None`` when ``decide`` raised).
+    :ivar state: the client's state before that session.
+    :ivar policy_name: the policy's name.
+    :ivar problems: every problem found with the decision, one sentence each.
+    """
+
+    def __init__(
+        self,
+        invariant: int,
+        *,
+        outcomes: Sequence[SessionOutcome],
+        decision: Decision | None,
+        state: ClientState,
+        policy_name: str,
+        problems: Sequence[str] = (),
+    ) -> None:
+        self.invariant = invariant
+        self.invariant_name = _INVARIANTS.get(invariant, "unknown invariant")
+        self.outcomes = tuple(outcomes)
+        self.decision = decision
+        self.state = state
+        self.policy_name = policy_name
+        self.problems = tuple(problems)
+        super().__init__(self._message())
+
+    def __reduce__(self) -> tuple[object, ...]:  # keyword-only arguments: pickle by hand
+        return (_rebuild_violation, (self.__class__, self.__dict__.copy()))
+
+    def _message(self) -> str:
+        count = len(self.outcomes)
+        lines = [
+            f"policy {self.policy_name!r} breaks invariant {self.invariant} "
+            f"({self.invariant_name}) after {count} session(s):"
+        ]
+        lines += [f"  {i}. {_session(o)}" for i, o in enumerate(self.outcomes, start=1)]
+        lines.append(
+            f"before the last session: {self.state.stage} at {self.state.bout_seconds} s, "
+            f"{self.state.status}, {self.state.base_sessions} session(s) at base"
+        )
+        if self.decision is None:
+            lines.append("decision: none (decide raised)")
+        else:
+            bout = self.decision.state.bout_seconds
+            lines.append(
+                f"decision: {self.decision.action.value} to {self.decision.state.stage} "
+                f"at {bout} s: {self.decision.explanation}"
+            )
+        lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+def _rebuild_violation(cls: type[PolicyViolation], values: dict[str, object]) -> PolicyViolation:
+    violation = cls.__new__(cls)
+    violation.__dict__.update(values)
+    violation.args = (violation._message(),)
+    return violation
+
+
+def _session(outcome: SessionOutcome) -> str:
+    """One line for one session: the fields that differ from a clean session."""
+    fields = attrs.asdict(outcome, recurse=False)
+    found = [
+        f"{name}={value!r}"
+        for name, value in fields.items()
+        if value != attrs.fields_dict(type(outcome))[name].default
+    ]
+    return ", ".join(found) if found else "clean session"

@@ -13,8 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retroprog as rp
+from retroprog import testing as rt
 
-from . import strategies as s
+BUILTIN = rp.load_protocol("retro-walk-run")
+PRESETS = ("reference", "pain-monitoring", "staircase")
+
 
 WALK, RUN = "retro-walk", "retro-run"
 HOLD, PROGRESS, ADVANCE, COMPLETE, STOP, REGRESS = (
@@ -44,7 +47,7 @@ CLEAN_CLIENT = {
 
 def _followed(decisions: list[rp.Decision]) -> list[tuple[str, int]]:
     """(stage, bout) of the prescription each session followed, from the first."""
-    first = s.BUILTIN.prescribe(s.BUILTIN.start())
+    first = BUILTIN.prescribe(BUILTIN.start())
     assert first is not None
     done = [first]
     for decision in decisions[:-1]:
@@ -53,12 +56,12 @@ def _followed(decisions: list[rp.Decision]) -> list[tuple[str, int]]:
     return [(p.stage, p.bout_seconds) for p in done]
 
 
-@pytest.mark.parametrize("preset", s.PRESETS)
+@pytest.mark.parametrize("preset", PRESETS)
 def test_a_clean_client_walks_then_runs_to_two_minutes(preset: str) -> None:
     bouts, actions = CLEAN_CLIENT[preset]
     per_stage = len(bouts)
     policy = rp.load_policy(preset)
-    decisions = rp.replay(s.BUILTIN, policy, [rp.SessionOutcome()] * (2 * per_stage + 3))
+    decisions = rp.replay(BUILTIN, policy, [rp.SessionOutcome()] * (2 * per_stage + 3))
 
     done = _followed(decisions[: 2 * per_stage])
     assert done == [(WALK, b) for b in bouts] + [(RUN, b) for b in bouts]
@@ -90,16 +93,16 @@ def test_a_clean_client_walks_then_runs_to_two_minutes(preset: str) -> None:
 
 @pytest.mark.parametrize("preset", ["reference", "pain-monitoring"])
 def test_sessions_at_base_hold_the_bout_at_30_s(preset: str) -> None:
-    decisions = rp.replay(s.BUILTIN, rp.load_policy(preset), [rp.SessionOutcome()] * 6)
+    decisions = rp.replay(BUILTIN, rp.load_policy(preset), [rp.SessionOutcome()] * 6)
     assert [d.state.base_sessions for d in decisions] == [1, 2, 3, 4, 5, 6]
     assert rp.Reason.BASE_SESSIONS in decisions[3].reasons
     assert rp.Reason.BASE_SESSIONS in decisions[4].reasons
     assert decisions[5].state.bout_seconds == 45
 
 
-@pytest.mark.parametrize("preset", s.PRESETS)
+@pytest.mark.parametrize("preset", PRESETS)
 def test_a_client_whose_every_session_hurts_is_stopped(preset: str) -> None:
-    decisions = rp.replay(s.BUILTIN, rp.load_policy(preset), [rp.SessionOutcome(pain=6)] * 8)
+    decisions = rp.replay(BUILTIN, rp.load_policy(preset), [rp.SessionOutcome(pain=6)] * 8)
     assert [d.action for d in decisions] == [HOLD, STOP, STOP, STOP, STOP, STOP, STOP, STOP]
     assert [d.state.bout_seconds for d in decisions] == [15] * 8
     assert {rp.Reason.PAIN, rp.Reason.AT_FLOOR} <= set(decisions[0].reasons)
@@ -110,12 +113,12 @@ def test_a_client_whose_every_session_hurts_is_stopped(preset: str) -> None:
     assert decisions[-1].state.adverse == 2
 
 
-@pytest.mark.parametrize("preset", s.PRESETS)
+@pytest.mark.parametrize("preset", PRESETS)
 def test_pain_after_climbing_regresses_then_stops(preset: str) -> None:
     # Pain 6 at 45 s: one step back to 30 s, then stopped at the second in a row.
     clean = 6  # the sixth clean session (at base) steps up to 45 s
     log = [rp.SessionOutcome()] * clean + [rp.SessionOutcome(pain=6)] * 3
-    decisions = rp.replay(s.BUILTIN, rp.load_policy(preset), log)
+    decisions = rp.replay(BUILTIN, rp.load_policy(preset), log)
     assert decisions[clean - 1].state.bout_seconds == 45
     assert [(d.action, d.state.bout_seconds) for d in decisions[clean:]] == [
         (REGRESS, 30),
@@ -125,7 +128,7 @@ def test_pain_after_climbing_regresses_then_stops(preset: str) -> None:
     assert decisions[clean].explanation == "regressed 45 s → 30 s: pain 6/10"
 
 
-@given(st.sampled_from(s.PRESETS).flatmap(s.policies))
+@given(st.sampled_from(PRESETS).flatmap(rt.policies))
 def test_a_clean_client_climbs_the_same_ladder_whatever_the_parameters(
     policy: rp.RulePolicy,
 ) -> None:
@@ -134,7 +137,7 @@ def test_a_clean_client_climbs_the_same_ladder_whatever_the_parameters(
     k = policy.successes_to_progress
     ladder = [15] * k + [30] * max(k, 6 - k)
     ladder += [b for b in range(45, 121, 15) for _ in range(k)]
-    decisions = rp.replay(s.BUILTIN, policy, [rp.SessionOutcome()] * (2 * len(ladder)))
+    decisions = rp.replay(BUILTIN, policy, [rp.SessionOutcome()] * (2 * len(ladder)))
     assert _followed(decisions) == [(WALK, b) for b in ladder] + [(RUN, b) for b in ladder]
     assert decisions[len(ladder) - 1].action is ADVANCE
     assert decisions[-1].action is COMPLETE
@@ -142,7 +145,7 @@ def test_a_clean_client_climbs_the_same_ladder_whatever_the_parameters(
 
 
 @given(
-    st.sampled_from(s.PRESETS).flatmap(s.policies),
+    st.sampled_from(PRESETS).flatmap(rt.policies),
     st.integers(0, 10),
     st.data(),
 )
@@ -153,7 +156,7 @@ def test_a_client_in_pain_never_gets_a_longer_bout_and_is_stopped(
     # session hurts: above the policy's threshold.
     pain = data.draw(st.integers(policy.pain_threshold + 1, 10), label="pain")
     log = [rp.SessionOutcome()] * clean + [rp.SessionOutcome(pain=pain)] * 6
-    decisions = rp.replay(s.BUILTIN, policy, log)
+    decisions = rp.replay(BUILTIN, policy, log)
     hurting = decisions[clean:]
     bouts = [decisions[clean - 1].state.bout_seconds if clean else 15]
     bouts += [d.state.bout_seconds for d in hurting]

@@ -3,7 +3,7 @@
 A :class:`~hypothesis.stateful.RuleBasedStateMachine` feeds arbitrary sessions
 (clean runs, any outcome, resumes, next-day pain amending the last session, long
 gaps) to one policy on one protocol and checks each decision with
-:func:`~tests.properties.invariants.check_decision`, plus an independent count of
+:func:`~retroprog.testing.check_decision`, plus an independent count of
 the sessions at base and replay of the whole log.
 """
 
@@ -24,9 +24,14 @@ from hypothesis.stateful import (
 )
 
 import retroprog as rp
+from retroprog import testing as rt
+from retroprog.testing import check_decision
 
-from . import strategies as s
-from .invariants import check_decision
+BUILTIN = rp.load_protocol("retro-walk-run")
+PRESETS = ("reference", "pain-monitoring", "staircase")
+GUARD_NAMES = ("no-progress-after-adverse", "one-step", "gap", "weekly-cap")
+EPOCH = dt.date(2024, 1, 1)
+
 
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
 
@@ -45,7 +50,7 @@ def cases(policy: st.SearchStrategy[rp.RegressionPolicy]) -> st.SearchStrategy[C
     """``policy`` on the article's protocol or a random one, with any dating."""
     return st.builds(
         Case,
-        protocol=s.protocols_or_builtin(),
+        protocol=rt.protocols(builtin=True),
         policy=policy,
         dating=st.sampled_from(["day", "date", "none"]),
     )
@@ -99,7 +104,7 @@ class PolicyMachine(RuleBasedStateMachine):
         self.day += gap
         if self.case.dating == "day":
             return outcome.amend(day=self.day)
-        return outcome.amend(date=s.EPOCH + dt.timedelta(days=self.day))
+        return outcome.amend(date=EPOCH + dt.timedelta(days=self.day))
 
     def _apply(self, outcome: rp.SessionOutcome) -> None:
         protocol, policy = self.case.protocol, self.case.policy
@@ -182,7 +187,7 @@ class PolicyMachine(RuleBasedStateMachine):
                 f"the lowest bout of the last 7 days ({min(window)} s): {context}"
             )
 
-    @rule(outcome=s.outcomes(), gap=GAPS)
+    @rule(outcome=rt.outcomes(), gap=GAPS)
     def session(self, outcome: rp.SessionOutcome, gap: int | None) -> None:
         """Any session (occasionally with a resume, which an active client ignores)."""
         self._apply(self._dated(outcome, gap))
@@ -246,7 +251,7 @@ class PolicyMachine(RuleBasedStateMachine):
             self._apply(self._dated(rp.SessionOutcome(), gap))
 
     @precondition(lambda self: not self.state.active)
-    @rule(outcome=s.outcomes(resume=st.just(True)), gap=GAPS)
+    @rule(outcome=rt.outcomes(resume=st.just(True)), gap=GAPS)
     def resume(self, outcome: rp.SessionOutcome, gap: int | None) -> None:
         """A clinician clears a stopped (or finished) client to go on."""
         self._apply(self._dated(outcome, gap))
@@ -291,18 +296,18 @@ def run(name: str, case: st.SearchStrategy[Case]) -> None:
     )
 
 
-@pytest.mark.parametrize("preset", s.PRESETS)
+@pytest.mark.parametrize("preset", PRESETS)
 def test_preset_keeps_every_invariant(preset: str) -> None:
-    run(f"{preset}-machine", cases(s.policies(preset)))
+    run(f"{preset}-machine", cases(rt.policies(preset)))
 
 
-@pytest.mark.parametrize("guard", s.GUARD_NAMES)
+@pytest.mark.parametrize("guard", GUARD_NAMES)
 def test_guard_keeps_every_invariant(guard: str) -> None:
-    run(f"{guard}-machine", cases(s.guarded_policies(guard)))
+    run(f"{guard}-machine", cases(rt.guarded_policies(guard)))
 
 
 def test_guard_combinations_keep_every_invariant() -> None:
-    run("guarded-machine", cases(s.guarded_policies()))
+    run("guarded-machine", cases(rt.guarded_policies()))
 
 
 # --- what the machines found, each as its smallest example -------------------------------
@@ -322,7 +327,7 @@ def test_balance_losses_allowed_never_lets_a_policy_progress_after_a_loss() -> N
     # Invariant 1: no progress on a session with a balance loss, even one the
     # policy tolerates (it once progressed 15 s → 30 s after two such sessions).
     policy = rp.load_policy("reference", balance_losses_allowed=1)
-    _check_log(s.BUILTIN, policy, [rp.SessionOutcome(balance_losses=1)] * 2)
+    _check_log(BUILTIN, policy, [rp.SessionOutcome(balance_losses=1)] * 2)
 
 
 def test_staircase_step_never_exceeds_the_stages_step() -> None:
@@ -330,7 +335,7 @@ def test_staircase_step_never_exceeds_the_stages_step() -> None:
     # step (15) once "shrank" its step to 20 s at the first reversal, then climbed 20 s.
     policy = rp.load_policy("staircase", min_step_seconds=20)
     log = [rp.SessionOutcome()] * 9 + [rp.SessionOutcome(dizziness=True)]
-    _check_log(s.BUILTIN, policy, log + [rp.SessionOutcome()] * 3)
+    _check_log(BUILTIN, policy, log + [rp.SessionOutcome()] * 3)
 
 
 def test_staircase_defaults_never_step_more_than_a_fine_grained_stage() -> None:
@@ -356,7 +361,7 @@ def test_no_progress_after_adverse_keeps_a_completed_client_completed() -> None:
     # Invariant 6: a completed client's painful session (no resume) leaves them
     # completed; the guard once turned the absorbed "complete" into an active hold.
     policy = rp.guarded(rp.load_policy("reference"), rp.NoProgressAfterAdverse())
-    _check_log(s.BUILTIN, policy, [rp.SessionOutcome()] * 36 + [rp.SessionOutcome(pain=3)])
+    _check_log(BUILTIN, policy, [rp.SessionOutcome()] * 36 + [rp.SessionOutcome(pain=3)])
 
 
 def test_weekly_cap_holds_on_a_resume_session() -> None:
@@ -367,8 +372,8 @@ def test_weekly_cap_holds_on_a_resume_session() -> None:
         rp.load_policy("reference", stop_after=1, successes_to_progress=1),
         rp.WeeklyCap(max_increase_seconds=1),
     )
-    stopped = policy.decide(s.BUILTIN, s.BUILTIN.start(), rp.SessionOutcome(form_breakdown=True))
+    stopped = policy.decide(BUILTIN, BUILTIN.start(), rp.SessionOutcome(form_breakdown=True))
     assert stopped.action is rp.Action.STOP
-    resumed = policy.decide(s.BUILTIN, stopped.state, rp.SessionOutcome(day=0, resume=True))
-    check_decision(s.BUILTIN, policy, stopped.state, rp.SessionOutcome(day=0, resume=True), resumed)
+    resumed = policy.decide(BUILTIN, stopped.state, rp.SessionOutcome(day=0, resume=True))
+    check_decision(BUILTIN, policy, stopped.state, rp.SessionOutcome(day=0, resume=True), resumed)
     assert resumed.state.bout_seconds <= 15 + 1, resumed.explanation

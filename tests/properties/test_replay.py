@@ -6,8 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retroprog as rp
+from retroprog import testing as rt
 
-from . import strategies as s
+BUILTIN = rp.load_protocol("retro-walk-run")
 
 
 def step_by_step(
@@ -26,10 +27,10 @@ def step_by_step(
     return decisions
 
 
-policies = s.policies() | s.guarded_policies()
+policies = rt.policies() | rt.guarded_policies()
 
 
-@given(s.protocols_or_builtin(), policies, s.logs())
+@given(rt.protocols(builtin=True), policies, rt.outcome_logs())
 def test_replay_equals_step_by_step(
     protocol: rp.StagedProtocol, policy: rp.RegressionPolicy, log: list[rp.SessionOutcome]
 ) -> None:
@@ -39,7 +40,7 @@ def test_replay_equals_step_by_step(
     assert rp.replay(protocol, policy, rp.loads_log(rp.dumps_log(log))) == decisions
 
 
-@given(s.protocols_or_builtin(), policies, s.logs(min_size=1), st.data())
+@given(rt.protocols(builtin=True), policies, rt.outcome_logs(min_size=1), st.data())
 def test_replay_goes_on_from_a_stored_state(
     protocol: rp.StagedProtocol,
     policy: rp.RegressionPolicy,
@@ -52,7 +53,7 @@ def test_replay_goes_on_from_a_stored_state(
     assert rp.replay(protocol, policy, log[cut:], state=stored) == decisions[cut:]
 
 
-@given(s.protocols_or_builtin(), policies, s.logs(min_size=1), st.data())
+@given(rt.protocols(builtin=True), policies, rt.outcome_logs(min_size=1), st.data())
 def test_amended_log_replays_as_step_by_step(
     protocol: rp.StagedProtocol,
     policy: rp.RegressionPolicy,
@@ -72,7 +73,7 @@ def test_amended_log_replays_as_step_by_step(
     assert replayed[:index] == original[:index]
 
 
-@given(s.protocols_or_builtin(), policies, s.logs(min_size=1), st.integers(0, 10))
+@given(rt.protocols(builtin=True), policies, rt.outcome_logs(min_size=1), st.integers(0, 10))
 def test_next_day_pain_amending_the_last_session_redoes_only_its_decision(
     protocol: rp.StagedProtocol,
     policy: rp.RegressionPolicy,
@@ -93,7 +94,7 @@ def test_next_day_pain_amending_the_last_session_redoes_only_its_decision(
 def test_pain_monitoring_waits_for_next_day_pain_then_progresses() -> None:
     # Pain 4/10 is allowed by the pain-monitoring policy only if it settles by next
     # morning: held until the amendment arrives, then the step up once it settled.
-    protocol, policy = s.BUILTIN, rp.load_policy("pain-monitoring")
+    protocol, policy = BUILTIN, rp.load_policy("pain-monitoring")
     log = [rp.SessionOutcome(pain=4)] * 2
     waiting = rp.replay(protocol, policy, log)
     assert [d.action for d in waiting] == [rp.Action.HOLD, rp.Action.HOLD]

@@ -9,46 +9,45 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retroprog as rp
+from retroprog import testing as rt
 
-from . import strategies as s
-from .invariants import roundtrip_problem
+BUILTIN = rp.load_protocol("retro-walk-run")
 
 
 def _assert_roundtrips(value: Any) -> None:
-    problem = roundtrip_problem(value)
-    assert problem is None, problem
+    assert rp.from_json(rp.to_json(value), type(value)) == value
     document = json.loads(rp.to_json(value))
     assert document["schema"] == rp.SCHEMA_VERSION
     assert document["type"] == type(value).__name__
     assert rp.from_dict(rp.to_dict(value), type(value)) == value
 
 
-@given(s.stages())
+@given(rt.stages())
 def test_stage_roundtrips(stage: rp.Stage) -> None:
     _assert_roundtrips(stage)
 
 
-@given(s.prescriptions())
+@given(rt.prescriptions())
 def test_prescription_roundtrips(prescription: rp.Prescription) -> None:
     _assert_roundtrips(prescription)
 
 
-@given(s.outcomes(dated=True, max_findings=9))
+@given(rt.outcomes(dated=True, max_findings=9))
 def test_session_outcome_roundtrips(outcome: rp.SessionOutcome) -> None:
     _assert_roundtrips(outcome)
 
 
-@given(s.client_states())
+@given(rt.states())
 def test_client_state_roundtrips_memory_included(state: rp.ClientState) -> None:
     _assert_roundtrips(state)
 
 
-@given(s.decisions())
+@given(rt.decisions())
 def test_decision_roundtrips(decision: rp.Decision) -> None:
     _assert_roundtrips(decision)
 
 
-@given(s.protocols(any_names=True))
+@given(rt.protocols(any_names=True))
 def test_staged_protocol_roundtrips(protocol: rp.StagedProtocol) -> None:
     _assert_roundtrips(protocol)
     back = rp.from_json(rp.to_json(protocol), rp.StagedProtocol)
@@ -56,10 +55,12 @@ def test_staged_protocol_roundtrips(protocol: rp.StagedProtocol) -> None:
 
 
 def test_the_builtin_protocol_roundtrips() -> None:
-    _assert_roundtrips(s.BUILTIN)
+    _assert_roundtrips(BUILTIN)
 
 
-@given(s.protocols_or_builtin(), s.policies() | s.guarded_policies(), s.logs(max_size=30))
+@given(
+    rt.protocols(builtin=True), rt.policies() | rt.guarded_policies(), rt.outcome_logs(max_size=30)
+)
 def test_decisions_a_policy_makes_roundtrip(
     protocol: rp.StagedProtocol, policy: rp.RegressionPolicy, log: list[rp.SessionOutcome]
 ) -> None:
@@ -68,7 +69,7 @@ def test_decisions_a_policy_makes_roundtrip(
         _assert_roundtrips(decision.state)
 
 
-@given(s.logs())
+@given(rt.outcome_logs())
 def test_session_logs_roundtrip_through_jsonl(log: list[rp.SessionOutcome]) -> None:
     text = rp.dumps_log(log)
     assert text.count("\n") == len(log)
@@ -76,7 +77,7 @@ def test_session_logs_roundtrip_through_jsonl(log: list[rp.SessionOutcome]) -> N
     assert rp.loads_log(text) == log
 
 
-@given(s.logs(), st.integers(0, 3))
+@given(rt.outcome_logs(), st.integers(0, 3))
 def test_blank_lines_in_a_session_log_are_skipped(
     log: list[rp.SessionOutcome], blanks: int
 ) -> None:

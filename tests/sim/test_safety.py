@@ -1,7 +1,7 @@
 """The safety invariants hold on every decision of a simulated client.
 
 Each traced client's log is replayed step by step; every decision is checked by
-:func:`tests.properties.invariants.check_decision` (the property tests' checker)
+:func:`retroprog.testing.check_decision` (the property tests' checker)
 and must be the one the harness recorded.
 """
 
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import retroprog as rp
+from retroprog.testing import check_decision
 from retroprog_sim import SimulationResult, simulate
-from tests.properties.invariants import check_decision
 
 if TYPE_CHECKING:
     from .conftest import MakeSpec

@@ -1,18 +1,13 @@
-"""The safety invariants of DESIGN.md as one reusable check of a single decision.
-
-:func:`check_decision` uses only retroprog's public API, so it can move as it is
-into ``retroprog.testing.check_policy``.  It raises :class:`AssertionError` (not
-``assert``, which ``python -O`` strips) listing every invariant the decision breaks.
-"""
+"""The safety invariants of DESIGN.md as one check of a single decision."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import retroprog as rp
-from retroprog.exceptions import UnknownStageError
+from retroprog.exceptions import PolicyViolation, UnknownStageError
 
-__all__ = ["check_decision", "expected_action", "roundtrip_problem"]
+__all__ = ["check_decision", "decision_problems", "expected_action", "roundtrip_problem"]
 
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
 
@@ -75,9 +70,44 @@ def check_decision(
     protocol's for the new state, and the decision gives reasons and an
     explanation that names the new bout.
 
-    :raises AssertionError: listing every broken invariant, with the context.
+    :raises ~retroprog.exceptions.PolicyViolation: naming the lowest-numbered broken
+        invariant (0 only when every safety invariant holds but the decision is
+        inconsistent) and listing every problem; its ``outcomes`` holds the
+        one session ``outcome``.
+
+    >>> import retroprog
+    >>> from retroprog.testing import check_decision
+    >>> protocol = retroprog.load_protocol("retro-walk-run")
+    >>> policy = retroprog.load_policy("reference")
+    >>> state, outcome = protocol.start(), retroprog.SessionOutcome(pain=1)
+    >>> check_decision(protocol, policy, state, outcome, policy.decide(protocol, state, outcome))
     """
-    problems: list[str] = []
+    found = decision_problems(protocol, policy, before_state, outcome, decision)
+    if found:
+        safety = [number for number, _ in found if number]
+        raise PolicyViolation(
+            min(safety) if safety else 0,
+            outcomes=(outcome,),
+            decision=decision,
+            state=before_state,
+            policy_name=policy.name,
+            problems=[f"invariant {n}: {text}" if n else text for n, text in found],
+        )
+
+
+def decision_problems(
+    protocol: rp.ProgressionProtocol,
+    policy: rp.RegressionPolicy,
+    before_state: rp.ClientState,
+    outcome: rp.SessionOutcome,
+    decision: rp.Decision,
+) -> list[tuple[int, str]]:
+    """Every problem :func:`check_decision` finds, as (invariant number or 0, sentence)."""
+    problems: list[tuple[int, str]] = []
+
+    def add(number: int, text: str) -> None:
+        problems.append((number, text))
+
     before, after = before_state, decision.state
     stage = protocol.stage(before.stage)
     applies = before.active or outcome.resume
@@ -88,32 +118,35 @@ def check_decision(
     try:
         after_stage = protocol.stage(after.stage)
     except UnknownStageError:
-        problems.append(f"the new state is in a stage the protocol lacks: {after.stage!r}")
+        add(0, f"the new state is in a stage the protocol lacks: {after.stage!r}")
         after_stage = stage
 
     # The decision's own consistency.
     action = expected_action(before, after)
     if decision.action is not action:
-        problems.append(
+        add(
+            0,
             f"action {decision.action.value!r} does not name the change "
             f"{before.stage}/{before.bout_seconds} s/{before.status} → "
-            f"{after.stage}/{after.bout_seconds} s/{after.status} (expected {action.value!r})"
+            f"{after.stage}/{after.bout_seconds} s/{after.status} (expected {action.value!r})",
         )
     if decision.prescription != protocol.prescribe(after):
-        problems.append(
+        add(
+            0,
             f"prescription {decision.prescription!r} is not the protocol's "
-            f"{protocol.prescribe(after)!r} for the new state"
+            f"{protocol.prescribe(after)!r} for the new state",
         )
     if not decision.reasons or not all(isinstance(r, str) and r for r in decision.reasons):
-        problems.append(f"reasons must be non-empty strings, got {decision.reasons!r}")
+        add(0, f"reasons must be non-empty strings, got {decision.reasons!r}")
     if not decision.explanation.strip():
-        problems.append("the explanation is empty")
+        add(0, "the explanation is empty")
     elif decision.action in (rp.Action.PROGRESS, rp.Action.REGRESS, rp.Action.ADVANCE) and (
         f"{after.bout_seconds} s" not in decision.explanation
     ):
-        problems.append(
+        add(
+            0,
             f"the explanation {decision.explanation!r} does not name the new bout "
-            f"({after.bout_seconds} s)"
+            f"({after.bout_seconds} s)",
         )
 
     # 1. No step up after an adverse session.
@@ -131,15 +164,14 @@ def check_decision(
             adverse.append("form breakdown")
         if adverse:
             found = ", ".join(adverse)
-            problems.append(
-                f"invariant 1: {decision.action.value} after an adverse session ({found})"
-            )
+            add(1, f"{decision.action.value} after an adverse session ({found})")
 
     # 2. The bout stays inside its stage's bounds.
     if not after_stage.base_min_seconds <= after.bout_seconds <= after_stage.target_seconds:
-        problems.append(
-            f"invariant 2: bout {after.bout_seconds} s outside {after_stage.name}'s "
-            f"[{after_stage.base_min_seconds}, {after_stage.target_seconds}] s"
+        add(
+            2,
+            f"bout {after.bout_seconds} s outside {after_stage.name}'s "
+            f"[{after_stage.base_min_seconds}, {after_stage.target_seconds}] s",
         )
 
     # 3. Not beyond base before the minimum sessions at base.
@@ -149,44 +181,47 @@ def check_decision(
         and after.bout_seconds > stage.base_max_seconds
         and base_sessions < stage.min_base_sessions
     ):
-        problems.append(
-            f"invariant 3: bout {after.bout_seconds} s beyond the base range "
+        add(
+            3,
+            f"bout {after.bout_seconds} s beyond the base range "
             f"(≤ {stage.base_max_seconds} s) after only {base_sessions} of "
-            f"{stage.min_base_sessions} sessions at base"
+            f"{stage.min_base_sessions} sessions at base",
         )
 
     # 4. Advance and complete only from the target, one stage at a time.
     if after.stage != before.stage:
         following = protocol.next_stage(before.stage)
         if following is None or after.stage != following.name:
-            problems.append(
-                f"invariant 4: moved from {before.stage} to {after.stage}, not to the next "
-                f"stage ({None if following is None else following.name})"
+            add(
+                4,
+                f"moved from {before.stage} to {after.stage}, not to the next "
+                f"stage ({None if following is None else following.name})",
             )
         elif after.bout_seconds != following.base_min_seconds:
-            problems.append(
-                f"invariant 4: entered {after.stage} at {after.bout_seconds} s, not at its base "
-                f"({following.base_min_seconds} s)"
+            add(
+                4,
+                f"entered {after.stage} at {after.bout_seconds} s, not at its base "
+                f"({following.base_min_seconds} s)",
             )
         if done < stage.target_seconds:
-            problems.append(
-                f"invariant 4: advanced from {done} s, below {stage.name}'s target "
-                f"({stage.target_seconds} s)"
+            add(
+                4, f"advanced from {done} s, below {stage.name}'s target ({stage.target_seconds} s)"
             )
     if applies and after.status is rp.Status.COMPLETED:
         if after.stage != before.stage or protocol.next_stage(before.stage) is not None:
-            problems.append(f"invariant 4: completed from {before.stage}, not the last stage")
+            add(4, f"completed from {before.stage}, not the last stage")
         if done < stage.target_seconds:
-            problems.append(
-                f"invariant 4: completed from {done} s, below {stage.name}'s target "
-                f"({stage.target_seconds} s)"
+            add(
+                4,
+                f"completed from {done} s, below {stage.name}'s target ({stage.target_seconds} s)",
             )
 
     # 5. At most one step per decision.
     if after.stage == before.stage and abs(after.bout_seconds - done) > stage.step_seconds:
-        problems.append(
-            f"invariant 5: bout moved {done} s → {after.bout_seconds} s, more than one step "
-            f"({stage.step_seconds} s)"
+        add(
+            5,
+            f"bout moved {done} s → {after.bout_seconds} s, more than one step "
+            f"({stage.step_seconds} s)",
         )
 
     # 6. Stopped and completed are absorbing without a resume.
@@ -195,9 +230,10 @@ def check_decision(
         or after.stage != before.stage
         or after.bout_seconds != before.bout_seconds
     ):
-        problems.append(
-            f"invariant 6: a {before.status} client became {after.status} at "
-            f"{after.stage}/{after.bout_seconds} s without a resume"
+        add(
+            6,
+            f"a {before.status} client became {after.status} at "
+            f"{after.stage}/{after.bout_seconds} s without a resume",
         )
 
     # 7. Determinism and purity.
@@ -210,24 +246,19 @@ def check_decision(
             rp.from_json(snapshot[1], rp.SessionOutcome),
         )
     except Exception as exc:  # a crash the second time is a finding too
-        problems.append(f"invariant 7: deciding again raised {exc!r}")
+        add(7, f"deciding again raised {exc!r}")
     else:
         if again != decision:
-            problems.append(f"invariant 7: deciding again gave {again!r}")
+            add(7, f"deciding again gave {again!r}")
         if copied != decision:
-            problems.append(f"invariant 7: deciding from JSON copies of the inputs gave {copied!r}")
+            add(7, f"deciding from JSON copies of the inputs gave {copied!r}")
     if (rp.to_json(before), rp.to_json(outcome)) != snapshot:
-        problems.append("invariant 7: deciding changed its inputs")
+        add(7, "deciding changed its inputs")
 
     # 8. JSON round-trips.
-    for value in (before, outcome, decision, after):
+    for value in (before, outcome, decision):  # the decision holds the new state
         problem = roundtrip_problem(value)
         if problem is not None:
-            problems.append(f"invariant 8: {problem}")
+            add(8, problem)
 
-    if problems:
-        raise AssertionError(
-            f"{policy.name} on {protocol.name}: {len(problems)} problem(s)\n"
-            + "\n".join(f"  - {p}" for p in problems)
-            + f"\n  before:   {before!r}\n  outcome:  {outcome!r}\n  decision: {decision!r}"
-        )
+    return problems

@@ -1,11 +1,11 @@
 """Hypothesis strategies for retroprog's types, policies, guards and session logs.
 
 Every strategy builds only valid values: bad values are the business of the core's
-validation tests, not of the properties.
+validation tests, not of properties.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ``st.composite`` hands on the
+# annotations, which must be objects for the API docs to link them.
 import datetime as dt
 from typing import Any
 
@@ -13,6 +13,31 @@ import attrs
 from hypothesis import strategies as st
 
 import retroprog as rp
+from retroprog.exceptions import UnknownPluginError
+
+__all__ = [
+    "EPOCH",
+    "GUARD_NAMES",
+    "PRESETS",
+    "builtin_protocol",
+    "client_states",
+    "decisions",
+    "guard_lists",
+    "guarded_policies",
+    "guards",
+    "json_values",
+    "memories",
+    "names",
+    "outcome_logs",
+    "outcomes",
+    "policies",
+    "policy_params",
+    "prescriptions",
+    "preset_defaults",
+    "protocols",
+    "stages",
+    "states",
+]
 
 #: The built-in policy presets (every one is a :class:`retroprog.RulePolicy`).
 PRESETS = ("reference", "pain-monitoring", "staircase")
@@ -20,20 +45,17 @@ PRESETS = ("reference", "pain-monitoring", "staircase")
 #: The built-in guards, by name.
 GUARD_NAMES = ("no-progress-after-adverse", "one-step", "gap", "weekly-cap")
 
-
-def _builtin() -> rp.StagedProtocol:
-    protocol = rp.load_protocol("retro-walk-run")
-    assert isinstance(protocol, rp.StagedProtocol)
-    return protocol
-
-
-#: The article's protocol, shipped with retroprog.
-BUILTIN = _builtin()
-
 #: Day 0 when a log keeps calendar dates.
 EPOCH = dt.date(2024, 1, 1)
 
 _STAGE_NAMES = ("retro-walk", "retro-run", "retro-skip", "retro-sprint", "retro-hop")
+
+
+def builtin_protocol() -> rp.StagedProtocol:
+    """The article's protocol, shipped with retroprog (``retro-walk-run``)."""
+    protocol = rp.load_protocol("retro-walk-run")
+    assert isinstance(protocol, rp.StagedProtocol)
+    return protocol
 
 
 # --- names and JSON values ---------------------------------------------------------------
@@ -72,7 +94,10 @@ def memories() -> st.SearchStrategy[dict[str, Any]]:
 
 @st.composite
 def stages(draw: st.DrawFn, name: str | None = None) -> rp.Stage:
-    """A valid stage: base_min <= base_max <= target, targets on or off the step grid."""
+    """A valid :class:`~retroprog.Stage` (called ``name``, or any name).
+
+    ``base_min <= base_max <= target``, with targets on or off the step grid.
+    """
     base_min = draw(st.integers(1, 60))
     base_max = base_min + draw(st.integers(0, 60))
     step = draw(st.integers(1, 60))
@@ -90,7 +115,7 @@ def stages(draw: st.DrawFn, name: str | None = None) -> rp.Stage:
 
 
 def prescriptions() -> st.SearchStrategy[rp.Prescription]:
-    """Any valid prescription."""
+    """Any valid :class:`~retroprog.Prescription`."""
     return st.builds(
         rp.Prescription,
         stage=names(),
@@ -101,8 +126,17 @@ def prescriptions() -> st.SearchStrategy[rp.Prescription]:
 
 
 @st.composite
-def protocols(draw: st.DrawFn, *, any_names: bool = False) -> rp.StagedProtocol:
-    """A protocol of 1–3 random valid stages with distinct names."""
+def protocols(
+    draw: st.DrawFn, *, any_names: bool = False, builtin: bool = False
+) -> rp.StagedProtocol:
+    """A :class:`~retroprog.StagedProtocol` of 1–3 random valid stages with distinct names.
+
+    :param any_names: draw any valid stage and protocol names and a description
+        (otherwise stages are named ``retro-walk``, ``retro-run``, …).
+    :param builtin: sometimes the article's protocol instead of a random one.
+    """
+    if builtin and draw(st.booleans()):
+        return builtin_protocol()
     pool = names() if any_names else st.sampled_from(_STAGE_NAMES)
     stage_names = draw(st.lists(pool, min_size=1, max_size=3, unique=True))
     return rp.StagedProtocol(
@@ -110,11 +144,6 @@ def protocols(draw: st.DrawFn, *, any_names: bool = False) -> rp.StagedProtocol:
         stages=[draw(stages(name)) for name in stage_names],
         description=draw(st.text(max_size=20)) if any_names else "",
     )
-
-
-def protocols_or_builtin() -> st.SearchStrategy[rp.StagedProtocol]:
-    """The article's protocol or a random one."""
-    return st.just(BUILTIN) | protocols()
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -141,13 +170,16 @@ def outcomes(
     dated: bool = False,
     max_findings: int = 3,
 ) -> rp.SessionOutcome:
-    """Any valid session outcome: a clean session with a few findings drawn in.
+    """Any valid :class:`~retroprog.SessionOutcome`: a clean session with a few findings.
 
-    Every field can be drawn, but an outcome changes only 0–``max_findings`` of them, so
-    sessions with a single finding (one balance loss, pain 4 and nothing else)
+    Every field can be drawn, but an outcome changes only 0–``max_findings`` of them,
+    so sessions with a single finding (one balance loss, pain 4 and nothing else)
     are common: those are the ones a policy must not mistake for a success.
-    ``resume`` is occasional unless a strategy for it is given.  Without ``dated``
-    there is no day or date (a log strategy or a state machine sets them in order).
+
+    :param resume: a strategy for ``resume`` (otherwise an occasional finding).
+    :param dated: sometimes give the session a ``day`` or a ``date`` (without it,
+        a log strategy or a state machine sets them in order).
+    :param max_findings: the most fields that differ from a clean session.
     """
     fields = draw(st.sets(st.sampled_from(sorted(_FINDINGS)), max_size=max_findings))
     values = {name: draw(_FINDINGS[name]) for name in sorted(fields)}
@@ -167,24 +199,23 @@ def _rarely(strategy: st.SearchStrategy[Any], default: Any) -> st.SearchStrategy
     return st.integers(0, 3).flatmap(lambda n: strategy if n == 3 else st.just(default))
 
 
-def clean_or_any() -> st.SearchStrategy[rp.SessionOutcome]:
-    """A clean session half the time, otherwise any session."""
-    return st.just(rp.SessionOutcome()) | outcomes()
-
-
 @st.composite
-def logs(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40) -> list[rp.SessionOutcome]:
-    """A session log whose days (or dates) never go backwards.
+def outcome_logs(
+    draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40
+) -> list[rp.SessionOutcome]:
+    """A session log in order: days (or dates) never go backwards.
 
     A log keeps day numbers, or calendar dates, or neither; sessions with an
-    unknown day may appear in between.  Gaps run from 0 days to a month.
+    unknown day may appear in between.  Gaps run from 0 days to a month.  About
+    half the sessions are clean; the others come from :func:`outcomes`, so some
+    carry a next-day amendment (``next_day_pain``) or a recorded ``resume``.
     """
     size = draw(st.integers(min_size, max_size))
     kind = draw(st.sampled_from(["day", "date", "none"]))
     day = draw(st.integers(0, 1_000))
     log = []
     for _ in range(size):
-        outcome = draw(clean_or_any())
+        outcome = draw(st.just(rp.SessionOutcome()) | outcomes())
         day += draw(st.integers(0, 3) | st.integers(0, 30))
         if kind != "none" and draw(_rarely(st.just(False), True)):
             if kind == "day":
@@ -199,7 +230,7 @@ def logs(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40) -> list[rp.S
 
 
 def client_states() -> st.SearchStrategy[rp.ClientState]:
-    """Any valid client state, memory included (not tied to a protocol)."""
+    """Any valid :class:`~retroprog.ClientState`, memory included, tied to no protocol."""
     return st.builds(
         rp.ClientState,
         stage=names(),
@@ -216,8 +247,46 @@ def client_states() -> st.SearchStrategy[rp.ClientState]:
     )
 
 
+def states(protocol: rp.ProgressionProtocol | None = None) -> st.SearchStrategy[rp.ClientState]:
+    """A :class:`~retroprog.ClientState` a client can be in on ``protocol``.
+
+    In one of its stages, with a bout inside that stage's bounds, counters that
+    agree with each other, and an empty memory (which every policy accepts).
+    Without a protocol: any valid state, memory included (for JSON properties).
+    """
+    if protocol is None:
+        return client_states()
+    return _states_on(protocol)
+
+
+@st.composite
+def _states_on(draw: st.DrawFn, protocol: rp.ProgressionProtocol) -> rp.ClientState:
+    stage = draw(st.sampled_from(protocol.stages))
+    bout = draw(st.integers(stage.base_min_seconds, stage.target_seconds))
+    sessions = draw(st.integers(0, 200))
+    at_level = draw(st.integers(0, sessions))
+    if bout > stage.base_max_seconds:
+        base = draw(st.integers(min(stage.min_base_sessions, sessions), sessions))
+    else:
+        base = draw(st.integers(at_level, sessions))
+    successes = draw(st.integers(0, at_level))
+    failures = 0 if successes else draw(st.integers(0, at_level))
+    return rp.ClientState(
+        stage=stage.name,
+        bout_seconds=bout,
+        status=draw(st.sampled_from(rp.Status)),
+        sessions=sessions,
+        sessions_at_level=at_level,
+        base_sessions=base,
+        successes=successes,
+        failures=failures,
+        adverse=draw(st.integers(0, failures)),
+        last_day=draw(st.none() | st.integers(0, 10_000)),
+    )
+
+
 def decisions() -> st.SearchStrategy[rp.Decision]:
-    """Any well-formed decision (not necessarily one a policy would make)."""
+    """Any well-formed :class:`~retroprog.Decision` (not necessarily one a policy would make)."""
     return st.builds(
         rp.Decision,
         action=st.sampled_from(rp.Action),
@@ -242,10 +311,11 @@ def preset_defaults(preset: str) -> dict[str, Any]:
 
 @st.composite
 def policy_params(draw: st.DrawFn, preset: str) -> dict[str, Any]:
-    """Parameters that override some of ``preset``'s, valid together with the rest.
+    """Parameters for :func:`~retroprog.load_policy` that override some of ``preset``'s.
 
-    ``settled_pain <= pain_threshold < stop_pain``.  Tolerated balance losses
-    (``balance_losses_allowed``) still never allow a step up (invariant 1).
+    They are valid together with the rest: ``settled_pain <= pain_threshold <
+    stop_pain``.  Tolerated balance losses (``balance_losses_allowed``) still never
+    allow a step up (invariant 1).
     """
     base = preset_defaults(preset)
     chosen = draw(st.sets(st.sampled_from(sorted(base))))
@@ -288,8 +358,14 @@ def policies(draw: st.DrawFn, preset: str | None = None) -> rp.RulePolicy:
     return policy
 
 
-def guards(name: str) -> st.SearchStrategy[rp.Guard]:
-    """The built-in guard called ``name``, with random valid parameters."""
+def guards(name: str | None = None) -> st.SearchStrategy[rp.Guard]:
+    """The built-in guard called ``name`` (or any built-in guard), with random valid parameters.
+
+    :raises ~retroprog.exceptions.UnknownPluginError: when there is no built-in guard
+        called ``name``.
+    """
+    if name is None:
+        return st.sampled_from(GUARD_NAMES).flatmap(guards)
     if name == "no-progress-after-adverse":
         return st.builds(
             rp.NoProgressAfterAdverse,
@@ -301,12 +377,12 @@ def guards(name: str) -> st.SearchStrategy[rp.Guard]:
         return st.builds(rp.GapRegress, max_gap_days=st.integers(1, 30))
     if name == "weekly-cap":
         return st.builds(rp.WeeklyCap, max_increase_seconds=st.integers(1, 60))
-    raise ValueError(f"no guard called {name!r}")
+    raise UnknownPluginError("retroprog.guards", name, GUARD_NAMES)
 
 
 @st.composite
 def guard_lists(draw: st.DrawFn, *, min_size: int = 1) -> list[rp.Guard]:
-    """Distinct built-in guards in a random order."""
+    """Distinct built-in guards, with random valid parameters, in a random order."""
     chosen = draw(st.permutations(GUARD_NAMES))[: draw(st.integers(min_size, len(GUARD_NAMES)))]
     return [draw(guards(name)) for name in chosen]
 

@@ -1,0 +1,1 @@
+"""Tests of retroprog.testing: strategies, check_decision, check_policy, the Hypothesis hook."""

@@ -1,0 +1,84 @@
+"""The public strategies build valid values of the shapes they promise."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import retroprog as rp
+from retroprog import testing as rt
+
+WALK_RUN = rp.load_protocol("retro-walk-run")
+
+
+@given(rt.protocols(), st.data())
+def test_states_are_valid_for_their_protocol(
+    protocol: rp.StagedProtocol, data: st.DataObject
+) -> None:
+    state = data.draw(rt.states(protocol))
+    stage = protocol.stage(state.stage)
+
+    assert stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds
+    assert state.sessions_at_level <= state.sessions
+    assert state.base_sessions <= state.sessions
+    # a state beyond base had its minimum sessions there (invariant 3 holds in it)
+    if state.bout_seconds > stage.base_max_seconds:
+        assert state.base_sessions >= min(stage.min_base_sessions, state.sessions)
+    rp.load_policy("reference").decide(protocol, state, rp.SessionOutcome())
+
+
+@given(rt.outcome_logs(min_size=2))
+def test_outcome_logs_never_go_back_in_time(log: list[rp.SessionOutcome]) -> None:
+    days = [o.day_number for o in log if o.day_number is not None]
+
+    assert days == sorted(days)
+
+
+def test_outcome_logs_carry_amendments_and_resumes() -> None:
+    seen = {"next_day_pain": False, "resume": False}
+
+    @given(rt.outcome_logs(min_size=10))
+    def look(log: list[rp.SessionOutcome]) -> None:
+        seen["next_day_pain"] |= any(o.next_day_pain is not None for o in log)
+        seen["resume"] |= any(o.resume for o in log)
+
+    look()
+    assert seen == {"next_day_pain": True, "resume": True}
+
+
+@given(
+    st.sampled_from(["reference", "pain-monitoring", "staircase"]).flatmap(
+        lambda name: st.tuples(st.just(name), rt.policy_params(name))
+    )
+)
+def test_policy_params_are_valid_for_their_preset(named: tuple[str, dict[str, object]]) -> None:
+    name, params = named
+    policy = rp.load_policy(name, **params)
+
+    assert isinstance(policy, rp.RulePolicy)
+    assert policy.settled_pain <= policy.pain_threshold < policy.stop_pain
+
+
+@given(rt.guards())
+def test_guards_are_builtin_guards(guard: rp.Guard) -> None:
+    assert rp.load_guard(guard.name) is not None
+    assert (
+        rp.guarded(rp.load_policy("reference"), guard)
+        .decide(WALK_RUN, WALK_RUN.start(), rp.SessionOutcome())
+        .action
+        is rp.Action.HOLD
+    )
+
+
+@given(rt.policies())
+def test_policies_are_builtin_presets(policy: rp.RulePolicy) -> None:
+    assert policy.name in ("reference", "pain-monitoring", "staircase")
+
+
+def test_an_unknown_guard_name_is_refused() -> None:
+    import pytest
+
+    from retroprog.exceptions import UnknownPluginError
+
+    with pytest.raises(UnknownPluginError, match="unknown guard 'nope'"):
+        rt.guards("nope")

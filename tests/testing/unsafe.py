@@ -1,0 +1,164 @@
+"""Unsafe policies: the reference policy with one safety rule broken, one class per kind.
+
+Each wraps a :class:`retroprog.RulePolicy` and corrupts its decision in one way
+only, keeping the decision otherwise consistent (the action names the change, the
+prescription is the protocol's, the explanation names the bout), so the one
+invariant it breaks is the one :func:`retroprog.testing.check_policy` must name.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+import retroprog as rp
+
+
+def _decision(
+    protocol: rp.ProgressionProtocol, action: rp.Action, state: rp.ClientState
+) -> rp.Decision:
+    return rp.Decision(
+        action, state, protocol.prescribe(state), ("unsafe",), f"unsafe: {state.bout_seconds} s"
+    )
+
+
+def _clean(outcome: rp.SessionOutcome) -> bool:
+    return attrs.evolve(outcome, day=None, date=None) == rp.SessionOutcome()
+
+
+@attrs.frozen
+class Unsafe:
+    """The reference policy, unchanged (subclasses corrupt :meth:`corrupt`)."""
+
+    inner: rp.RulePolicy = attrs.field(factory=rp.RulePolicy)
+
+    @property
+    def name(self) -> str:
+        return f"unsafe-{type(self).__name__}"
+
+    @property
+    def pain_threshold(self) -> int:
+        return self.inner.pain_threshold
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        decision = self.inner.decide(protocol, state, outcome)
+        return self.corrupt(protocol, state, outcome, decision) or decision
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        return None
+
+
+@attrs.frozen
+class ProgressOn(Unsafe):
+    """Steps up one step (never beyond base early) after a session with ``finding``."""
+
+    finding: str = "pain"
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        found = {
+            "pain": outcome.pain > self.pain_threshold,
+            "balance": outcome.balance_losses > 0,
+            "form": outcome.form_breakdown,
+        }[self.finding]
+        bout = protocol.step_up(state)
+        if not (state.active and found and bout > state.bout_seconds):
+            return None
+        after = attrs.evolve(decision.state, status=rp.Status.ACTIVE, bout_seconds=bout)
+        return _decision(protocol, rp.Action.PROGRESS, attrs.evolve(after, stage=state.stage))
+
+
+@attrs.frozen
+class EarlyIncrease(Unsafe):
+    """Steps beyond base after a clean session at the top of base, however few came before."""
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        stage = protocol.stage(state.stage)
+        top = stage.base_max_seconds
+        if not (
+            state.active and _clean(outcome) and state.bout_seconds == top < stage.target_seconds
+        ):
+            return None
+        after = attrs.evolve(
+            decision.state, bout_seconds=min(top + stage.step_seconds, stage.target_seconds)
+        )
+        return _decision(protocol, rp.Action.PROGRESS, after)
+
+
+@attrs.frozen
+class TwoSteps(Unsafe):
+    """Beyond base, every step up is two steps."""
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        stage = protocol.stage(state.stage)
+        if decision.action is not rp.Action.PROGRESS or state.bout_seconds < stage.base_max_seconds:
+            return None
+        bout = min(decision.state.bout_seconds + stage.step_seconds, stage.target_seconds)
+        return _decision(
+            protocol, rp.Action.PROGRESS, attrs.evolve(decision.state, bout_seconds=bout)
+        )
+
+
+@attrs.frozen
+class EarlyAdvance(Unsafe):
+    """Starts the next stage instead of any step up, target reached or not."""
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        following = protocol.next_stage(state.stage)
+        if decision.action is not rp.Action.PROGRESS or following is None:
+            return None
+        after = attrs.evolve(
+            decision.state,
+            stage=following.name,
+            bout_seconds=following.base_min_seconds,
+            sessions_at_level=0,
+            base_sessions=0,
+            successes=0,
+        )
+        return _decision(protocol, rp.Action.ADVANCE, after)
+
+
+@attrs.frozen
+class Unstop(Unsafe):
+    """Lets a stopped client go on with no resume recorded."""
+
+    def corrupt(
+        self,
+        protocol: rp.ProgressionProtocol,
+        state: rp.ClientState,
+        outcome: rp.SessionOutcome,
+        decision: rp.Decision,
+    ) -> rp.Decision | None:
+        if state.status is not rp.Status.STOPPED or outcome.resume:
+            return None
+        return _decision(protocol, rp.Action.HOLD, attrs.evolve(state, status=rp.Status.ACTIVE))
