@@ -128,8 +128,10 @@ class Client:
 
     def tolerance(self, stage_index: int, day: int) -> float:
         """The comfortable bout of a stage on ``day``, in seconds."""
+        return self._tolerance(stage_index, *self._decayed(day))
+
+    def _tolerance(self, stage_index: int, fitness: float, fatigue: float) -> float:
         p = self.params
-        fitness, fatigue = self._decayed(day)
         base = p.tolerance_seconds * p.stage_factor**stage_index
         return base * _exp(p.adaptation * (fitness - p.fatigue_weight * fatigue))
 
@@ -151,12 +153,7 @@ class Client:
         gauss = self._session.gauss
         noise_a, noise_b = gauss(0.0, 1.0), gauss(0.0, 1.0)
         fitness, fatigue = self._decayed(day)
-        tolerance = (
-            p.tolerance_seconds
-            * p.stage_factor**stage_index
-            * _exp(p.adaptation * (fitness - p.fatigue_weight * fatigue))
-        )
-        ratio = prescription.bout_seconds / tolerance
+        ratio = prescription.bout_seconds / self._tolerance(stage_index, fitness, fatigue)
         over = ratio - 1.0
         seen = self.exposures.get(stage_index, 0)
         novelty = _exp(-seen / p.familiarity)

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from retroprog import RegressionPolicy
 
 from ._engine import ClientResult, RunSpec
-from ._metrics import bootstrap_ci, kaplan_meier
+from ._metrics import bootstrap_ci, goal_durations, kaplan_meier
 from ._population import Population
 from ._run import Progress, SimulationResult, simulate
 
@@ -55,18 +55,10 @@ class Comparison:
 
 
 def _arrays(results: Sequence[ClientResult], horizon: int) -> dict[str, NDArray[Any]]:
-    goal = np.array([r.goal_day is not None for r in results])
+    durations, reached = goal_durations(results, None, horizon)
     return {
-        "goal": goal,
-        "duration": np.array(
-            [
-                r.goal_day
-                if r.goal_day is not None
-                else (r.dropout_day if r.dropout_day is not None else horizon)
-                for r in results
-            ],
-            dtype=float,
-        ),
+        "goal": np.array(reached),
+        "duration": np.array(durations, dtype=float),
         "sessions": np.array([r.sessions for r in results], dtype=float),
         "adverse": np.array([r.adverse_events for r in results], dtype=float),
         "stopped": np.array([r.stopped for r in results]),

@@ -12,9 +12,10 @@ from . import _validators as v
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
 from ._policy import RegressionPolicy
+from ._presets import check_keywords
 from ._protocol import ProgressionProtocol
 from ._state import ClientState, Status
-from .exceptions import UnknownParameterError, UnknownPluginError
+from .exceptions import UnknownPluginError
 
 __all__ = [
     "GapRegress",
@@ -325,12 +326,5 @@ def load_guard(name: str, **params: Any) -> Guard:
         factory = GUARDS[name]
     except KeyError:
         raise UnknownPluginError("retroprog.guards", name, sorted(GUARDS)) from None
-    _check_params(f"guard {name!r}", factory, params)
+    check_keywords(f"guard {name!r}", factory, params)
     return factory(**params)
-
-
-def _check_params(owner: str, factory: Any, params: Iterable[str]) -> None:
-    known = [f.name for f in attrs.fields(factory) if f.init and f.name != "name"]
-    for key in params:
-        if key not in known:
-            raise UnknownParameterError(owner, key, known)
