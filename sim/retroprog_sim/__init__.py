@@ -27,6 +27,7 @@ from ._metrics import (
     bootstrap_ci,
     goal_durations,
     kaplan_meier,
+    rate_ci,
     summarize,
 )
 from ._output import write_comparison, write_outputs, write_sweep
@@ -54,6 +55,7 @@ __all__ = [
     "kaplan_meier",
     "load_population",
     "paired_differences",
+    "rate_ci",
     "schedule",
     "simulate",
     "summarize",

@@ -238,6 +238,7 @@ def _client(
                     "action": action.value,
                     "stage": decision.state.stage,
                     "bout_seconds": decision.state.bout_seconds,
+                    "memory": dict(decision.state.memory),
                     "explanation": decision.explanation,
                 }
             )

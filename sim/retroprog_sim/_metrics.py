@@ -17,6 +17,7 @@ __all__ = [
     "bootstrap_ci",
     "goal_durations",
     "kaplan_meier",
+    "rate_ci",
     "summarize",
 ]
 
@@ -187,6 +188,7 @@ class Summary:
     goal_rate_by_week: tuple[float, ...]
     adverse_events: int
     adverse_events_per_100_sessions: float
+    adverse_events_per_100_sessions_ci: tuple[float, float]
     regressions_per_100_sessions: float
     stop_rate: float
     dropout_rate: float
@@ -198,6 +200,30 @@ class Summary:
 
 def _per_100(count: int, sessions: int) -> float:
     return 100.0 * count / sessions if sessions else 0.0
+
+
+def rate_ci(counts: Sequence[int], sessions: Sequence[int]) -> tuple[float, float]:
+    """95 % CI of ``100 × Σcounts / Σsessions``, clients as clusters (delta method).
+
+    Sessions of one client are not independent, so the interval treats each
+    client's (count, sessions) pair as one draw of a ratio estimator: its
+    variance is ``n / (n − 1) × Σ(countᵢ − R × sessionsᵢ)² / (Σsessions)²``
+    (the linearisation, or sandwich, variance).  NaN when undefined (fewer than
+    two clients, or no sessions); the lower bound is never below 0.
+
+    >>> low, high = rate_ci([0, 2, 1, 0], [10, 10, 10, 10])
+    >>> round(low, 2), round(high, 2)
+    (0.0, 16.88)
+    """
+    a = np.asarray(counts, dtype=float)
+    s = np.asarray(sessions, dtype=float)
+    n, total = a.size, s.sum()
+    if n < 2 or total <= 0:
+        return math.nan, math.nan
+    ratio = a.sum() / total
+    variance = n / (n - 1) * float(np.sum((a - ratio * s) ** 2)) / total**2
+    half = _Z95 * math.sqrt(variance)
+    return 100.0 * max(float(ratio) - half, 0.0), 100.0 * (float(ratio) + half)
 
 
 def summarize(
@@ -242,6 +268,9 @@ def summarize(
         goal_rate_by_week=by_week,
         adverse_events=adverse,
         adverse_events_per_100_sessions=_per_100(adverse, sessions),
+        adverse_events_per_100_sessions_ci=rate_ci(
+            [r.adverse_events for r in results], [r.sessions for r in results]
+        ),
         regressions_per_100_sessions=_per_100(sum(r.regressions for r in results), sessions),
         stop_rate=sum(r.stopped for r in results) / n,
         dropout_rate=sum(r.dropout_day is not None for r in results) / n,
