@@ -19,8 +19,18 @@ so results do not depend on the executor, the number of workers, or the order.
 """
 
 from ._client import Client, ClientModel, ClientParams
-from ._compare import Comparison, Difference, compare, paired_differences, sweep
+from ._compare import Comparison, Difference, compare, paired_differences
 from ._engine import ClientResult, RunSpec, schedule
+from ._experiment import (
+    Cell,
+    Experiment,
+    ExperimentFileError,
+    PolicyEntry,
+    PopulationEntry,
+    ProtocolChoice,
+    experiment_from_dict,
+    load_experiment,
+)
 from ._metrics import (
     KaplanMeier,
     Summary,
@@ -30,37 +40,46 @@ from ._metrics import (
     rate_ci,
     summarize,
 )
-from ._output import write_comparison, write_outputs, write_sweep
+from ._output import write_experiment, write_outputs
 from ._population import PRESETS, Population, PresetPopulation, load_population
 from ._run import SimulationResult, executor_for, simulate
+from ._runner import ExperimentResult, run_experiment
 
 __all__ = [
     "PRESETS",
+    "Cell",
     "Client",
     "ClientModel",
     "ClientParams",
     "ClientResult",
     "Comparison",
     "Difference",
+    "Experiment",
+    "ExperimentFileError",
+    "ExperimentResult",
     "KaplanMeier",
+    "PolicyEntry",
     "Population",
+    "PopulationEntry",
     "PresetPopulation",
+    "ProtocolChoice",
     "RunSpec",
     "SimulationResult",
     "Summary",
     "bootstrap_ci",
     "compare",
     "executor_for",
+    "experiment_from_dict",
     "goal_durations",
     "kaplan_meier",
+    "load_experiment",
     "load_population",
     "paired_differences",
     "rate_ci",
+    "run_experiment",
     "schedule",
     "simulate",
     "summarize",
-    "sweep",
-    "write_comparison",
+    "write_experiment",
     "write_outputs",
-    "write_sweep",
 ]

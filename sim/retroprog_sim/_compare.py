@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -16,10 +15,9 @@ from retroprog import RegressionPolicy
 
 from ._engine import ClientResult, RunSpec
 from ._metrics import bootstrap_ci, goal_durations, kaplan_meier
-from ._population import Population
 from ._run import Progress, SimulationResult, simulate
 
-__all__ = ["Comparison", "Difference", "compare", "sweep"]
+__all__ = ["Comparison", "Difference", "compare", "paired_differences"]
 
 
 @attrs.frozen
@@ -143,43 +141,3 @@ def compare(
         for run in runs[1:]
     }
     return Comparison(runs, differences)
-
-
-def sweep(
-    spec: RunSpec,
-    make_policy: Callable[..., RegressionPolicy],
-    grid: Mapping[str, Sequence[Any]],
-    populations: Sequence[Population],
-    *,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
-) -> list[tuple[dict[str, Any], SimulationResult]]:
-    """Every combination of policy parameters in ``grid`` on every population.
-
-    Returns (cell, result) pairs, where a cell names the parameters and the
-    population.  Cells run one after another; each cell's blocks run on ``executor``.
-    """
-    names = list(grid)
-    cells = [
-        dict(zip(names, values, strict=True))
-        for values in itertools.product(*(grid[n] for n in names))
-    ]
-    out = []
-    total = spec.clients * len(cells) * len(populations)
-    done_before = 0
-    for population in populations:
-        for params in cells:
-            policy = make_policy(**params)
-
-            def step(done: int, _total: int, base: int = done_before) -> None:
-                if progress is not None:
-                    progress(base + done, total)
-
-            result = simulate(
-                attrs.evolve(spec, policy=policy, population=population),
-                executor=executor,
-                progress=step,
-            )
-            out.append(({**params, "population": population.name}, result))
-            done_before += spec.clients
-    return out

@@ -1,18 +1,19 @@
-"""Results on disk: summary JSON, one CSV row per client, traces, and plots.
+"""Results on disk: JSON summaries, CSV (and Parquet) tables, traces, plots and a report.
 
 Every file is written whole or not at all (a temporary file in the same folder,
 fsync, then an atomic rename), so a run that is interrupted never leaves a
-half-written ``summary.json`` behind.  Plots are drawn only when matplotlib is
-installed (the ``plot`` extra).
+half-written file behind.  Plots are drawn only when matplotlib is installed
+(the ``plot`` extra); tables are also written as Parquet when pyarrow is (the
+``parquet`` extra).
 
 Layout of an output folder:
 
 * a run (``retroprog simulate``): ``summary.json``, ``clients.csv``,
   ``traces.jsonl`` (when clients were traced), ``time_to_goal.png`` and
-  ``bout_length.png`` (when traces exist);
-* a comparison: one such folder per policy, plus ``comparison.json``,
-  ``comparison.csv`` and a combined ``time_to_goal.png``;
-* a sweep: ``sweep.csv`` and ``sweep.json``, one row per cell.
+  ``bout_length.png`` (when traces exist), ``report.html``;
+* an experiment (``retroprog compare`` and ``retroprog sweep``): ``runs.csv``,
+  ``clients.csv``, ``differences.csv`` (comparisons), ``experiment.json``,
+  ``report.html``, and the finished runs in ``cells/``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import io
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,23 +41,27 @@ from ._metrics import KaplanMeier, goal_durations, kaplan_meier
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ._compare import Comparison
+    from ._experiment import Cell, Experiment, ProtocolChoice
     from ._metrics import Summary
+    from ._report import ReportGroup
     from ._run import SimulationResult
+    from ._runner import ExperimentResult
 
 __all__ = [
     "client_rows",
-    "comparison_rows",
+    "describe",
+    "experiment_document",
+    "experiment_tables",
     "json_text",
+    "parquet_available",
     "plots_available",
+    "report_groups",
     "summary_document",
     "summary_row",
-    "sweep_rows",
     "time_to_goal",
     "write_atomic",
-    "write_comparison",
+    "write_experiment",
     "write_outputs",
-    "write_sweep",
 ]
 
 SUMMARY = "summary.json"
@@ -65,10 +69,8 @@ CLIENTS = "clients.csv"
 TRACES = "traces.jsonl"
 TIME_TO_GOAL = "time_to_goal.png"
 BOUT_LENGTH = "bout_length.png"
-COMPARISON_JSON = "comparison.json"
-COMPARISON_CSV = "comparison.csv"
-SWEEP_CSV = "sweep.csv"
-SWEEP_JSON = "sweep.json"
+EXPERIMENT_JSON = "experiment.json"
+REPORT = "report.html"
 
 
 def plots_available() -> bool:
@@ -91,21 +93,30 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
-    if attrs.has(type(value)):
-        return {"type": type(value).__name__, **_plain(attrs.asdict(value, recurse=False))}
+    if attrs.has(type(value)):  # its public fields (private ones are caches)
+        fields = attrs.fields(type(value))
+        public = {f.name: getattr(value, f.name) for f in fields if not f.name.startswith("_")}
+        return {"type": type(value).__name__, **_plain(public)}
     if hasattr(value, "item"):  # a numpy scalar
         return _plain(value.item())
     return str(value)
 
 
-def _describe(obj: object) -> Any:
-    """Describe a policy or population as JSON values, for the record."""
+def describe(obj: object) -> Any:
+    """Describe a protocol, policy or population as JSON values, for the record."""
     return _plain(obj) if attrs.has(type(obj)) else {"type": type(obj).__name__, "repr": repr(obj)}
 
 
-def json_text(document: Any) -> str:
-    """``document`` as indented JSON text (NaN written as ``null``), ending in a newline."""
-    return json.dumps(_plain(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def json_text(document: Any, *, indent: int | None = 2) -> str:
+    """``document`` as JSON text (NaN written as ``null``), ending in a newline.
+
+    ``indent=None`` writes it compactly, on one line.
+    """
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(
+        _plain(document), indent=indent, separators=separators, ensure_ascii=False, allow_nan=False
+    )
+    return text + "\n"
 
 
 def _cell(value: Any) -> str:
@@ -142,12 +153,6 @@ def _folder(out_dir: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _slug(name: str) -> str:
-    """Make a folder name for a policy: letters, digits, ``.``, ``_`` and ``-`` only."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip(".")
-    return slug or "policy"
-
-
 # -- documents and rows ------------------------------------------------------------
 
 
@@ -164,8 +169,8 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             "adverse_pain": spec.adverse_pain,
             "block_size": spec.block_size,
         },
-        "policy_settings": _describe(spec.policy),
-        "population_settings": _describe(spec.population),
+        "policy_settings": describe(spec.policy),
+        "population_settings": describe(spec.population),
     }
 
 
@@ -233,13 +238,19 @@ def time_to_goal(
 
 
 def write_outputs(
-    result: SimulationResult, out_dir: str | os.PathLike[str], *, plots: bool = True
+    result: SimulationResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    plots: bool = True,
+    report: bool = True,
 ) -> list[Path]:
     """Write a run's files into ``out_dir`` (created if missing); returns their paths.
 
-    ``summary.json``, ``clients.csv``, ``traces.jsonl`` when clients were traced,
-    and, when ``plots`` and matplotlib is installed, ``time_to_goal.png`` (one
-    curve per stage target) and ``bout_length.png`` (traced clients).
+    ``summary.json``, ``clients.csv`` (and ``clients.parquet`` when pyarrow is
+    installed), ``traces.jsonl`` when clients were traced; when ``plots`` and
+    matplotlib is installed, ``time_to_goal.png`` (one curve per stage target)
+    and ``bout_length.png`` (traced clients); and, with ``report``, the
+    self-contained ``report.html``.
     """
     folder = _folder(out_dir)
     spec = result.spec
@@ -247,12 +258,36 @@ def write_outputs(
     written: list[Path] = []
     _write(folder / SUMMARY, json_text(summary_document(result)), written)
     header, rows = client_rows(result.clients, stage_names)
-    _write(folder / CLIENTS, _csv_text(header, rows), written)
+    _write_table(folder, CLIENTS.removesuffix(".csv"), header, rows, written)
     if result.traces:
         lines = (json.dumps(_plain(t), ensure_ascii=False, allow_nan=False) for t in result.traces)
         _write(folder / TRACES, "".join(line + "\n" for line in lines), written)
     if plots and plots_available():
         written += _run_plots(result, folder)
+    if report:
+        from ._report import ReportGroup, write_report
+
+        policy, population = spec.policy.name, spec.population.name
+        group = ReportGroup(
+            f"{population} population, seed {spec.seed} ({spec.clients} clients)",
+            ((policy, result),),
+        )
+        settings = {
+            "protocol": spec.protocol.name,
+            "policy": policy,
+            "population": population,
+            "clients": spec.clients,
+            "weeks": spec.weeks,
+            "seed": spec.seed,
+            "sessions per week": spec.sessions_per_week,
+            "coach": "none"
+            if spec.coach_capacity is None
+            else f"groups of at most {spec.coach_capacity}",
+        }
+        title = f"{spec.protocol.name}: the {policy} policy on the {population} population"
+        written.append(
+            write_report(folder / REPORT, title, [group], settings=settings, plots=plots)
+        )
     return written
 
 
@@ -284,106 +319,219 @@ def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
     return written
 
 
-def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
-    """``comparison.csv``'s rows: one per (policy, metric), against the baseline."""
-    baseline = comparison.runs[0].spec.policy.name
-    return [
-        {"policy": policy, "baseline_policy": baseline, **attrs.asdict(d)}
-        for policy, differences in comparison.differences.items()
-        for d in differences
-    ]
+def parquet_available() -> bool:
+    """Whether pyarrow is installed, so that tables are also written as Parquet."""
+    return importlib.util.find_spec("pyarrow") is not None
 
 
-_COMPARISON_HEADER = [
+def _write_table(
+    folder: Path,
+    stem: str,
+    header: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    written: list[Path],
+) -> None:
+    """Write a table as ``stem.csv``, and as ``stem.parquet`` when pyarrow is installed."""
+    _write(folder / f"{stem}.csv", _csv_text(header, rows), written)
+    if not parquet_available():
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {}
+    for name in header:
+        values = [_plain(row.get(name)) for row in rows]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds in one column: text
+            columns[name] = pa.array([None if v is None else _cell(v) for v in values])
+    table = pa.table(columns)
+    path = folder / f"{stem}.parquet"
+    write_atomic(path, lambda handle: pq.write_table(table, handle))
+    written.append(path)
+
+
+def _header(rows: Sequence[Mapping[str, Any]], first: Sequence[str] = ()) -> list[str]:
+    """Every key of ``rows`` in order of appearance, ``first`` first."""
+    header = list(first)
+    for row in rows:
+        header += [key for key in row if key not in header]
+    return header
+
+
+def _cell_columns(cell: Cell) -> dict[str, Any]:
+    return {
+        "population": cell.population,
+        "seed": cell.seed,
+        "policy": cell.policy,
+        **cell.parameters,
+    }
+
+
+def experiment_tables(
+    result: ExperimentResult,
+) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """An experiment's tables, by file stem: ``runs``, ``clients`` and (compare) ``differences``.
+
+    Every row starts with its run's population, seed, policy label and grid values.
+    """
+    runs = []
+    clients = []
+    for cell, run in zip(result.cells, result.results, strict=True):
+        columns = _cell_columns(cell)
+        figures = summary_row(run.summary)
+        figures["policy_name"] = figures.pop("policy")
+        figures["population_name"] = figures.pop("population")
+        del figures["seed"]
+        runs.append({**columns, "label": cell.label, **figures})
+        stages = [s.name for s in run.spec.protocol.stages]
+        clients += [{**columns, **row} for row in client_rows(run.clients, stages)[1]]
+    tables = {
+        "runs": (_header(runs), runs),
+        "clients": (_header(clients), clients),
+    }
+    if result.kind == "compare":
+        differences = [
+            {
+                "population": population,
+                "seed": seed,
+                "policy": label,
+                "baseline_policy": result.experiment.policies[0].label,
+                **attrs.asdict(d),
+            }
+            for (population, seed), by_policy in result.differences.items()
+            for label, found in by_policy.items()
+            for d in found
+        ]
+        tables["differences"] = (_header(differences, _DIFFERENCE_HEADER), differences)
+    return tables
+
+
+_DIFFERENCE_HEADER = [
+    "population",
+    "seed",
     "policy",
     "baseline_policy",
     *(f.name for f in attrs.fields(Difference)),
 ]
 
 
-def write_comparison(
-    comparison: Comparison, out_dir: str | os.PathLike[str], *, plots: bool = True
-) -> list[Path]:
-    """Write a comparison into ``out_dir``; returns the paths written.
+def experiment_document(result: ExperimentResult) -> dict[str, Any]:
+    """``experiment.json``'s content: the settings, every run's summary, the differences."""
+    return {
+        "retroprog_version": retroprog.__version__,
+        "kind": result.kind,
+        "experiment": result.experiment.settings(),
+        "runs": [
+            {
+                "key": cell.key,
+                "label": cell.label,
+                **_cell_columns(cell),
+                "parameters": cell.parameters,
+                **summary_document(run),
+            }
+            for cell, run in zip(result.cells, result.results, strict=True)
+        ],
+        "differences": [
+            {
+                "population": population,
+                "seed": seed,
+                "policy": label,
+                "differences": [attrs.asdict(d) for d in found],
+            }
+            for (population, seed), by_policy in result.differences.items()
+            for label, found in by_policy.items()
+        ],
+    }
 
-    One sub-folder per policy (see :func:`write_outputs`), ``comparison.json`` and
-    ``comparison.csv`` with every paired difference and its bootstrap 95 % CI, and
-    a combined ``time_to_goal.png`` with one curve per policy.
+
+def report_groups(result: ExperimentResult) -> list[ReportGroup]:
+    """The report's sections: one per population and seed, its runs side by side."""
+    from ._report import ReportGroup
+
+    groups = []
+    for (population, seed), runs in result.groups().items():
+        clients = runs[0][1].spec.clients
+        groups.append(
+            ReportGroup(
+                f"{population} population, seed {seed} (the same {clients} clients in every run)",
+                tuple((cell.label, run) for cell, run in runs),
+                result.differences.get((population, seed), {}),
+            )
+        )
+    return groups
+
+
+def _report_settings(experiment: Experiment) -> dict[str, Any]:
+    def protocol(choice: ProtocolChoice) -> str:
+        text = Path(choice.source).name if choice.source.endswith(".toml") else choice.source
+        extra = [f"{k}={v}" for k, v in choice.params.items()]
+        extra += [f"{k} in {list(v)}" for k, v in choice.grid.items()]
+        return f"{text} ({', '.join(extra)})" if extra else text
+
+    def entry(label: str, name: str, params: Mapping[str, Any]) -> str:
+        text = name if label == name else f"{label}: {name}"
+        values = ", ".join(f"{k}={v}" for k, v in params.items())
+        return f"{text} ({values})" if values else text
+
+    policies = []
+    for p in experiment.policies:
+        text = entry(p.label, p.name, p.params)
+        if p.grid:
+            text += "; grid " + ", ".join(f"{k} in {list(v)}" for k, v in p.grid.items())
+        if p.protocol is not None:
+            text += f"; protocol {protocol(p.protocol)}"
+        policies.append(text)
+    return {
+        "protocol": protocol(experiment.protocol),
+        "policies": "; ".join(policies),
+        "populations": "; ".join(entry(p.label, p.name, p.params) for p in experiment.populations),
+        "clients per run": experiment.clients,
+        "weeks": experiment.weeks,
+        "seeds": ", ".join(str(s) for s in experiment.seeds),
+        "sessions per week": experiment.sessions_per_week,
+        "coach": "none"
+        if experiment.coach_capacity is None
+        else f"groups of at most {experiment.coach_capacity}",
+        "adverse event": f"pain or next-day pain above {experiment.adverse_pain}/10, "
+        "a balance loss, or form breakdown",
+        "source": "" if experiment.source is None else str(experiment.source),
+    }
+
+
+def write_experiment(
+    result: ExperimentResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    plots: bool = True,
+    report: bool = True,
+) -> list[Path]:
+    """Write an experiment's results into ``out_dir``; returns the paths written.
+
+    ``runs.csv`` (one row per run), ``clients.csv`` (every client of every
+    run), for a comparison ``differences.csv`` (paired differences with
+    bootstrap 95 % CIs) — each also as ``.parquet`` when pyarrow is installed —
+    ``experiment.json`` (the settings and every run's full summary) and
+    ``report.html`` (self-contained; plots when ``plots`` and matplotlib is
+    installed).  The runs themselves are kept in ``cells/`` by
+    :func:`~retroprog_sim.run_experiment`.
     """
     folder = _folder(out_dir)
     written: list[Path] = []
-    for run in comparison.runs:
-        written += write_outputs(run, folder / _slug(run.spec.policy.name), plots=plots)
-    first = comparison.runs[0]
-    document = {
-        "retroprog_version": retroprog.__version__,
-        "protocol": first.summary.protocol,
-        "population": first.summary.population,
-        "clients": first.summary.clients,
-        "weeks": first.summary.weeks,
-        "seed": first.summary.seed,
-        "baseline": first.spec.policy.name,
-        "policies": [run.spec.policy.name for run in comparison.runs],
-        "folders": {run.spec.policy.name: _slug(run.spec.policy.name) for run in comparison.runs},
-        "summaries": {run.spec.policy.name: run.summary.as_dict() for run in comparison.runs},
-        "differences": {
-            policy: [attrs.asdict(d) for d in differences]
-            for policy, differences in comparison.differences.items()
-        },
-    }
-    _write(folder / COMPARISON_JSON, json_text(document), written)
-    _write(
-        folder / COMPARISON_CSV, _csv_text(_COMPARISON_HEADER, comparison_rows(comparison)), written
-    )
-    if plots and plots_available():
-        from ._plots import plot_time_to_goal
+    for stem, (header, rows) in experiment_tables(result).items():
+        _write_table(folder, stem, header, rows, written)
+    _write(folder / EXPERIMENT_JSON, json_text(experiment_document(result)), written)
+    if report:
+        from ._report import write_report
 
-        spec = first.spec
-        figure = plot_time_to_goal(
-            {
-                run.spec.policy.name: time_to_goal(run.clients, horizon=spec.days)
-                for run in comparison.runs
-            },
-            horizon_days=spec.days,
-            title=f"Time to goal by policy: {spec.population.name} population, "
-            f"{spec.clients} clients",
+        experiment = result.experiment
+        path = write_report(
+            folder / REPORT,
+            f"{experiment.name}: {'comparison' if result.kind == 'compare' else 'sweep'}",
+            report_groups(result),
+            description=experiment.description,
+            settings=_report_settings(experiment),
+            plots=plots,
         )
-        _save(folder / TIME_TO_GOAL, figure, written)
-    return written
-
-
-def sweep_rows(
-    cells: Sequence[tuple[Mapping[str, Any], SimulationResult]],
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """``sweep.csv``'s header and rows: the cell's parameters, then its figures."""
-    header: list[str] = []
-    rows = []
-    for params, result in cells:
-        row = {**summary_row(result.summary), **params}
-        for name in row:
-            if name not in header:
-                header.append(name)
-        rows.append(row)
-    # the cell's parameters first, in grid order; then the figures
-    first = list(cells[0][0]) if cells else []
-    header = first + [h for h in header if h not in first]
-    return header, rows
-
-
-def write_sweep(
-    cells: Sequence[tuple[Mapping[str, Any], SimulationResult]], out_dir: str | os.PathLike[str]
-) -> list[Path]:
-    """Write a sweep into ``out_dir``: ``sweep.csv`` and ``sweep.json``, one row per cell."""
-    folder = _folder(out_dir)
-    header, rows = sweep_rows(cells)
-    written: list[Path] = []
-    _write(folder / SWEEP_CSV, _csv_text(header, rows), written)
-    document = {
-        "retroprog_version": retroprog.__version__,
-        "cells": [
-            {"parameters": dict(params), "summary": result.summary.as_dict()}
-            for params, result in cells
-        ],
-    }
-    _write(folder / SWEEP_JSON, json_text(document), written)
+        written.append(path)
     return written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -13,7 +13,7 @@ import attrs
 from ._engine import BlockResult, ClientResult, RunSpec, run_block
 from ._metrics import Summary, summarize
 
-__all__ = ["SimulationResult", "executor_for", "simulate"]
+__all__ = ["SimulationResult", "assemble", "executor_for", "simulate", "submit"]
 
 #: Called after each finished block with (clients done, clients in all).
 Progress = Callable[[int, int], None]
@@ -52,22 +52,42 @@ def simulate(
     client's randomness comes from (seed, client id), blocks are fixed by
     ``spec.block_size``, and results are put back in client order.
     """
+    return assemble(spec, submit(spec, executor), progress=progress)
+
+
+def submit(spec: RunSpec, executor: Executor | None) -> Iterator[BlockResult]:
+    """Start ``spec``'s blocks on ``executor`` (at once) or in-process (lazily, as iterated)."""
     blocks = spec.blocks()
+    if executor is None:
+        return (_run_block(spec, b.start, b.stop) for b in blocks)
+    futures = [executor.submit(_run_block, spec, b.start, b.stop) for b in blocks]
+
+    def results() -> Iterator[BlockResult]:
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # stopped early (an error, Ctrl-C): drop the blocks not started
+            for future in futures:
+                future.cancel()
+
+    return results()
+
+
+def assemble(
+    spec: RunSpec, blocks: Iterable[BlockResult], *, progress: Progress | None = None
+) -> SimulationResult:
+    """Put a run's finished blocks together, in client order, and summarize them."""
     done = 0
     results: list[ClientResult] = []
     traces: list[dict[str, Any]] = []
-    if executor is None:
-        finished: Iterator[BlockResult] = (_run_block(spec, b.start, b.stop) for b in blocks)
-    else:
-        futures = [executor.submit(_run_block, spec, b.start, b.stop) for b in blocks]
-        finished = (f.result() for f in futures)
-    for block in finished:
+    for block in blocks:
         results.extend(block.results)
         traces.extend(block.traces)
         done += len(block.results)
         if progress is not None:
             progress(done, spec.clients)
     results.sort(key=lambda r: r.client_id)
+    traces.sort(key=lambda t: (t["client"], t["session"]))
     summary = summarize(
         results,
         protocol=spec.protocol.name,

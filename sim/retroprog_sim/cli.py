@@ -37,12 +37,19 @@ from retroprog.exceptions import (
 from retroprog.plugins import GROUPS, load_all
 
 from . import _output
-from ._compare import compare as _compare
-from ._compare import sweep as _sweep
 from ._engine import RunSpec
+from ._experiment import (
+    Experiment,
+    Kind,
+    PolicyEntry,
+    PopulationEntry,
+    ProtocolChoice,
+    load_experiment,
+)
 from ._population import Population, load_population
 from ._run import executor_for
 from ._run import simulate as _simulate
+from ._runner import CELLS, ExperimentResult, run_experiment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,7 +63,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
-    from ._compare import Comparison, Difference
+    from ._compare import Difference
+    from ._experiment import Cell
     from ._metrics import Summary
     from ._run import SimulationResult
 
@@ -240,6 +248,7 @@ class _Run:
     out: Path | None
     as_json: bool
     progress: bool | None
+    explicit: frozenset[str] = frozenset()
 
     def spec(self, policy: retroprog.RegressionPolicy, population: str | None = None) -> RunSpec:
         """Build the run's :class:`RunSpec`, loading the protocol and population."""
@@ -273,13 +282,58 @@ class _Run:
         if self.out is not None:
             self.out.mkdir(parents=True, exist_ok=True)
 
+    def experiment(self, name: str, policies: Sequence[PolicyEntry]) -> Experiment:
+        """The experiment these options describe, for ``policies``."""
+        trace = self.trace
+        if trace is None:
+            trace = DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
+        return Experiment(
+            policies,
+            name=name,
+            protocol=ProtocolChoice(self.protocol),
+            populations=[
+                PopulationEntry(p, params=self.population_params) for p in self.populations
+            ],
+            clients=self.clients,
+            weeks=self.weeks,
+            seeds=(self.seed,),
+            sessions_per_week=self.sessions_per_week,
+            coach_capacity=self.coach_capacity,
+            traces=trace,
+            out=self.out,
+        )
 
-_RUN_OPTION_NAMES = [f.name for f in attrs.fields(_Run)]
+    def experiment_file(self, path: str, kind: Kind) -> Experiment:
+        """Read an experiment file; the options it sets must not be given as well."""
+        for name, option in _EXPERIMENT_OPTIONS.items():
+            if name in self.explicit:
+                raise click.UsageError(
+                    f"{option} cannot be used with an experiment file: set it in {path}"
+                )
+        experiment = load_experiment(path, kind=kind)
+        return experiment if self.out is None else attrs.evolve(experiment, out=self.out)
 
 
-def _run_options(*, sweep: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
+_RUN_OPTION_NAMES = [f.name for f in attrs.fields(_Run) if f.name != "explicit"]
+#: The options an experiment file sets itself (the others say how and where to run it).
+_EXPERIMENT_OPTIONS = {
+    "protocol": "--protocol",
+    "populations": "--population",
+    "population_params": "--population-param",
+    "clients": "--clients",
+    "weeks": "--weeks",
+    "seed": "--seed",
+    "sessions_per_week": "--sessions-per-week",
+    "coach_capacity": "--coach-capacity",
+    "trace": "--trace",
+}
+
+
+def _run_options(
+    *, many_populations: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Add the shared run options to a command; it receives them as ``run: _Run``."""
-    if sweep:
+    if many_populations:
         population = click.option(
             "--population",
             "populations",
@@ -287,7 +341,7 @@ def _run_options(*, sweep: bool = False) -> Callable[[Callable[..., None]], Call
             default=("general",),
             show_default=True,
             metavar="NAME",
-            help="A population to sweep over (repeatable).",
+            help="A population (repeatable: each is run with every policy).",
         )
     else:
         population = click.option(
@@ -384,18 +438,17 @@ def _run_options(*, sweep: bool = False) -> Callable[[Callable[..., None]], Call
             help="Show the progress bar at once / never [default: after 1 s, not with --json].",
         ),
     ]
-    if not sweep:
-        options.insert(
-            -4,
-            click.option(
-                "--trace",
-                type=click.IntRange(min=0),
-                default=None,
-                metavar="N",
-                help="Record every session of the first N clients "
-                f"[default: {DEFAULT_TRACE_WITH_OUT} with --out, else 0].",
-            ),
-        )
+    options.insert(
+        -4,
+        click.option(
+            "--trace",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="Record every session of the first N clients of each run "
+            f"[default: {DEFAULT_TRACE_WITH_OUT} with --out, else 0].",
+        ),
+    )
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
@@ -408,9 +461,12 @@ def _run_options(*, sweep: bool = False) -> Callable[[Callable[..., None]], Call
             shared["population_params"] = _collect(
                 shared["population_params"], "--population-param"
             )
-            if sweep:  # a sweep keeps no traces
-                shared["trace"] = 0
-            command(run=_Run(**shared), **kwargs)
+            ctx = click.get_current_context()
+            given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+            explicit = frozenset(
+                name for name in _RUN_OPTION_NAMES if ctx.get_parameter_source(name) in given
+            )
+            command(run=_Run(**shared, explicit=explicit), **kwargs)
 
         for option in reversed(options):
             wrapper = option(wrapper)
@@ -520,16 +576,18 @@ def _summary_table(summary: Summary) -> Table:
     return table
 
 
-def _runs_table(runs: Sequence[SimulationResult]) -> Table:
-    first = runs[0].summary
+def _runs_table(runs: Sequence[tuple[Cell, SimulationResult]]) -> Table:
+    first = runs[0][1].summary
     title = (
-        f"{first.protocol}: {first.population} population, the same {first.clients} clients "
-        f"for every policy ({first.weeks} weeks, seed {first.seed})"
+        f"{first.protocol}: {runs[0][0].population} population, the same {first.clients} "
+        f"clients for every policy ({first.weeks} weeks, seed {first.seed})"
     )
-    table = _table(title, "", *(run.summary.policy for run in runs))
-    columns = [_summary_lines(run.summary, wide=False) for run in runs]
-    for i, (label, _) in enumerate(columns[0]):
-        table.add_row(label, *(column[i][1] for column in columns))
+    table = _table(title, "", *(cell.label for cell, _ in runs))
+    columns = [_summary_lines(run.summary, wide=False) for _, run in runs]
+    labels = list(dict.fromkeys(label for column in columns for label, _ in column))
+    for label in labels:  # protocols with other stages have other rows
+        values = [dict(column).get(label, "–") for column in columns]
+        table.add_row(label, *values)
     return table
 
 
@@ -569,14 +627,16 @@ def _differences_table(baseline: str, policy: str, differences: Sequence[Differe
     return table
 
 
-def _sweep_table(cells: Sequence[tuple[Mapping[str, Any], SimulationResult]]) -> Table:
-    names = [name for name in (cells[0][0] if cells else {}) if name != "population"]
-    first = cells[0][1].summary
+def _sweep_table(result: ExperimentResult) -> Table:
+    names = list(dict.fromkeys(name for cell in result.cells for name in cell.parameters))
+    first = result.results[0].summary
+    several_policies = len(result.experiment.policies) > 1
     table = _table(
-        f"{first.protocol}: {first.policy} policy, {first.clients} clients per cell "
-        f"({first.weeks} weeks, seed {first.seed})",
+        f"{result.experiment.name}: {first.clients} clients per cell ({first.weeks} weeks)",
+        *(["policy"] if several_policies else []),
         *(_header(name) for name in names),
         "population",
+        "seed",
         "goal",
         "median days",
         "adverse\n/100",
@@ -585,24 +645,19 @@ def _sweep_table(cells: Sequence[tuple[Mapping[str, Any], SimulationResult]]) ->
     )
     table.caption = "median days to goal (95 % CI); –: fewer than half reached the goal"
     table.caption_justify = "left"
-    rows = [
-        [
-            *(str(params[name]) for name in names),
-            result.summary.population,
-            _pct(result.summary.goal_rate),
-            _median(
-                result.summary.median_days_to_goal,
-                result.summary.median_days_to_goal_ci,
-                missing="–",
-            ),
-            _num(result.summary.adverse_events_per_100_sessions),
-            _pct(result.summary.stop_rate),
-            _pct(result.summary.dropout_rate),
-        ]
-        for params, result in cells
-    ]
-    for row in rows:
-        table.add_row(*row)
+    for cell, run in zip(result.cells, result.results, strict=True):
+        summary = run.summary
+        table.add_row(
+            *([cell.policy] if several_policies else []),
+            *(str(cell.parameters.get(name, "")) for name in names),
+            cell.population,
+            str(cell.seed),
+            _pct(summary.goal_rate),
+            _median(summary.median_days_to_goal, summary.median_days_to_goal_ci, missing="–"),
+            _num(summary.adverse_events_per_100_sessions),
+            _pct(summary.stop_rate),
+            _pct(summary.dropout_rate),
+        )
     return table
 
 
@@ -776,13 +831,98 @@ def _split_params(
     return {name: {**shared, **_collect(own[name], f"--param {name}.")} for name in names}
 
 
+def _run(run: _Run, experiment: Experiment, kind: Kind) -> None:
+    """Run an experiment (saving each finished run), then write and print its results."""
+    cells = experiment.cells(kind)
+    out = experiment.out
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    saved: list[Cell] = []
+    reused: list[Cell] = []
+
+    def finished(cell: Cell, from_store: bool) -> None:
+        (reused if from_store else saved).append(cell)
+
+    total = sum(cell.spec.clients for cell in cells)
+    description = "comparing" if kind == "compare" else "sweeping"
+    try:
+        with (
+            executor_for(run.workers, run.dask) as executor,
+            run.progress_bar(description, total) as bar,
+        ):
+            result = run_experiment(
+                experiment, kind, executor=executor, progress=bar, finished=finished
+            )
+    except (KeyboardInterrupt, click.Abort):
+        done = len(saved) + len(reused)
+        raise _Stopped("interrupted", EXIT_INTERRUPTED, out, done, cells) from None
+    except Exception as exc:
+        if not _worker_lost(exc):
+            raise
+        reason = f"a worker was lost ({type(exc).__name__}: {exc})"
+        raise _Stopped(reason, EXIT_ERROR, out, len(saved) + len(reused), cells) from None
+    if reused and out is not None:
+        click.echo(
+            f"resumed: {len(reused)} of {len(cells)} runs were already finished in {out / CELLS}",
+            err=True,
+        )
+    written = _output.write_experiment(result, out) if out is not None else []
+    if run.as_json:
+        click.echo(_output.json_text(_output.experiment_document(result)), nl=False)
+        return
+    console = _console()
+    if kind == "sweep":
+        _print(console, _sweep_table(result))
+    for group, runs in result.groups().items() if kind == "compare" else []:
+        _print(console, _runs_table(runs))
+        baseline = runs[0][0].label
+        for label, differences in result.differences[group].items():
+            console.print()
+            _print(console, _differences_table(baseline, label, differences))
+        console.print()
+    if out is not None:
+        _written(console, out, written)
+
+
+def _worker_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says a worker process died (a process pool's or Dask's)."""
+    from concurrent.futures import BrokenExecutor
+
+    return isinstance(exc, BrokenExecutor) or type(exc).__name__ == "KilledWorker"
+
+
+class _Stopped(click.ClickException):
+    """A run stopped before the end: says what is saved and how to finish."""
+
+    def __init__(
+        self, reason: str, code: int, out: Path | None, finished: int, cells: Sequence[Cell]
+    ) -> None:
+        if out is None:
+            message = f"{reason}; nothing was saved (give --out DIR to keep finished runs)"
+        else:
+            message = (
+                f"{reason}; {finished} of {len(cells)} runs are finished and saved in "
+                f"{out / CELLS}; run the same command again to finish the rest"
+            )
+        super().__init__(message)
+        self.exit_code = code
+
+
+def _experiment_argument(args: Sequence[str]) -> str | None:
+    """The experiment file, when the arguments are one ``.toml`` file."""
+    if len(args) == 1 and (args[0].endswith(".toml") or Path(args[0]).is_file()):
+        return args[0]
+    return None
+
+
 @cli.command(
     epilog=_examples(
+        "retroprog compare experiment.toml --workers 2",
         "retroprog compare reference pain-monitoring staircase --out results",
         "retroprog compare reference cautious --param reference.stop_after=3",
     )
 )
-@click.argument("policies", nargs=-1, required=True, metavar="POLICY POLICY...")
+@click.argument("policies", nargs=-1, required=True, metavar="EXPERIMENT.toml | POLICY POLICY...")
 @click.option(
     "--param",
     "params",
@@ -793,16 +933,28 @@ def _split_params(
     "POLICY.KEY=VALUE for that policy only (and wins over KEY=VALUE). "
     'The value is read as TOML: 3, 0.5, true, "text".',
 )
-@_run_options()
+@_run_options(many_populations=True)
 def compare(run: _Run, policies: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> None:
     """Run policies on the same clients; compare each with the first.
 
     Each client meets every policy with the same luck (randomness from (seed,
     client id)), so the paired differences, with bootstrap 95 % CIs, come from
-    the policies and not from chance.
+    the policies and not from chance.  Give the policies by name, or one
+    experiment file (TOML) that names the protocol, policies, populations,
+    clients, weeks, seeds and output folder.  With an output folder each
+    finished run is saved at once, and running the same command again after an
+    interruption skips the finished runs.
     """
+    path = _experiment_argument(policies)
+    if path is not None:
+        if params:
+            raise click.UsageError(
+                f"--param cannot be used with an experiment file: set it in {path}"
+            )
+        _run(run, run.experiment_file(path, "compare"), "compare")
+        return
     if len(policies) < 2:
-        raise click.UsageError("compare needs at least two policies")
+        raise click.UsageError("compare needs at least two policies, or an experiment file")
     if len(set(policies)) < len(policies):
         raise click.UsageError(
             "compare needs different policies (to vary one policy's parameters, use sweep)"
@@ -812,46 +964,19 @@ def compare(run: _Run, policies: tuple[str, ...], params: tuple[tuple[str, Any],
     names = [p.name for p in loaded]
     if len(set(names)) < len(names):
         raise click.UsageError(f"the policies' names clash ({', '.join(names)})")
-    spec = run.spec(loaded[0])
-    run.prepare_out()
-    total = spec.clients * len(loaded)
-    with (
-        executor_for(run.workers, run.dask) as executor,
-        run.progress_bar("comparing", total) as bar,
-    ):
-        comparison = _compare(spec, loaded, executor=executor, progress=bar)
-    written = _output.write_comparison(comparison, run.out) if run.out is not None else []
-    if run.as_json:
-        click.echo(_output.json_text(_comparison_document(comparison)), nl=False)
-        return
-    console = _console()
-    _print(console, _runs_table(comparison.runs))
-    baseline = comparison.runs[0].summary.policy
-    for policy, differences in comparison.differences.items():
-        console.print()
-        _print(console, _differences_table(baseline, policy, differences))
-    if run.out is not None:
-        _written(console, run.out, written)
-
-
-def _comparison_document(comparison: Comparison) -> dict[str, Any]:
-    return {
-        "baseline": comparison.runs[0].summary.policy,
-        "summaries": [_output.summary_document(run) for run in comparison.runs],
-        "differences": {
-            policy: [attrs.asdict(d) for d in differences]
-            for policy, differences in comparison.differences.items()
-        },
-    }
+    entries = [PolicyEntry(name, params=settings[name]) for name in policies]
+    _run(run, run.experiment("compare", entries), "compare")
 
 
 @cli.command(
     epilog=_examples(
+        "retroprog sweep experiment.toml --dask tcp://scheduler:8786",
         "retroprog sweep --grid stop_after=1,2,3 --grid successes_to_progress=2,3",
         "retroprog sweep --policy staircase --grid step_shrink=0.5,1.0 "
         "--population general --population athlete --clients 300",
     )
 )
+@click.argument("experiment_file", required=False, metavar="[EXPERIMENT.toml]")
 @click.option(
     "--policy", default="reference", show_default=True, metavar="NAME", help="The policy swept."
 )
@@ -872,17 +997,30 @@ def _comparison_document(comparison: Comparison) -> dict[str, Any]:
     help="A policy parameter and its values, split at commas (repeatable; every "
     "combination is a cell).",
 )
-@_run_options(sweep=True)
+@_run_options(many_populations=True)
 def sweep(
     run: _Run,
+    experiment_file: str | None,
     policy: str,
     params: tuple[tuple[str, Any], ...],
     grid: tuple[tuple[str, tuple[Any, ...]], ...],
 ) -> None:
-    """Run a policy over a grid of its parameters and populations.
+    """Run policies over a grid of their parameters, populations and seeds.
 
-    Prints one row per cell (parameter values × population).
+    Prints one row per cell.  Give the grid with options, or one experiment
+    file (TOML) with a grid per policy.  With an output folder each finished
+    cell is saved at once, and running the same command again after an
+    interruption skips the finished cells.
     """
+    if experiment_file is not None:
+        ctx = click.get_current_context()
+        for name, option in (("policy", "--policy"), ("params", "--param"), ("grid", "--grid")):
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(
+                    f"{option} cannot be used with an experiment file: set it in {experiment_file}"
+                )
+        _run(run, run.experiment_file(experiment_file, "sweep"), "sweep")
+        return
     fixed = _collect(params, "--param")
     axes = _collect(grid, "--grid")
     for key in axes:
@@ -891,28 +1029,11 @@ def sweep(
     names = list(axes)
     for values in itertools.product(*axes.values()):  # every cell's policy is valid before running
         retroprog.load_policy(policy, **fixed, **dict(zip(names, values, strict=True)))
-    populations = [run.population(name) for name in run.populations]
-    spec = run.spec(retroprog.load_policy(policy, **fixed))
-    run.prepare_out()
-
-    def make_policy(**cell: Any) -> retroprog.RegressionPolicy:
-        return retroprog.load_policy(policy, **fixed, **cell)
-
-    cells = math.prod(len(v) for v in axes.values()) * len(populations)
-    with (
-        executor_for(run.workers, run.dask) as executor,
-        run.progress_bar("sweeping", spec.clients * cells) as bar,
-    ):
-        results = _sweep(spec, make_policy, axes, populations, executor=executor, progress=bar)
-    written = _output.write_sweep(results, run.out) if run.out is not None else []
-    if run.as_json:
-        _, rows = _output.sweep_rows(results)
-        click.echo(_output.json_text(rows), nl=False)
-        return
-    console = _console()
-    _print(console, _sweep_table(results))
-    if run.out is not None:
-        _written(console, run.out, written)
+    for name in run.populations:
+        run.population(name)
+    retroprog.load_protocol(run.protocol)
+    entry = PolicyEntry(policy, params=fixed, grid=axes)
+    _run(run, run.experiment("sweep", [entry]), "sweep")
 
 
 @cli.command(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections import defaultdict
@@ -14,13 +13,15 @@ import pytest
 import retroprog as rp
 from retroprog_sim import (
     Comparison,
+    Experiment,
+    PolicyEntry,
+    PopulationEntry,
     RunSpec,
     SimulationResult,
     compare,
-    load_population,
     paired_differences,
+    run_experiment,
     simulate,
-    sweep,
 )
 
 if TYPE_CHECKING:
@@ -143,36 +144,40 @@ def test_compare_reports_progress_over_all_policies(spec: RunSpec) -> None:
     assert seen == [(10, 40), (20, 40), (30, 40), (40, 40)]
 
 
-def test_sweep_runs_every_grid_cell_on_every_population(make_spec: MakeSpec) -> None:
-    spec = make_spec(clients=12, weeks=4, block_size=12)
+def test_sweep_runs_every_grid_cell_on_every_population() -> None:
     grid = {"pain_threshold": [2, 4], "successes_to_progress": [1, 2, 3]}
-    populations = [load_population("general"), load_population("athlete")]
+    experiment = Experiment(
+        [PolicyEntry("reference", grid=grid)],
+        populations=[PopulationEntry("general"), PopulationEntry("athlete")],
+        clients=12,
+        weeks=4,
+        seeds=[11],
+    )
     seen: list[int] = []
 
-    cells = sweep(
-        spec,
-        functools.partial(rp.load_policy, "reference"),
-        grid,
-        populations,
-        progress=lambda done, total: seen.append(done),
-    )
+    result = run_experiment(experiment, "sweep", progress=lambda done, total: seen.append(done))
 
-    assert len(cells) == 2 * 3 * 2
+    assert len(result.cells) == 2 * 3 * 2
     keys = [
-        (cell["pain_threshold"], cell["successes_to_progress"], cell["population"])
-        for cell, _ in cells
+        (
+            cell.parameters["pain_threshold"],
+            cell.parameters["successes_to_progress"],
+            cell.population,
+        )
+        for cell in result.cells
     ]
     assert sorted(keys) == sorted(itertools.product([2, 4], [1, 2, 3], ["general", "athlete"]))
-    for cell, result in cells:
-        policy = result.spec.policy
+    for cell, run in zip(result.cells, result.results, strict=True):
+        policy = run.spec.policy
         assert isinstance(policy, rp.RulePolicy)
-        assert policy.pain_threshold == cell["pain_threshold"]
-        assert policy.successes_to_progress == cell["successes_to_progress"]
-        assert result.spec.population.name == cell["population"]
-        assert result.summary.population == cell["population"]
-        assert result.summary.clients == 12
+        assert policy.pain_threshold == cell.parameters["pain_threshold"]
+        assert policy.successes_to_progress == cell.parameters["successes_to_progress"]
+        assert run.spec.population.name == cell.population
+        assert run.summary.population == cell.population
+        assert run.summary.clients == 12
     assert seen[-1] == 12 * 12
+    assert result.differences == {}
     # the parameters matter: stepping up after every success moves faster than after three
-    by_key = {k: result for k, (_, result) in zip(keys, cells, strict=True)}
+    by_key = dict(zip(keys, result.results, strict=True))
     fast, slow = by_key[(2, 1, "athlete")], by_key[(2, 3, "athlete")]
     assert sum(r.final_bout for r in fast.clients) > sum(r.final_bout for r in slow.clients)

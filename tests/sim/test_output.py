@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 from typing import IO, TYPE_CHECKING, Any
 
@@ -93,13 +92,17 @@ def test_traces_are_written_only_when_kept(
     result: retroprog_sim.SimulationResult, tmp_path: Path
 ) -> None:
     with_traces = _output.write_outputs(result, tmp_path / "a", plots=False)
-    without = _output.write_outputs(run(trace_clients=0), tmp_path / "b", plots=False)
+    without = _output.write_outputs(
+        run(trace_clients=0), tmp_path / "b", plots=False, report=False
+    )
 
     lines = (tmp_path / "a" / "traces.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == result.traces
     assert tmp_path / "a" / "traces.jsonl" in with_traces
     assert not (tmp_path / "b" / "traces.jsonl").exists()
-    assert [p.name for p in without] == ["summary.json", "clients.csv"]
+    names = [p.name for p in without]
+    assert names == ["summary.json", "clients.csv", "clients.parquet"][: len(names)]
+    assert len(names) == (3 if _output.parquet_available() else 2)
 
 
 def test_plots_are_pngs(result: retroprog_sim.SimulationResult, tmp_path: Path) -> None:
@@ -161,70 +164,6 @@ def test_time_to_goal_agrees_with_the_summary(result: retroprog_sim.SimulationRe
     assert walk.median == result.summary.stage_median_days["retro-walk"]
     # censoring at dropout: the estimate is never below the share observed to reach it
     assert walk.event_rate_by(horizon) >= result.summary.stage_goal_rates["retro-walk"]
-
-
-def test_comparison_folder(tmp_path: Path) -> None:
-    spec = run().spec
-    comparison = retroprog_sim.compare(
-        spec, [retroprog.load_policy("reference"), retroprog.load_policy("staircase")], resamples=50
-    )
-
-    written = _output.write_comparison(comparison, tmp_path, plots=False)
-
-    assert {p.relative_to(tmp_path).parts[0] for p in written} == {
-        "reference",
-        "staircase",
-        "comparison.json",
-        "comparison.csv",
-    }
-    rows = read_csv(tmp_path / "comparison.csv")
-    differences = comparison.differences["staircase"]
-    assert [r["metric"] for r in rows] == [d.metric for d in differences]
-    for row, d in zip(rows, differences, strict=True):
-        assert row["policy"] == "staircase"
-        assert row["baseline_policy"] == "reference"
-        assert row["difference"] == ("" if math.isnan(d.difference) else str(d.difference))
-    document = read_json(tmp_path / "comparison.json")
-    assert document["baseline"] == "reference"
-    assert document["policies"] == ["reference", "staircase"]
-    assert len(document["differences"]["staircase"]) == len(differences)
-    assert read_json(tmp_path / "staircase" / "summary.json")["policy"] == "staircase"
-
-
-def test_comparison_plot(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    spec = run(trace_clients=0).spec
-    comparison = retroprog_sim.compare(
-        spec, [retroprog.load_policy("reference"), retroprog.load_policy("staircase")], resamples=20
-    )
-
-    written = _output.write_comparison(comparison, tmp_path)
-
-    assert tmp_path / "time_to_goal.png" in written
-    assert (tmp_path / "time_to_goal.png").read_bytes()[:8] == PNG
-
-
-def test_sweep_csv_has_one_row_per_cell(tmp_path: Path) -> None:
-    spec = run(trace_clients=0, clients=10, weeks=3).spec
-    cells = retroprog_sim.sweep(
-        spec,
-        lambda **p: retroprog.load_policy("reference", **p),
-        {"stop_after": [1, 2, 3]},
-        [retroprog_sim.load_population("general"), retroprog_sim.load_population("athlete")],
-    )
-
-    written = _output.write_sweep(cells, tmp_path)
-
-    rows = read_csv(tmp_path / "sweep.csv")
-    assert [p.name for p in written] == ["sweep.csv", "sweep.json"]
-    assert len(rows) == 6
-    assert list(rows[0])[:2] == ["stop_after", "population"]
-    assert [(r["stop_after"], r["population"]) for r in rows] == [
-        (str(params["stop_after"]), params["population"]) for params, _ in cells
-    ]
-    for row, (_, cell) in zip(rows, cells, strict=True):
-        assert float(row["goal_rate"]) == cell.summary.goal_rate
-    assert len(read_json(tmp_path / "sweep.json")["cells"]) == 6
 
 
 def test_plots_of_empty_data() -> None:

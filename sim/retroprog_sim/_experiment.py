@@ -1,0 +1,733 @@
+"""Experiments: a comparison or a sweep written down as a TOML file.
+
+An experiment names a protocol, the policies (with their parameters, and for a
+sweep a grid of them), one or more populations, the clients, weeks and seeds,
+and where its results go.  :func:`load_experiment` reads one and reports every
+problem of the file at once, each with its key; :meth:`Experiment.cells` turns
+it into the runs (:class:`Cell`) that :func:`~retroprog_sim.run_experiment`
+carries out.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+import retroprog
+from retroprog.exceptions import (
+    Problem,
+    RetroprogError,
+    UnknownPluginError,
+    _FileProblemsError,
+)
+
+from ._engine import RunSpec
+from ._population import Population, load_population
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - depends on the Python version
+    import tomli as tomllib
+
+__all__ = [
+    "Cell",
+    "Experiment",
+    "ExperimentFileError",
+    "Kind",
+    "PolicyEntry",
+    "PopulationEntry",
+    "ProtocolChoice",
+    "experiment_from_dict",
+    "load_experiment",
+]
+
+#: What an experiment is run as: a paired comparison, or a sweep over a grid.
+Kind = Literal["compare", "sweep"]
+KINDS: tuple[Kind, ...] = ("compare", "sweep")
+
+#: Clients traced per run when the file does not say (for the report's plots).
+DEFAULT_TRACES = 5
+
+
+class ExperimentFileError(_FileProblemsError):
+    """An experiment file (TOML) has problems; all of them are listed.
+
+    :ivar path: the file.
+    :ivar problems: every :class:`~retroprog.exceptions.Problem` found, keyed by
+        the dotted key that is wrong, e.g. ``policies[1].params``.
+    """
+
+    what = "experiment"
+
+
+# -- the parts of an experiment ----------------------------------------------------
+
+
+def _params(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _grid(value: Mapping[str, Sequence[Any]]) -> dict[str, tuple[Any, ...]]:
+    return {key: tuple(values) for key, values in value.items()}
+
+
+def _policies(value: Iterable[PolicyEntry]) -> tuple[PolicyEntry, ...]:
+    return tuple(value)
+
+
+def _populations(value: Iterable[PopulationEntry]) -> tuple[PopulationEntry, ...]:
+    return tuple(value)
+
+
+def _seeds(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
+def _combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of ``grid``'s values, in grid order (one empty one for no grid)."""
+    names = list(grid)
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
+
+
+@attrs.frozen
+class ProtocolChoice:
+    """A protocol by name or file, with stage overrides (and, for sweeps, a grid of them).
+
+    :param source: a built-in or plug-in protocol's name, or a protocol file's path.
+    :param params: stage fields set on every stage (see :func:`retroprog.load_protocol`).
+    :param grid: stage fields and the values a sweep tries (every combination is a cell).
+    """
+
+    source: str = "retro-walk-run"
+    params: dict[str, Any] = attrs.field(factory=dict, converter=_params)
+    grid: dict[str, tuple[Any, ...]] = attrs.field(factory=dict, converter=_grid)
+
+    def load(self, **cell: Any) -> retroprog.ProgressionProtocol:
+        """Load the protocol with its parameters and one cell's grid values."""
+        return retroprog.load_protocol(self.source, **self.params, **cell)
+
+
+@attrs.frozen
+class PolicyEntry:
+    """A policy of an experiment: what to load, how to call it, and what to vary.
+
+    :param name: a built-in or plug-in policy's name.
+    :param label: what tables and files call it (unique in the experiment; default ``name``).
+    :param params: the policy's parameters.
+    :param grid: parameters and the values a sweep tries (every combination is a cell).
+    :param protocol: the protocol for this policy alone (default: the experiment's);
+        comparing one policy on two protocols is how protocols are compared.
+    """
+
+    name: str
+    label: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    params: dict[str, Any] = attrs.field(factory=dict, converter=_params)
+    grid: dict[str, tuple[Any, ...]] = attrs.field(factory=dict, converter=_grid)
+    protocol: ProtocolChoice | None = None
+
+    def load(self, **cell: Any) -> retroprog.RegressionPolicy:
+        """Load the policy with its parameters and one cell's grid values."""
+        return retroprog.load_policy(self.name, **self.params, **cell)
+
+
+@attrs.frozen
+class PopulationEntry:
+    """A population of an experiment.
+
+    :param name: a built-in or plug-in population's name.
+    :param label: what tables and files call it (unique in the experiment; default ``name``).
+    :param params: its parameters (``heterogeneity``, typical-client values).
+    """
+
+    name: str
+    label: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    params: dict[str, Any] = attrs.field(factory=dict, converter=_params)
+
+    def load(self) -> Population:
+        """Load the population with its parameters."""
+        return load_population(self.name, **self.params)
+
+
+@attrs.frozen
+class Cell:
+    """One run of an experiment: a policy, with one grid cell's values, on a population.
+
+    :param key: the run's identity, safe as a file name and unique in the experiment.
+    :param policy: the policy entry's label.
+    :param population: the population entry's label.
+    :param seed: the seed (which clients).
+    :param parameters: the grid values of this cell (protocol ones as ``protocol.KEY``).
+    :param spec: what is run.
+    """
+
+    key: str
+    policy: str
+    population: str
+    seed: int
+    parameters: dict[str, Any]
+    spec: RunSpec
+
+    @property
+    def label(self) -> str:
+        """The policy's label and the cell's grid values, e.g. ``staircase step_shrink=0.5``."""
+        values = " ".join(f"{k}={_text(v)}" for k, v in self.parameters.items())
+        return f"{self.policy} {values}" if values else self.policy
+
+    @property
+    def group(self) -> tuple[str, int]:
+        """(population, seed): the runs of one group meet the same clients."""
+        return self.population, self.seed
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) and not value.isidentifier() else str(value)
+
+
+def _key(*parts: object) -> str:
+    """A file-safe, readable and unique name for a cell."""
+    identity = json.dumps([str(p) for p in parts], ensure_ascii=False)
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:8]
+    readable = re.sub(r"[^A-Za-z0-9._=-]+", "_", "_".join(str(p) for p in parts)).strip("._")
+    return f"{readable[:80]}-{digest}"
+
+
+@attrs.frozen
+class Experiment:
+    """Policies, populations and run settings: a comparison or a sweep, ready to run.
+
+    :param policies: the policies; in a comparison the first is the baseline.
+    :param name: the experiment's name (the report's title).
+    :param description: a sentence or two for the report.
+    :param protocol: the protocol every policy follows unless its entry names one.
+    :param populations: the populations.
+    :param clients: clients per run.
+    :param weeks: weeks each client is followed.
+    :param seeds: one set of clients per seed.
+    :param sessions_per_week: scheduled sessions a week.
+    :param coach_capacity: group size of a supervising coach (``None``: no coach).
+    :param adverse_pain: pain above this counts as an adverse event.
+    :param traces: clients traced per run (for the report's bout-length plots).
+    :param out: where results go (``None``: nowhere unless the caller says).
+    :param source: the file it was read from, if any.
+    """
+
+    policies: tuple[PolicyEntry, ...] = attrs.field(converter=_policies)
+    name: str = "experiment"
+    description: str = ""
+    protocol: ProtocolChoice = attrs.field(factory=ProtocolChoice)
+    populations: tuple[PopulationEntry, ...] = attrs.field(
+        default=(PopulationEntry("general"),), converter=_populations
+    )
+    clients: int = 1000
+    weeks: int = 16
+    seeds: tuple[int, ...] = attrs.field(default=(0,), converter=_seeds)
+    sessions_per_week: int = 3
+    coach_capacity: int | None = None
+    adverse_pain: int = 3
+    traces: int = DEFAULT_TRACES
+    out: Path | None = None
+    source: Path | None = None
+
+    def problems(self, kind: Kind | None = None) -> list[Problem]:
+        """Everything wrong with the experiment (for ``kind``, if given), loading each part."""
+        return _check(self, kind)
+
+    def cells(self, kind: Kind) -> list[Cell]:
+        """The runs, in order: population, seed, policy, then grid cell.
+
+        A comparison runs each policy once per population and seed; a sweep
+        runs every combination of each policy's grid (and the protocol's).
+
+        :raises ExperimentFileError: the experiment cannot be run as ``kind``.
+        """
+        problems = self.problems(kind)
+        if problems:
+            raise ExperimentFileError(str(self.source or self.name), problems)
+        populations = [(entry.label, entry.load()) for entry in self.populations]
+        cells: list[Cell] = []
+        for (label, population), seed in itertools.product(populations, self.seeds):
+            for entry in self.policies:
+                choice = entry.protocol or self.protocol
+                protocol_grid = {f"protocol.{k}": v for k, v in choice.grid.items()}
+                for cell in _combinations({**entry.grid, **protocol_grid}):
+                    protocol_cell = {
+                        k.removeprefix("protocol."): v
+                        for k, v in cell.items()
+                        if k.startswith("protocol.")
+                    }
+                    policy_cell = {k: v for k, v in cell.items() if not k.startswith("protocol.")}
+                    spec = RunSpec(
+                        choice.load(**protocol_cell),
+                        entry.load(**policy_cell),
+                        population,
+                        clients=self.clients,
+                        weeks=self.weeks,
+                        seed=seed,
+                        sessions_per_week=self.sessions_per_week,
+                        coach_capacity=self.coach_capacity,
+                        trace_clients=min(self.traces, self.clients),
+                        adverse_pain=self.adverse_pain,
+                    )
+                    values = " ".join(f"{k}={v!r}" for k, v in cell.items())
+                    key = _key(label, f"seed{seed}", entry.label, values)
+                    cells.append(Cell(key, entry.label, label, seed, cell, spec))
+        return cells
+
+    def settings(self) -> dict[str, Any]:
+        """The experiment as plain values (for ``experiment.json`` and the report)."""
+
+        def protocol(choice: ProtocolChoice) -> dict[str, Any]:
+            return attrs.asdict(choice)
+
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": None if self.source is None else str(self.source),
+            "protocol": protocol(self.protocol),
+            "policies": [
+                {
+                    "name": p.name,
+                    "label": p.label,
+                    "params": p.params,
+                    "grid": p.grid,
+                    "protocol": None if p.protocol is None else protocol(p.protocol),
+                }
+                for p in self.policies
+            ],
+            "populations": [attrs.asdict(p) for p in self.populations],
+            "clients": self.clients,
+            "weeks": self.weeks,
+            "seeds": list(self.seeds),
+            "sessions_per_week": self.sessions_per_week,
+            "coach_capacity": self.coach_capacity,
+            "adverse_pain": self.adverse_pain,
+            "traces": self.traces,
+        }
+
+
+# -- checking ----------------------------------------------------------------------------
+
+
+_RUN_FIELDS = attrs.fields_dict(RunSpec)
+
+
+def _run_setting_problem(name: str, value: Any) -> str | None:
+    """What is wrong with one run setting (as :class:`RunSpec` would say), or ``None``."""
+    field = _RUN_FIELDS[name]
+    assert field.validator is not None  # every run setting has one
+    try:
+        field.validator(None, field, value)
+    except RetroprogError as exc:
+        return f"{getattr(exc, 'reason', exc)}, got {value!r}"
+    return None
+
+
+def _load_problem(key: str, exc: RetroprogError, params_key: str) -> Problem:
+    """Turn a loading error into a problem at the key the user must change.
+
+    An error about one parameter points at that parameter (``params_key.FIELD``);
+    any other (an unknown name, a bad protocol file) at ``key``.
+    """
+    field = None if isinstance(exc, UnknownPluginError) else getattr(exc, "field", None)
+    if field:
+        return Problem(f"{params_key}.{field}", str(exc).removeprefix(f"{field}: "))
+    return Problem(key, str(exc))
+
+
+def _loading_problems(
+    load: Callable[..., object], params: Mapping[str, Any], key: str, params_key: str
+) -> list[Problem]:
+    """Every problem of ``load(**params)``: a parameter at fault is dropped and it is tried again.
+
+    A loader stops at its first bad parameter; trying again without it finds the
+    next, so that a file is fixed in one pass.
+    """
+    problems: list[Problem] = []
+    remaining = dict(params)
+    while True:
+        try:
+            load(**remaining)
+        except RetroprogError as exc:
+            problem = _load_problem(key, exc, params_key)
+            if problem not in problems:
+                problems.append(problem)
+            field = getattr(exc, "field", None)
+            if isinstance(exc, UnknownPluginError) or field not in remaining:
+                return problems
+            del remaining[field]
+        else:
+            return problems
+
+
+def _check_protocol(choice: ProtocolChoice, key: str, kind: Kind | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if choice.grid and kind == "compare":
+        problems.append(Problem(f"{key}.grid", "a grid is for sweeps (retroprog sweep)"))
+    for name in choice.grid:
+        if name in choice.params:
+            problems.append(Problem(f"{key}.grid.{name}", "is also set in params"))
+    found = _loading_problems(
+        functools.partial(retroprog.load_protocol, choice.source),
+        choice.params,
+        key,
+        f"{key}.params",
+    )
+    if found:
+        return problems + found
+    if kind != "compare":
+        for cell in _combinations(choice.grid) if choice.grid else []:
+            try:
+                choice.load(**cell)
+            except RetroprogError as exc:
+                problem = _load_problem(key, exc, f"{key}.grid")
+                if problem not in problems:
+                    problems.append(problem)
+    return problems
+
+
+def _check_policy(entry: PolicyEntry, key: str, kind: Kind | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if entry.grid and kind == "compare":
+        problems.append(
+            Problem(f"{key}.grid", "a grid is for sweeps (retroprog sweep); compare takes params")
+        )
+    for name in entry.grid:
+        if name in entry.params:
+            problems.append(Problem(f"{key}.grid.{name}", "is also set in params"))
+    found = _loading_problems(
+        functools.partial(retroprog.load_policy, entry.name),
+        entry.params,
+        f"{key}.name",
+        f"{key}.params",
+    )
+    if found:
+        return problems + found
+    if kind != "compare":
+        for cell in _combinations(entry.grid) if entry.grid else []:
+            try:
+                entry.load(**cell)
+            except RetroprogError as exc:
+                problem = _load_problem(f"{key}.name", exc, f"{key}.grid")
+                if problem not in problems:
+                    problems.append(problem)
+    return problems
+
+
+def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in ("clients", "weeks", "sessions_per_week", "adverse_pain", "coach_capacity"):
+        message = _run_setting_problem(name, getattr(experiment, name))
+        if message:
+            problems.append(Problem(name, message))
+    if not experiment.seeds:
+        problems.append(Problem("seeds", "must list at least one seed"))
+    for i, seed in enumerate(experiment.seeds):
+        message = _run_setting_problem("seed", seed)
+        if message:
+            problems.append(Problem(f"seeds[{i}]", message))
+    if len(set(experiment.seeds)) < len(experiment.seeds):
+        problems.append(Problem("seeds", "a seed is listed twice"))
+    problems += _check_protocol(experiment.protocol, "protocol", kind)
+    if not experiment.policies:
+        problems.append(Problem("policies", "must list at least one policy"))
+    elif kind == "compare" and len(experiment.policies) < 2:
+        problems.append(Problem("policies", "compare needs at least two policies"))
+    for i, entry in enumerate(experiment.policies):
+        problems += _check_policy(entry, f"policies[{i}]", kind)
+        if entry.protocol is not None:
+            problems += _check_protocol(entry.protocol, f"policies[{i}].protocol", kind)
+    problems += _duplicates([p.label for p in experiment.policies], "policies")
+    if not experiment.populations:
+        problems.append(Problem("populations", "must list at least one population"))
+    for i, population in enumerate(experiment.populations):
+        problems += _loading_problems(
+            functools.partial(load_population, population.name),
+            population.params,
+            f"populations[{i}].name",
+            f"populations[{i}].params",
+        )
+    problems += _duplicates([p.label for p in experiment.populations], "populations")
+    if experiment.traces < 0:
+        problems.append(Problem("output.traces", f"must be ≥ 0, got {experiment.traces!r}"))
+    return problems
+
+
+def _duplicates(labels: Sequence[str], key: str) -> list[Problem]:
+    problems = []
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            problems.append(
+                Problem(
+                    f"{key}[{i}].label",
+                    f"{label!r} is used twice; give each entry its own label",
+                )
+            )
+    return problems
+
+
+# -- reading a file ------------------------------------------------------------------------
+
+_TOP_KEYS = {
+    "name",
+    "description",
+    "protocol",
+    "clients",
+    "weeks",
+    "seed",
+    "seeds",
+    "sessions_per_week",
+    "coach_capacity",
+    "adverse_pain",
+    "populations",
+    "policies",
+    "output",
+}
+_POLICY_KEYS = {"name", "label", "params", "grid", "protocol"}
+_POPULATION_KEYS = {"name", "label", "params"}
+_PROTOCOL_KEYS = {"name", "params", "grid"}
+_OUTPUT_KEYS = {"dir", "traces"}
+
+
+class _Reader:
+    """Reads the plain values of a parsed TOML document, noting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(key, message))
+
+    def keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(
+                    f"{where}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+                )
+
+    def string(self, value: Any, key: str) -> str | None:
+        if isinstance(value, str) and value.strip():
+            return value
+        self.problem(key, f"must be a non-empty string, got {value!r}")
+        return None
+
+    def integer(self, value: Any, key: str) -> int | None:
+        if type(value) is int:
+            return value
+        self.problem(key, f"must be a whole number, got {value!r}")
+        return None
+
+    def table(self, value: Any, key: str) -> Mapping[str, Any]:
+        if isinstance(value, Mapping):
+            return value
+        self.problem(key, f"must be a table, got {value!r}")
+        return {}
+
+    def grid(self, value: Any, key: str) -> dict[str, tuple[Any, ...]]:
+        grid: dict[str, tuple[Any, ...]] = {}
+        for name, values in self.table(value, key).items():
+            if isinstance(values, list) and values:
+                if len({json.dumps(v, sort_keys=True) for v in values}) < len(values):
+                    self.problem(f"{key}.{name}", "a value is listed twice")
+                grid[name] = tuple(values)
+            else:
+                self.problem(f"{key}.{name}", f"must be a non-empty list of values, got {values!r}")
+        return grid
+
+
+def _resolve(source: str, base: Path) -> str:
+    """A protocol file's path relative to the experiment file; a name stays a name."""
+    if source.endswith(".toml") or "/" in source or os.sep in source:
+        path = Path(source).expanduser()
+        return str(path if path.is_absolute() else base / path)
+    return source
+
+
+def _protocol(reader: _Reader, value: Any, key: str, base: Path) -> ProtocolChoice | None:
+    if isinstance(value, str):
+        source = reader.string(value, key)
+        return None if source is None else ProtocolChoice(_resolve(source, base))
+    if not isinstance(value, Mapping):
+        reader.problem(key, f"must be a protocol's name or file, or a table, got {value!r}")
+        return None
+    reader.keys(value, _PROTOCOL_KEYS, f"{key}.")
+    source = reader.string(value.get("name"), f"{key}.name")
+    params = reader.table(value.get("params", {}), f"{key}.params")
+    grid = reader.grid(value.get("grid", {}), f"{key}.grid")
+    for name in grid:
+        if name in params:
+            reader.problem(f"{key}.grid.{name}", "is also set in params")
+    if source is None:
+        return None
+    return ProtocolChoice(_resolve(source, base), params, grid)
+
+
+def _entries(reader: _Reader, value: Any, key: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """An array of tables (or of names), each with its key."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        reader.problem(key, f"must be a list, got {value!r}")
+        return []
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if isinstance(item, str):
+            out.append((where, {"name": item}))
+        elif isinstance(item, Mapping):
+            out.append((where, item))
+        else:
+            reader.problem(where, f"must be a name or a table, got {item!r}")
+    return out
+
+
+def _labelled(reader: _Reader, table: Mapping[str, Any], where: str) -> tuple[str, str] | None:
+    name = reader.string(table.get("name"), f"{where}.name")
+    label = table.get("label", name)
+    if "label" in table:
+        label = reader.string(table["label"], f"{where}.label")
+    if name is None or label is None:
+        return None
+    return name, label
+
+
+def experiment_from_dict(
+    data: Mapping[str, Any],
+    *,
+    base: str | os.PathLike[str] = ".",
+    label: str = "<experiment>",
+    kind: Kind | None = None,
+) -> Experiment:
+    """Build an experiment from a parsed TOML document, reporting every problem at once.
+
+    ``base`` is the folder that relative paths (protocol files, the output
+    folder) are relative to; ``kind``, if given, adds the problems that stop
+    the experiment from running as a comparison or a sweep.
+
+    >>> experiment = experiment_from_dict(
+    ...     {"policies": [{"name": "reference"}, {"name": "staircase"}], "clients": 200}
+    ... )
+    >>> [cell.label for cell in experiment.cells("compare")]
+    ['reference', 'staircase']
+    >>> bad = {"policies": [{"name": "reference", "params": {"stop_after": 0}}], "weeks": 0}
+    >>> try:
+    ...     experiment_from_dict(bad)
+    ... except ExperimentFileError as error:
+    ...     for problem in error.problems:
+    ...         print(problem)
+    weeks: must be a whole number ≥ 1, got 0
+    policies[0].params.stop_after: must be a whole number ≥ 1, got 0
+
+    :raises ExperimentFileError: listing every problem.
+    """
+    folder = Path(base)
+    reader = _Reader()
+    reader.keys(data, _TOP_KEYS, "")
+    settings: dict[str, Any] = {}
+    for name in ("name", "description"):
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                settings[name] = value
+            else:
+                reader.problem(name, f"must be a string, got {value!r}")
+    for name in ("clients", "weeks", "sessions_per_week", "adverse_pain", "coach_capacity"):
+        if name in data:
+            number = reader.integer(data[name], name)
+            if number is not None:
+                settings[name] = number
+    if "seed" in data and "seeds" in data:
+        reader.problem("seed", "give seed or seeds, not both")
+    elif "seed" in data:
+        seed = reader.integer(data["seed"], "seed")
+        if seed is not None:
+            settings["seeds"] = (seed,)
+    elif "seeds" in data:
+        seeds = data["seeds"]
+        if isinstance(seeds, list):
+            found = [reader.integer(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+            settings["seeds"] = tuple(s for s in found if s is not None)
+        else:
+            reader.problem("seeds", f"must be a list of whole numbers, got {seeds!r}")
+    if "protocol" in data:
+        protocol = _protocol(reader, data["protocol"], "protocol", folder)
+        if protocol is not None:
+            settings["protocol"] = protocol
+    populations = []
+    for where, table in _entries(reader, data.get("populations", ["general"]), "populations"):
+        reader.keys(table, _POPULATION_KEYS, f"{where}.")
+        names = _labelled(reader, table, where)
+        params = reader.table(table.get("params", {}), f"{where}.params")
+        if names is not None:
+            populations.append(PopulationEntry(names[0], names[1], params))
+    settings["populations"] = populations
+    policies = []
+    if "policies" not in data:
+        reader.problem("policies", "missing: list the policies as [[policies]] tables")
+    for where, table in _entries(reader, data.get("policies", []), "policies"):
+        reader.keys(table, _POLICY_KEYS, f"{where}.")
+        names = _labelled(reader, table, where)
+        params = reader.table(table.get("params", {}), f"{where}.params")
+        grid = reader.grid(table.get("grid", {}), f"{where}.grid")
+        own_protocol = None
+        if "protocol" in table:
+            own_protocol = _protocol(reader, table["protocol"], f"{where}.protocol", folder)
+        if names is not None:
+            policies.append(PolicyEntry(names[0], names[1], params, grid, own_protocol))
+    output = reader.table(data.get("output", {}), "output")
+    reader.keys(output, _OUTPUT_KEYS, "output.")
+    if "dir" in output:
+        out = reader.string(output["dir"], "output.dir")
+        if out is not None:
+            path = Path(out).expanduser()
+            settings["out"] = path if path.is_absolute() else folder / path
+    if "traces" in output:
+        traces = reader.integer(output["traces"], "output.traces")
+        if traces is not None:
+            settings["traces"] = traces
+    experiment = Experiment(policies, **settings)
+    if reader.problems:  # the values are not all read: check what was
+        problems = reader.problems + [
+            p for p in experiment.problems(kind) if p.key not in {q.key for q in reader.problems}
+        ]
+        raise ExperimentFileError(label, problems)
+    problems = experiment.problems(kind)
+    if problems:
+        raise ExperimentFileError(label, problems)
+    return experiment
+
+
+def load_experiment(path: str | os.PathLike[str], *, kind: Kind | None = None) -> Experiment:
+    """Read an experiment file (TOML), reporting every problem at once.
+
+    Relative paths in the file are relative to the file's folder; the output
+    folder defaults to ``<file stem>-results`` beside it, and the name to the
+    file's stem.
+
+    :raises ExperimentFileError: the file is unreadable, not TOML, or has problems.
+    """
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExperimentFileError(
+            str(path), [Problem("file", f"cannot read: {exc.strerror}")]
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExperimentFileError(str(path), [Problem("file", f"not valid TOML: {exc}")]) from None
+    experiment = experiment_from_dict(data, base=file.parent, label=str(path), kind=kind)
+    defaults: dict[str, Any] = {"source": file}
+    if "name" not in data:
+        defaults["name"] = file.stem
+    if experiment.out is None:
+        defaults["out"] = file.parent / f"{file.stem}-results"
+    return attrs.evolve(experiment, **defaults)
