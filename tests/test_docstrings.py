@@ -21,7 +21,18 @@ def _modules(package: ModuleType) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("name", _modules(retroprog) + _modules(retroprog_sim))
+def _example_plugin_modules() -> list[str]:
+    """The example plug-in's modules (``examples/plugin``), when it is installed."""
+    try:
+        package = importlib.import_module("retroprog_example_plugin")
+    except ImportError:  # pragma: no cover - depends on the environment
+        return []
+    return _modules(package)
+
+
+@pytest.mark.parametrize(
+    "name", _modules(retroprog) + _modules(retroprog_sim) + _example_plugin_modules()
+)
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     result = doctest.testmod(

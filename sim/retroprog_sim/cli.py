@@ -739,6 +739,8 @@ class _Cli(click.Group):
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
                 code = _error(exc.format_message() + hint)
+        except _Stopped as exc:
+            code = _error(exc.format_message(), exc.exit_code)
         except click.ClickException as exc:
             code = _error(exc.format_message())
         except (click.Abort, KeyboardInterrupt):

@@ -9,6 +9,7 @@ import or lack the attribute named.
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import textwrap
 from typing import TYPE_CHECKING
@@ -88,6 +89,7 @@ def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def test_the_example_plugin_is_listed() -> None:
     policies = plugins.available(plugins.POLICIES)
     protocols = plugins.available(plugins.PROTOCOLS)
+    populations = plugins.available(plugins.POPULATIONS)
 
     assert list(policies)[:3] == ["reference", "pain-monitoring", "staircase"]  # built-ins first
     assert policies["cautious"] == plugins.PluginSpec(
@@ -102,6 +104,13 @@ def test_the_example_plugin_is_listed() -> None:
         plugins.PROTOCOLS,
         "retro-walk-only",
         "retroprog_example_plugin:retro_walk_only",
+        "retroprog-example-plugin",
+    )
+    # listed without importing: the population's module needs retroprog's sim extra
+    assert populations["older-adults"] == plugins.PluginSpec(
+        plugins.POPULATIONS,
+        "older-adults",
+        "retroprog_example_plugin.populations:older_adults",
         "retroprog-example-plugin",
     )
 
@@ -176,6 +185,20 @@ def test_the_example_plugins_work_together() -> None:
     assert decisions[3].reasons == ("pain",)
     assert decisions[3].explanation == "regressed 30 s → 15 s: pain 2/10"
     assert decisions[-1].prescription == Prescription("retro-walk", 15)
+
+
+def test_the_example_policy_and_protocol_load_without_the_harness() -> None:
+    """Only the population's module imports retroprog_sim (retroprog's sim extra)."""
+    script = (
+        "import sys, retroprog, retroprog_example_plugin\n"
+        "retroprog.load_policy('cautious'), retroprog.load_protocol('retro-walk-only')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('retroprog_')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "['retroprog_example_plugin']"
 
 
 def test_load_all_without_broken_plugins() -> None:

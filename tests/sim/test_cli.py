@@ -403,7 +403,44 @@ def test_plugins_lists_the_example_plugin() -> None:
     assert rows[("policy", "cautious")]["source"] == "retroprog-example-plugin"
     assert rows[("policy", "cautious")]["status"] == "ok"
     assert rows[("protocol", "retro-walk-only")]["status"] == "ok"
-    assert "cautious" in invoke("plugins").stdout
+    population = rows[("population", "older-adults")]
+    assert population == {
+        "kind": "population",
+        "name": "older-adults",
+        "source": "retroprog-example-plugin",
+        "value": "retroprog_example_plugin.populations:older_adults",
+        "status": "ok",
+        "error": "",
+    }
+    table = invoke("plugins").stdout
+    assert "cautious" in table
+    assert "older-adults" in table
+
+
+def test_simulate_runs_the_example_plugin_population() -> None:
+    try:
+        distribution("retroprog-example-plugin")
+    except PackageNotFoundError:  # pragma: no cover - depends on the environment
+        pytest.skip("the example plug-in (examples/plugin) is not installed")
+    population = retroprog_sim.load_population("older-adults", heterogeneity=0.5)
+    expected = retroprog_sim.simulate(small_spec(population=population)).summary
+
+    result = invoke(
+        "simulate",
+        *SMALL,
+        "--population",
+        "older-adults",
+        "--population-param",
+        "heterogeneity=0.5",
+        "--json",
+    )
+
+    document = json_output(result)
+    assert document["population"] == "older-adults"
+    assert document["population_settings"]["heterogeneity"] == 0.5
+    assert document["population_settings"]["typical"]["tolerance_seconds"] == 40.0
+    for key, value in expected.as_dict().items():
+        assert document[key] == (list(value) if isinstance(value, tuple) else value), key
 
 
 def test_plugins_reports_a_broken_plugin_and_lists_the_rest(
@@ -447,10 +484,9 @@ def test_compare_prints_paired_differences() -> None:
     assert "bootstrap 95 % CI" in text.stdout
     (goal,) = [d for d in expected.differences["staircase"] if d.metric == "goal_rate"]
     assert f"{100 * goal.difference:+.1f} pp" in text.stdout
-    assert document["baseline"] == "reference"
-    for got, want in zip(
-        document["differences"]["staircase"], expected.differences["staircase"], strict=True
-    ):
+    (found,) = document["differences"]
+    assert (found["population"], found["policy"]) == ("general", "staircase")
+    for got, want in zip(found["differences"], expected.differences["staircase"], strict=True):
         assert got["metric"] == want.metric
         for field in ("baseline", "other", "difference", "ci_low", "ci_high"):
             value = getattr(want, field)
@@ -472,14 +508,14 @@ def test_compare_params_apply_to_all_or_to_one_policy() -> None:
         "--json",
     )
 
-    reference, staircase = json_output(result)["summaries"]
+    reference, staircase = json_output(result)["runs"]
     assert reference["policy_settings"]["stop_after"] == 3
     assert reference["policy_settings"]["rpe_threshold"] == 6.5
     assert staircase["policy_settings"]["stop_after"] == 1
     assert staircase["policy_settings"]["rpe_threshold"] == 7.0
 
 
-def test_compare_out_writes_a_folder_per_policy(
+def test_compare_out_writes_the_experiment_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_output, "plots_available", lambda: False)  # see test_output.py
@@ -488,14 +524,15 @@ def test_compare_out_writes_a_folder_per_policy(
     )
 
     assert result.exit_code == 0, result.output
-    for policy in ("reference", "pain-monitoring", "staircase"):
-        summary = json.loads((tmp_path / policy / "summary.json").read_text())
-        assert summary["policy"] == policy
-    rows = read_csv(tmp_path / "comparison.csv")
+    runs = read_csv(tmp_path / "runs.csv")
+    assert [r["policy"] for r in runs] == ["reference", "pain-monitoring", "staircase"]
+    rows = read_csv(tmp_path / "differences.csv")
     assert len(rows) == 2 * 5  # two policies against the baseline, five metrics
     assert {r["policy"] for r in rows} == {"pain-monitoring", "staircase"}
-    document = json.loads((tmp_path / "comparison.json").read_text())
-    assert document["baseline"] == "reference"
+    assert {r["baseline_policy"] for r in rows} == {"reference"}
+    assert len(list((tmp_path / "cells").iterdir())) == 3
+    assert "staircase" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"wrote {len(list(tmp_path.glob('*.*')))} files to {tmp_path}" in result.stdout
 
 
 def test_sweep_prints_and_writes_one_row_per_cell(tmp_path: Path) -> None:
@@ -518,9 +555,15 @@ def test_sweep_prints_and_writes_one_row_per_cell(tmp_path: Path) -> None:
     )
 
     assert result.exit_code == 0, result.output
-    rows = read_csv(tmp_path / "sweep.csv")
+    rows = read_csv(tmp_path / "runs.csv")
     assert len(rows) == 2 * 2 * 2
-    assert list(rows[0])[:3] == ["stop_after", "successes_to_progress", "population"]
+    assert list(rows[0])[:5] == [
+        "population",
+        "seed",
+        "policy",
+        "stop_after",
+        "successes_to_progress",
+    ]
     cell = next(r for r in rows if r["stop_after"] == "3" and r["population"] == "athlete")
     expected = retroprog_sim.simulate(
         small_spec(

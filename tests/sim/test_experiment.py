@@ -17,6 +17,7 @@ from retroprog_sim import (
     experiment_from_dict,
     load_experiment,
 )
+from retroprog_sim._experiment import Kind
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 
@@ -61,7 +62,10 @@ def test_a_full_file(tmp_path: Path) -> None:
         sessions_per_week = 2
         coach_capacity = 6
         adverse_pain = 4
-        populations = ["general", { name = "athlete", label = "fit", params = { heterogeneity = 0.5 } }]
+        populations = [
+            "general",
+            { name = "athlete", label = "fit", params = { heterogeneity = 0.5 } },
+        ]
 
         [[policies]]
         name = "reference"
@@ -280,7 +284,7 @@ def test_the_python_api_checks_too() -> None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.name)
 def test_the_example_experiments_load(path: Path) -> None:
-    kind = "sweep" if "sweep" in path.name else "compare"
+    kind: Kind = "sweep" if "sweep" in path.name else "compare"
     experiment = load_experiment(path, kind=kind)
 
     assert experiment.cells(kind)

@@ -92,9 +92,7 @@ def test_traces_are_written_only_when_kept(
     result: retroprog_sim.SimulationResult, tmp_path: Path
 ) -> None:
     with_traces = _output.write_outputs(result, tmp_path / "a", plots=False)
-    without = _output.write_outputs(
-        run(trace_clients=0), tmp_path / "b", plots=False, report=False
-    )
+    without = _output.write_outputs(run(trace_clients=0), tmp_path / "b", plots=False, report=False)
 
     lines = (tmp_path / "a" / "traces.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == result.traces

@@ -1,8 +1,10 @@
-"""Populations: presets, heterogeneity, loading, and a more tolerant population doing better."""
+"""Populations: presets, heterogeneity, loading, a more tolerant population doing better,
+and the example plug-in's population (``examples/plugin``)."""
 
 from __future__ import annotations
 
 import math
+from importlib.metadata import PackageNotFoundError, distribution
 from typing import TYPE_CHECKING
 
 import attrs
@@ -185,3 +187,99 @@ def test_a_population_built_in_python_runs(make_spec: MakeSpec) -> None:
     assert result.summary.population == "custom"
     assert result.summary.stage_goal_rates["retro-walk"] > 0
     assert rp.load_policy("reference").name == result.summary.policy
+
+
+# -- the example plug-in's population ---------------------------------------------------
+
+#: ``older-adults``'s typical client as documented in
+#: ``examples/plugin/src/retroprog_example_plugin/populations.py``; other fields are
+#: the ``general`` client's.
+OLDER_ADULTS = {
+    "tolerance_seconds": 40.0,
+    "stage_factor": 0.38,
+    "adaptation": 0.04,
+    "tau_fatigue": 9.0,
+    "balance_risk": 0.25,
+    "dizziness_risk": 0.22,
+    "familiarity": 5.0,
+    "background_pain": 0.08,
+    "attendance": 0.8,
+    "dropout_hazard": 0.006,
+    "dropout_after_bad": 5.0,
+}
+
+
+@pytest.fixture
+def example_plugin() -> None:
+    try:
+        distribution("retroprog-example-plugin")
+    except PackageNotFoundError:  # pragma: no cover - depends on the environment
+        pytest.skip("the example plug-in (examples/plugin) is not installed")
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_the_example_plugin_population_loads_with_its_documented_values() -> None:
+    population = load_population("older-adults")
+
+    assert isinstance(population, Population)
+    assert isinstance(population, PresetPopulation)
+    assert population.name == "older-adults"
+    assert population.heterogeneity == 1.0
+    assert population.typical == ClientParams(**OLDER_ADULTS)
+    assert "older-adults" not in PRESETS  # a plug-in, not a built-in
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_the_example_plugin_population_takes_parameters() -> None:
+    population = load_population("older-adults", heterogeneity=0.5, attendance=0.9)
+
+    assert isinstance(population, PresetPopulation)
+    assert population.heterogeneity == 0.5
+    assert population.typical == ClientParams(**{**OLDER_ADULTS, "attendance": 0.9})
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_the_example_plugin_population_with_heterogeneity_zero_is_all_one_client() -> None:
+    population = load_population("older-adults", heterogeneity=0)
+
+    assert set(_params(population, 5, 30)) == {ClientParams(**OLDER_ADULTS)}
+    varied = _params(load_population("older-adults"), 5, 30)
+    assert len(set(varied)) == 30  # the default heterogeneity does vary them
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_the_example_plugin_population_refuses_an_unknown_parameter() -> None:
+    with pytest.raises(UnknownParameterError) as info:
+        load_population("older-adults", tolerance=40)
+
+    assert info.value.field == "tolerance"
+    assert info.value.owner == "population 'older-adults'"
+    assert {"heterogeneity", "tolerance_seconds"} <= set(info.value.known)
+    assert str(info.value).startswith("tolerance: population 'older-adults' has no such parameter")
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_the_example_plugin_population_validates_values() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        load_population("older-adults", attendance=1.5)
+
+    assert info.value.field == "attendance"
+
+
+@pytest.mark.usefixtures("example_plugin")
+def test_older_adults_reach_the_walk_target_less_often_with_more_adverse_events(
+    make_spec: MakeSpec,
+) -> None:
+    """Lower tolerance and higher balance and dizziness risks show on the same seed."""
+    spec = make_spec(clients=200, weeks=12, seed=2024, block_size=200)
+    general = simulate(attrs.evolve(spec, population=load_population("general"))).summary
+    older = simulate(attrs.evolve(spec, population=load_population("older-adults"))).summary
+
+    assert older.population == "older-adults"
+    # retro-walk target: about 43 % of general clients against 6 % of older adults
+    assert older.stage_goal_rates["retro-walk"] < general.stage_goal_rates["retro-walk"] - 0.2
+    # adverse events per 100 sessions (about 11 against 5): the 95 % CIs do not overlap
+    older_low, _ = older.adverse_events_per_100_sessions_ci
+    _, general_high = general.adverse_events_per_100_sessions_ci
+    assert older_low > general_high
+    assert older.stop_rate > general.stop_rate + 0.1

@@ -6,7 +6,12 @@ It registers, through entry points (see this package's ``pyproject.toml``):
   successful sessions in a row before a step up and pain above 1/10 counted as
   adverse;
 * in ``retroprog.protocols``, ``retro-walk-only``: the article's retro-walk
-  stage alone, without the retro-run that follows it.
+  stage alone, without the retro-run that follows it;
+* in ``retroprog.populations``, ``older-adults``: simulated older adults starting
+  retro-walking, for retroprog's simulation harness.  It lives in
+  :mod:`retroprog_example_plugin.populations`, which imports ``retroprog_sim``
+  (retroprog's ``sim`` extra); this module does not, so the policy and the
+  protocol load without it.
 
 >>> import retroprog
 >>> retroprog.load_policy("cautious").successes_to_progress
