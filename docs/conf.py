@@ -45,8 +45,16 @@ autoclass_content = "class"
 
 # --- doctest ---------------------------------------------------------------------------
 # Every page's doctests run; docstring doctests run through the API page's autodoc.
-doctest_global_setup = """
+# Pages that use files of the repository find them from ``DOCS`` (this folder), whatever
+# the working directory; tutorial-app.rst imports examples/sqlite_app.py as ``sqlite_app``.
+_DOCS = Path(__file__).resolve().parent
+doctest_path = [str(_DOCS.parent / "examples")]
+doctest_global_setup = f"""
+import pathlib
+
 import retroprog
+
+DOCS = pathlib.Path({str(_DOCS)!r})
 """
 # Sphinx's default also sets IGNORE_EXCEPTION_DETAIL, which would let an error
 # message in the docs drift from the one raised; compare messages too.

@@ -42,6 +42,7 @@ from ._metrics import (
 )
 from ._output import write_experiment, write_outputs
 from ._population import PRESETS, Population, PresetPopulation, load_population
+from ._report import ReportGroup, render_report, write_report
 from ._run import SimulationResult, executor_for, simulate
 from ._runner import ExperimentResult, run_experiment
 
@@ -63,6 +64,7 @@ __all__ = [
     "PopulationEntry",
     "PresetPopulation",
     "ProtocolChoice",
+    "ReportGroup",
     "RunSpec",
     "SimulationResult",
     "Summary",
@@ -76,10 +78,12 @@ __all__ = [
     "load_population",
     "paired_differences",
     "rate_ci",
+    "render_report",
     "run_experiment",
     "schedule",
     "simulate",
     "summarize",
     "write_experiment",
     "write_outputs",
+    "write_report",
 ]

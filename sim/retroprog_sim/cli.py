@@ -15,7 +15,6 @@ import functools
 import importlib
 import itertools
 import json
-import math
 import os
 import sys
 import threading
@@ -36,6 +35,7 @@ from retroprog.exceptions import (
 )
 from retroprog.plugins import GROUPS, load_all
 
+from . import _format as fmt
 from . import _output
 from ._engine import RunSpec
 from ._experiment import (
@@ -484,38 +484,6 @@ _PARAM_HELP = (
 # -- formatting -------------------------------------------------------------------------
 
 
-_LABELS = {
-    "goal_rate": "goal rate",
-    "median_days_to_goal": "median days to goal",
-    "adverse_events_per_100_sessions": "adverse /100 sessions",
-    "stop_rate": "stop rate",
-    "dropout_rate": "dropout rate",
-}
-
-
-def _pct(rate: float) -> str:
-    return "n/a" if math.isnan(rate) else f"{100 * rate:.1f} %"
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    if value is None or math.isnan(value):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def _day(value: float | None) -> str:
-    return "not reached" if value is None else f"{value:g}"
-
-
-def _median(
-    median: float | None, ci: tuple[float | None, float | None], *, missing: str = "not reached"
-) -> str:
-    if median is None:
-        return missing
-    low, high = ci
-    return f"{_day(median)} ({_day(low)}–{_day(high)})"
-
-
 def _summary_lines(summary: Summary, *, wide: bool = True) -> list[tuple[str, str]]:
     """Label and value of each headline figure; ``wide`` adds the run and stage medians."""
     lines = []
@@ -523,21 +491,21 @@ def _summary_lines(summary: Summary, *, wide: bool = True) -> list[tuple[str, st
         lines.append(("clients", f"{summary.clients} ({summary.weeks} weeks, seed {summary.seed})"))
     lines += [
         ("sessions (missed)", f"{summary.sessions} ({summary.missed_sessions})"),
-        ("goal rate", _pct(summary.goal_rate)),
+        ("goal rate", fmt.pct(summary.goal_rate)),
     ]
     for stage, rate in summary.stage_goal_rates.items():
         median = summary.stage_median_days.get(stage)
-        extra = f" (median {_day(median)} d)" if wide and median is not None else ""
-        lines.append((f"  {stage} target reached", _pct(rate) + extra))
+        extra = f" (median {fmt.day(median)} d)" if wide and median is not None else ""
+        lines.append((f"  {stage} target reached", fmt.pct(rate) + extra))
     lines += [
         (
             "median days to goal (CI)",
-            _median(summary.median_days_to_goal, summary.median_days_to_goal_ci),
+            fmt.median(summary.median_days_to_goal, summary.median_days_to_goal_ci),
         ),
-        ("adverse /100 sessions", _num(summary.adverse_events_per_100_sessions)),
-        ("regressions /100 sessions", _num(summary.regressions_per_100_sessions)),
-        ("stop rate", _pct(summary.stop_rate)),
-        ("dropout rate", _pct(summary.dropout_rate)),
+        ("adverse /100 sessions", fmt.num(summary.adverse_events_per_100_sessions)),
+        ("regressions /100 sessions", fmt.num(summary.regressions_per_100_sessions)),
+        ("stop rate", fmt.pct(summary.stop_rate)),
+        ("dropout rate", fmt.pct(summary.dropout_rate)),
     ]
     return lines
 
@@ -591,25 +559,6 @@ def _runs_table(runs: Sequence[tuple[Cell, SimulationResult]]) -> Table:
     return table
 
 
-def _figure(metric: str, value: float, *, signed: bool = False) -> str:
-    """Format a compared figure: rates in % (differences in percentage points)."""
-    if math.isnan(value):
-        return "n/a"
-    if metric.endswith("_rate"):
-        return f"{100 * value:+.1f} pp" if signed else _pct(value)
-    if metric.startswith("median_days"):
-        return f"{value:+g} d" if signed else f"{value:g} d"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
-
-
-def _interval(metric: str, low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "n/a"
-    first, last = _figure(metric, low, signed=True), _figure(metric, high, signed=True)
-    unit = last.partition(" ")[2]
-    return f"{first.partition(' ')[0]} to {last}" if unit else f"{first} to {last}"
-
-
 def _differences_table(baseline: str, policy: str, differences: Sequence[Difference]) -> Table:
     """Each metric's paired difference (the figures themselves are in the runs table)."""
     table = _table(
@@ -620,9 +569,9 @@ def _differences_table(baseline: str, policy: str, differences: Sequence[Differe
     )
     for d in differences:
         table.add_row(
-            _LABELS.get(d.metric, d.metric.replace("_", " ")),
-            _figure(d.metric, d.difference, signed=True),
-            _interval(d.metric, d.ci_low, d.ci_high),
+            fmt.METRICS.get(d.metric, d.metric.replace("_", " ")),
+            fmt.compared(d.metric, d.difference, signed=True),
+            fmt.interval(d.metric, d.ci_low, d.ci_high),
         )
     return table
 
@@ -652,11 +601,11 @@ def _sweep_table(result: ExperimentResult) -> Table:
             *(str(cell.parameters.get(name, "")) for name in names),
             cell.population,
             str(cell.seed),
-            _pct(summary.goal_rate),
-            _median(summary.median_days_to_goal, summary.median_days_to_goal_ci, missing="–"),
-            _num(summary.adverse_events_per_100_sessions),
-            _pct(summary.stop_rate),
-            _pct(summary.dropout_rate),
+            fmt.pct(summary.goal_rate),
+            fmt.median(summary.median_days_to_goal, summary.median_days_to_goal_ci, missing="–"),
+            fmt.num(summary.adverse_events_per_100_sessions),
+            fmt.pct(summary.stop_rate),
+            fmt.pct(summary.dropout_rate),
         )
     return table
 

@@ -1,0 +1,93 @@
+"""How figures are written, the same in the terminal tables and in the report."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "METRICS",
+    "compared",
+    "day",
+    "interval",
+    "median",
+    "num",
+    "pct",
+    "rate_with_ci",
+    "reading",
+]
+
+#: Readable names of the compared metrics.
+METRICS = {
+    "goal_rate": "goal rate",
+    "median_days_to_goal": "median days to goal",
+    "adverse_events_per_100_sessions": "adverse events /100 sessions",
+    "regressions_per_100_sessions": "regressions /100 sessions",
+    "stop_rate": "stop rate",
+    "dropout_rate": "dropout rate",
+}
+
+
+def pct(rate: float) -> str:
+    """A share as a percentage: ``0.125`` → ``12.5 %``."""
+    return "n/a" if math.isnan(rate) else f"{100 * rate:.1f} %"
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    """A number with ``digits`` decimals; ``n/a`` when undefined."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def day(value: float | None) -> str:
+    """A day; ``not reached`` for ``None``."""
+    return "not reached" if value is None else f"{value:g}"
+
+
+def median(
+    value: float | None, ci: tuple[float | None, float | None], *, missing: str = "not reached"
+) -> str:
+    """A median number of days with its CI: ``84 (77–91)``."""
+    if value is None:
+        return missing
+    low, high = ci
+    return f"{day(value)} ({day(low)}–{day(high)})"
+
+
+def rate_with_ci(rate: float, ci: tuple[float, float]) -> str:
+    """A rate with its CI: ``5.3 (4.6–6.0)``."""
+    low, high = ci
+    if math.isnan(low) or math.isnan(high):
+        return f"{num(rate)} (CI n/a)"
+    return f"{num(rate)} ({num(low)}–{num(high)})"
+
+
+def compared(metric: str, value: float, *, signed: bool = False) -> str:
+    """A compared figure: rates in % (differences in percentage points), medians in days."""
+    if math.isnan(value):
+        return "n/a"
+    if metric.endswith("_rate"):
+        return f"{100 * value:+.1f} pp" if signed else pct(value)
+    if metric.startswith("median_days"):
+        return f"{value:+g} d" if signed else f"{value:g} d"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def interval(metric: str, low: float, high: float) -> str:
+    """A difference's CI, the unit written once: ``-2.0 to +1.5 pp``."""
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    first, last = compared(metric, low, signed=True), compared(metric, high, signed=True)
+    unit = last.partition(" ")[2]
+    return f"{first.partition(' ')[0]} to {last}" if unit else f"{first} to {last}"
+
+
+def reading(low: float, high: float) -> str:
+    """Say whether a difference is clear: its 95 % CI excludes 0."""
+    if math.isnan(low) or math.isnan(high):
+        return "cannot tell"
+    if low > 0:
+        return "higher"
+    if high < 0:
+        return "lower"
+    return "no clear difference"
