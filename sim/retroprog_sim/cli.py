@@ -580,8 +580,12 @@ def _sweep_table(result: ExperimentResult) -> Table:
     names = list(dict.fromkeys(name for cell in result.cells for name in cell.parameters))
     first = result.results[0].summary
     several_policies = len(result.experiment.policies) > 1
+    experiment = result.experiment
+    policies = ", ".join(dict.fromkeys(cell.policy for cell in result.cells))
+    heading = experiment.name if experiment.source is not None else first.protocol
     table = _table(
-        f"{result.experiment.name}: {first.clients} clients per cell ({first.weeks} weeks)",
+        f"{heading}: {policies} {'policies' if several_policies else 'policy'}, "
+        f"{first.clients} clients per cell ({first.weeks} weeks)",
         *(["policy"] if several_policies else []),
         *(_header(name) for name in names),
         "population",
