@@ -28,8 +28,11 @@ class ClientParams:
     load (minutes of exercise) to a fitness and a fatigue impulse that decay with
     time constants :attr:`tau_fitness` and :attr:`tau_fatigue`; the comfortable bout
     of each stage is its starting value times ``exp(adaptation × (fitness −
-    fatigue_weight × fatigue))``, so training raises it, a sudden spike in load
-    lowers it for a week, and a gap lets it decay (detraining).
+    fatigue_weight × fatigue))``, so training raises it and a gap lets it decay
+    (detraining).  Fatigue holds back part of the gain for about a week; with a
+    ``fatigue_weight`` below 1 (the default 0.5) a hard session still raises
+    tolerance on balance, and a sudden jump in load is risky through the bout
+    exceeding today's tolerance, not through fatigue afterwards.
 
     :param tolerance_seconds: comfortable bout of the first stage at the start.
     :param stage_factor: each later stage's starting tolerance as a fraction of the
