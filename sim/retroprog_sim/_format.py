@@ -69,6 +69,7 @@ def compared(metric: str, value: float, *, signed: bool = False) -> str:
     if metric.endswith("_rate"):
         return f"{100 * value:+.1f} pp" if signed else pct(value)
     if metric.startswith("median_days"):
+        value = round(value, 1)  # a bootstrap bound may fall between days
         return f"{value:+g} d" if signed else f"{value:g} d"
     return f"{value:+.2f}" if signed else f"{value:.2f}"
 

@@ -169,6 +169,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             "adverse_pain": spec.adverse_pain,
             "block_size": spec.block_size,
         },
+        "protocol_settings": describe(spec.protocol),
         "policy_settings": describe(spec.policy),
         "population_settings": describe(spec.population),
     }
@@ -418,6 +419,8 @@ _DIFFERENCE_HEADER = [
 
 def experiment_document(result: ExperimentResult) -> dict[str, Any]:
     """``experiment.json``'s content: the settings, every run's summary, the differences."""
+    from ._store import versions  # _store writes with this module's JSON
+
     return {
         "retroprog_version": retroprog.__version__,
         "kind": result.kind,
@@ -429,6 +432,7 @@ def experiment_document(result: ExperimentResult) -> dict[str, Any]:
                 **_cell_columns(cell),
                 "parameters": cell.parameters,
                 **summary_document(run),
+                "versions": versions(run.spec),
             }
             for cell, run in zip(result.cells, result.results, strict=True)
         ],

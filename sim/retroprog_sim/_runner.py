@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
 
 import attrs
@@ -63,11 +63,11 @@ def run_cells(
     """Run ``cells`` (those not in ``store``), saving each the moment it finishes.
 
     On an executor, every block of every cell is submitted at once, so a cluster
-    stays busy across cells; cells are still saved and reported in order.  If
-    anything stops the run (Ctrl-C, a worker that dies), the blocks not started
-    are cancelled and every cell saved so far stays saved: run the same cells
-    again and they are skipped.  Returns the runs, in order, and how many were
-    reused from the store.
+    stays busy across cells, and a cell is saved as soon as its last block is
+    done, whatever the order.  If anything stops the run (Ctrl-C, a worker that
+    dies), the blocks not started are cancelled and every cell saved so far
+    stays saved: run the same cells again and they are skipped.  Returns the
+    runs, in order, and how many were reused from the store.
     """
     total = sum(cell.spec.clients for cell in cells)
     done = 0
@@ -83,36 +83,43 @@ def run_cells(
     if progress is not None and done:
         progress(done, total)
     pending = [i for i in range(len(cells)) if i not in results]
-    futures: dict[int, list[Future[BlockResult]]] = {}
-    if executor is not None:
+
+    def complete(i: int, blocks: Iterable[BlockResult]) -> None:
+        result = assemble(cells[i].spec, blocks)
+        if store is not None:
+            store.save(cells[i], result)
+        results[i] = result
+        if finished is not None:
+            finished(cells[i], False)
+
+    if executor is None:
         for i in pending:
             spec = cells[i].spec
-            futures[i] = [executor.submit(_run_block, spec, b.start, b.stop) for b in spec.blocks()]
-    try:
-        for i in pending:
-            cell = cells[i]
-            spec = cell.spec
-            if executor is None:
-                blocks = (_run_block(spec, b.start, b.stop) for b in spec.blocks())
-            else:
-                blocks = (future.result() for future in futures[i])
-            before = done
-
-            def step(clients: int, _total: int, before: int = before) -> None:
+            blocks = []
+            for block in spec.blocks():
+                blocks.append(_run_block(spec, block.start, block.stop))
+                done += len(block)
                 if progress is not None:
-                    progress(before + clients, total)
-
-            result = assemble(spec, blocks, progress=step)
-            done = before + spec.clients
-            if store is not None:
-                store.save(cell, result)
-            results[i] = result
-            if finished is not None:
-                finished(cell, False)
+                    progress(done, total)
+            complete(i, blocks)
+        return [results[i] for i in range(len(cells))], reused
+    futures: dict[Future[BlockResult], int] = {}
+    for i in pending:
+        spec = cells[i].spec
+        for block in spec.blocks():
+            futures[executor.submit(_run_block, spec, block.start, block.stop)] = i
+    waiting = {i: [f for f, j in futures.items() if j == i] for i in pending}
+    try:
+        for future in as_completed(futures):
+            i = futures[future]
+            done += len(future.result().results)
+            if progress is not None:
+                progress(done, total)
+            if all(f.done() for f in waiting[i]) and i not in results:
+                complete(i, (f.result() for f in waiting[i]))
     finally:  # stopped early or not: nothing left running
-        for pending_futures in futures.values():
-            for future in pending_futures:
-                future.cancel()
+        for future in futures:
+            future.cancel()
     return [results[i] for i in range(len(cells))], reused
 
 

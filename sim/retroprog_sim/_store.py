@@ -3,7 +3,8 @@
 Each finished run (a :class:`~retroprog_sim.Cell` of an experiment) is one
 JSON file in the store's folder, written atomically: it holds the run's
 *fingerprint* (a hash of everything that determines its results: the protocol,
-the policy, the population, the run settings and retroprog's version), every
+the policy, the population, the run settings, and the versions of Python,
+retroprog, SimPy, NumPy and any plug-in whose types are used), every
 client's result and the traced sessions.  A run is reused only when its file
 exists and its fingerprint matches; an edited experiment redoes the runs it
 changed, and a file that cannot be read is redone, never trusted.
@@ -11,8 +12,12 @@ changed, and a file that cannot be read is redone, never trusted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
+import platform
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
 
     from ._experiment import Cell
 
-__all__ = ["CellStore", "fingerprint"]
+__all__ = ["CellStore", "fingerprint", "versions"]
 
 #: The store's file format; a file of another format is redone.
 STORE_FORMAT = 1
@@ -39,13 +44,34 @@ STORE_FORMAT = 1
 _converter = cattrs.Converter()
 
 
+@functools.cache
+def _distributions() -> Mapping[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def versions(spec: RunSpec) -> dict[str, str]:
+    """The versions of what computes ``spec``'s results.
+
+    Python, retroprog, SimPy and NumPy, and the distribution that defines each
+    of the run's protocol, policy and population (a plug-in's, say).
+    """
+    found = {"python": platform.python_version(), "retroprog": retroprog.__version__}
+    for name in ("simpy", "numpy"):
+        found[name] = importlib.metadata.version(name)
+    for part in (spec.protocol, spec.policy, spec.population):
+        top = type(part).__module__.partition(".")[0]
+        for distribution in _distributions().get(top, []):
+            found[distribution] = importlib.metadata.version(distribution)
+    return found
+
+
 def fingerprint(spec: RunSpec) -> str:
-    """A hash of everything that determines ``spec``'s results (and retroprog's version).
+    """A hash of everything that determines ``spec``'s results, and of :func:`versions`.
 
     The number of workers and the executor are left out: they never change results.
     """
     identity = {
-        "retroprog": retroprog.__version__,
+        "versions": versions(spec),
         "format": STORE_FORMAT,
         "protocol": describe(spec.protocol),
         "policy": describe(spec.policy),
