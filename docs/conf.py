@@ -27,6 +27,7 @@ release = retroprog.__version__
 version = ".".join(release.split(".")[:2])
 
 extensions = [
+    "matplotlib.sphinxext.plot_directive",
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
@@ -59,6 +60,15 @@ DOCS = pathlib.Path({str(_DOCS)!r})
 # Sphinx's default also sets IGNORE_EXCEPTION_DETAIL, which would let an error
 # message in the docs drift from the one raised; compare messages too.
 doctest_default_flags = doctest.ELLIPSIS | doctest.DONT_ACCEPT_TRUE_FOR_1
+
+# --- plots -------------------------------------------------------------------------------
+# tutorial-coach.rst draws the report's figures at build time with ``.. plot::`` (the code
+# is hidden: the page is for readers who do not program).  One PNG per figure, no links
+# to the code or to other formats.
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
 
 # --- references that cannot resolve offline ----------------------------------------------
 # Without intersphinx the standard library is not in the inventory: these names appear
