@@ -244,8 +244,8 @@ def plot_adverse_events(
 ) -> Figure:
     """Plot adverse events per 100 sessions with their 95 % CIs, one row per label.
 
-    A point and a horizontal error bar per row, the first label on top; a dotted
-    line marks the first label's rate (the baseline).  A row whose CI is
+    A point and a horizontal error bar per row, the first label on top; with
+    several rows a dotted line marks the first label's rate (the baseline).  A row whose CI is
     undefined (NaN) gets its point only.  The figure grows with the number of
     rows, so it reads with one row or forty.
 
@@ -274,11 +274,11 @@ def plot_adverse_events(
                 elinewidth=1.6,
                 capsize=3,
             )
-    if rows and not math.isnan(rows[0][1][0]):
+    if len(rows) > 1 and not math.isnan(rows[0][1][0]):
         ax.axvline(rows[0][1][0], color="0.6", linestyle=":", linewidth=1)
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top
-    ax.set_xlim(left=0)
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.05)  # room for the last cap
     ax.set_xlabel("adverse events per 100 sessions (bars: 95 % CI)")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(definition, fontsize="small", color="0.35")

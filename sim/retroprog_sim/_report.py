@@ -164,10 +164,13 @@ def _summary_table(group: ReportGroup, *, show_threshold: bool) -> _Table:
     ]
     for stage in stages:
         values = []
+        medians = []
         for _, r in runs:
             rate = r.summary.stage_goal_rates.get(stage)
             values.append("–" if rate is None else fmt.pct(rate))
+            medians.append("–" if rate is None else fmt.day(r.summary.stage_median_days.get(stage)))
         lines.append((f"{stage} target reached", values))
+        lines.append((f"median days to the {stage} target", medians))
     lines += [
         (
             "median days to goal (95 % CI)",
@@ -198,7 +201,9 @@ def _summary_table(group: ReportGroup, *, show_threshold: bool) -> _Table:
         ("dropout rate", [fmt.pct(r.summary.dropout_rate) for _, r in runs]),
     ]
     labels = [label for label, _ in runs]
-    caption = f"Figures of each run ({labels[0]} is the baseline)"
+    caption = "Figures of each run"
+    if group.differences:
+        caption += f" ({labels[0]} is the baseline)"
     if len(runs) <= _WIDE_TABLE_RUNS:
         return _Table(
             caption,
@@ -257,26 +262,40 @@ def _definition(adverse_pain: Iterable[int]) -> str:
 
 
 def _time_to_goal_image(
-    group: ReportGroup, shown: Sequence[tuple[str, SimulationResult]], left_out: str
+    group: ReportGroup,
+    shown: Sequence[tuple[str, SimulationResult]],
+    left_out: str,
+    *,
+    stage: str | None = None,
 ) -> _Image:
+    """Time to the goal, or to ``stage``'s target, one curve per run that has the stage."""
     from ._plots import plot_time_to_goal
 
     horizon = max(r.spec.days for _, r in group.runs)
-    curves = {
-        _mpl(label): _output.time_to_goal(r.clients, horizon=r.spec.days) for label, r in shown
-    }
+    curves = {}
+    medians = []
+    for label, r in shown:
+        names = [s.name for s in r.spec.protocol.stages]
+        if stage is not None and stage not in names:
+            continue
+        index = None if stage is None else names.index(stage)
+        km = _output.time_to_goal(r.clients, horizon=r.spec.days, stage=index)
+        curves[_mpl(label)] = km
+        medians.append(f"{label} {fmt.day(km.median)}")
+    what = "goal" if stage is None else f"the {stage} target"
+    done = "completed the protocol" if stage is None else f"passed the {stage} target"
     figure = plot_time_to_goal(
-        curves, horizon_days=horizon, title=f"Time to goal: {_mpl(group.title)}"
+        curves, horizon_days=horizon, title=f"Time to {what}: {_mpl(group.title)}"
     )
-    medians = "; ".join(f"{label} {fmt.day(r.summary.median_days_to_goal)}" for label, r in shown)
     return _Image(
-        "Time to goal",
+        f"Time to {what}",
         _png(figure),
-        alt="Step curves of the share of clients who completed the protocol by each day, "
-        f"one per run, with 95 % bands. Median days to goal: {medians}.",
-        caption="The share of clients who completed the protocol by each day "
+        alt=f"Step curves of the share of clients who {done} by each day, "
+        f"one per run, with 95 % bands. Median days: {'; '.join(medians)}.",
+        caption=f"The share of clients who {done} by each day "
         "(Kaplan–Meier: clients who dropped out are censored, not counted as failures), "
-        "with its 95 % confidence band." + left_out,
+        "with its 95 % confidence band; where a curve crosses the dotted line is the "
+        "median." + left_out,
     )
 
 
@@ -325,8 +344,9 @@ def _adverse_image(group: ReportGroup) -> _Image:
         _png(figure),
         alt="Adverse events per 100 sessions with 95 % confidence intervals, one row per "
         f"run: {rates}.",
-        caption="Adverse events per 100 sessions, with 95 % CIs (clients as clusters); "
-        f"{definition}. The dotted line marks the baseline, {runs[0][0]}.",
+        caption="Adverse events per 100 sessions, with 95 % CIs (each client's sessions "
+        f"counted together, as they are not independent); {definition}."
+        + (f" The dotted line marks the first run, {runs[0][0]}." if len(runs) > 1 else ""),
     )
 
 
@@ -386,7 +406,12 @@ def _group_images(group: ReportGroup) -> tuple[list[_Image], list[str]]:
     if len(shown) < len(runs):
         rest = _listing([label for label, _ in runs[MAX_CURVES:]])
         left_out = f" Showing the first {MAX_CURVES} of {len(runs)} runs; left out: {rest}."
+    last = {r.spec.protocol.stages[-1].name for _, r in runs}
+    stages = list(
+        dict.fromkeys(s.name for _, r in runs for s in r.spec.protocol.stages if s.name not in last)
+    )
     images = [
+        *(_time_to_goal_image(group, shown, left_out, stage=stage) for stage in stages),
         _time_to_goal_image(group, shown, left_out),
         _goal_rate_image(group, shown, left_out),
         _adverse_image(group),
@@ -510,6 +535,8 @@ def render_report(
         threshold=_threshold(thresholds),
         threshold_note=", shown per run in the tables" if len(thresholds) > 1 else "",
         groups=rendered,
+        comparisons=any(group.differences for group in groups),
+        several_runs=any(len(group.runs) > 1 for group in groups),
     )
 
 

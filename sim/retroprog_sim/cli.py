@@ -566,12 +566,15 @@ def _differences_table(baseline: str, policy: str, differences: Sequence[Differe
         "",
         "difference",
         "bootstrap 95 % CI",
+        "reading",
     )
+    table.columns[-1].justify = "left"
     for d in differences:
         table.add_row(
             fmt.METRICS.get(d.metric, d.metric.replace("_", " ")),
             fmt.compared(d.metric, d.difference, signed=True),
             fmt.interval(d.metric, d.ci_low, d.ci_high),
+            fmt.reading(d.ci_low, d.ci_high),
         )
     return table
 
@@ -583,6 +586,9 @@ def _sweep_table(result: ExperimentResult) -> Table:
     experiment = result.experiment
     policies = ", ".join(dict.fromkeys(cell.policy for cell in result.cells))
     heading = experiment.name if experiment.source is not None else first.protocol
+    last = {run.spec.protocol.stages[-1].name for run in result.results}
+    stages = list(dict.fromkeys(s for run in result.results for s in run.summary.stage_goal_rates))
+    stages = [s for s in stages if s not in last]  # the last stage's target is the goal
     table = _table(
         f"{heading}: {policies} {'policies' if several_policies else 'policy'}, "
         f"{first.clients} clients per cell ({first.weeks} weeks)",
@@ -590,13 +596,17 @@ def _sweep_table(result: ExperimentResult) -> Table:
         *(_header(name) for name in names),
         "population",
         "seed",
+        *(f"{stage}\ntarget" for stage in stages),
         "goal",
         "median days",
         "adverse\n/100",
         "stop",
         "dropout",
     )
-    table.caption = "median days to goal (95 % CI); –: fewer than half reached the goal"
+    table.caption = (
+        "target: share who passed the stage's target; goal: share who completed the "
+        "protocol; median days to goal (95 % CI), –: fewer than half completed"
+    )
     table.caption_justify = "left"
     for cell, run in zip(result.cells, result.results, strict=True):
         summary = run.summary
@@ -605,6 +615,12 @@ def _sweep_table(result: ExperimentResult) -> Table:
             *(str(cell.parameters.get(name, "")) for name in names),
             cell.population,
             str(cell.seed),
+            *(
+                "–"
+                if stage not in summary.stage_goal_rates
+                else fmt.pct(summary.stage_goal_rates[stage])
+                for stage in stages
+            ),
             fmt.pct(summary.goal_rate),
             fmt.median(summary.median_days_to_goal, summary.median_days_to_goal_ci, missing="–"),
             fmt.num(summary.adverse_events_per_100_sessions),
@@ -912,7 +928,9 @@ def compare(run: _Run, policies: tuple[str, ...], params: tuple[tuple[str, Any],
         raise click.UsageError("compare needs at least two policies, or an experiment file")
     if len(set(policies)) < len(policies):
         raise click.UsageError(
-            "compare needs different policies (to vary one policy's parameters, use sweep)"
+            "compare needs different policies; to compare one policy with different "
+            "parameters, write an experiment file with a label for each (see the docs, "
+            "'Experiment files'), or use sweep"
         )
     settings = _split_params(params, policies)
     loaded = [retroprog.load_policy(name, **settings[name]) for name in policies]
@@ -1057,16 +1075,19 @@ def check(
     from retroprog.exceptions import PolicyViolation
 
     loaded_protocol = retroprog.load_protocol(protocol)
-    loaded = _load_checked_policy(policy, _collect(params, "--param"))
+    settings = _collect(params, "--param")
+    loaded = _load_checked_policy(policy, settings)
+    what = loaded.name
+    if settings:
+        what += " with " + ", ".join(f"{key}={value!r}" for key, value in settings.items())
     try:
         check_policy(loaded, loaded_protocol, max_examples=examples, seed=seed)
     except PolicyViolation as violation:
-        click.echo(f"FAIL: {loaded.name} breaks a safety invariant on {loaded_protocol.name}\n")
+        click.echo(f"FAIL: {what} breaks a safety invariant on {loaded_protocol.name}\n")
         click.echo(str(violation))
         raise click.exceptions.Exit(EXIT_VIOLATION) from None
     click.echo(
-        f"PASS: {loaded.name} keeps every safety invariant on {loaded_protocol.name} "
-        f"({examples} examples)"
+        f"PASS: {what} keeps every safety invariant on {loaded_protocol.name} ({examples} examples)"
     )
 
 

@@ -49,7 +49,10 @@ def test_a_built_in_policy_with_parameters_and_a_protocol_file_passes(tmp_path: 
     )
 
     assert result.exit_code == 0, result.output
-    assert "PASS: staircase keeps every safety invariant on short-walk" in result.stdout
+    assert (
+        "PASS: staircase with successes_to_progress=1 keeps every safety invariant on short-walk"
+        in result.stdout
+    )
 
 
 def test_a_factory_named_module_attribute_gets_the_params() -> None:
@@ -58,7 +61,9 @@ def test_a_factory_named_module_attribute_gets_the_params() -> None:
     )
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("PASS: my-reference keeps every safety invariant")
+    assert result.stdout.startswith(
+        "PASS: my-reference with successes_to_progress=3 keeps every safety invariant"
+    )
 
 
 def test_an_unsafe_policy_fails_with_the_counterexample() -> None:

@@ -192,6 +192,10 @@ def test_each_run_has_a_column_with_its_figures(
         assert table.cell("goal rate: protocol completed", label) == _pct(s.goal_rate)
         for stage in ("retro-walk", "retro-run"):
             assert table.cell(f"{stage} target reached", label) == _pct(s.stage_goal_rates[stage])
+            median = s.stage_median_days[stage]
+            assert table.cell(f"median days to the {stage} target", label) == (
+                "not reached" if median is None else f"{median:g}"
+            )
         low, high = s.adverse_events_per_100_sessions_ci
         assert table.cell("adverse events /100 sessions (95 % CI)", label) == (
             f"{s.adverse_events_per_100_sessions:.1f} ({low:.1f}–{high:.1f})"
@@ -341,8 +345,9 @@ def test_a_group_needs_runs_with_unique_labels(reference: SimulationResult) -> N
 
 
 def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
-    # time to goal, goal rate by week, adverse events; a bout plot per run; the staircase
-    assert len(page.images) == 3 + 2 + 1
+    # time to the walk target and to goal, goal rate by week, adverse events; a bout plot
+    # per run; the staircase
+    assert len(page.images) == 4 + 2 + 1
     for image in page.images:
         src = image["src"] or ""
         assert src.startswith(DATA_PNG)
@@ -350,7 +355,8 @@ def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
         assert image["alt"]
     assert not [url for url in page.urls if url.startswith(("http://", "https://", "//"))]
     assert all(url.startswith(("data:", "#")) for url in page.urls)
-    assert page.headings[-6:] == [
+    assert page.headings[-7:] == [
+        "Time to the retro-walk target",
         "Time to goal",
         "Goal rate by week",
         "Adverse events",
@@ -377,7 +383,7 @@ def test_the_staircase_plot_only_for_a_shrinking_staircase(
     page = Page(render_report("r", [ReportGroup("g", (("ref", reference), ("fixed", fixed)))]))
 
     assert not [h for h in page.headings if h.startswith("Staircase")]
-    assert len(page.images) == 3 + 2
+    assert len(page.images) == 4 + 2
 
 
 def test_without_matplotlib_a_note_and_no_images(
@@ -410,16 +416,17 @@ def test_many_runs_leave_curves_and_trace_figures_out(
 
     page = Page(render_report("r", [ReportGroup("g", runs)]))
 
-    # 3 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
-    assert len(page.images) == 3 + 1
-    assert page.headings[-4:] == [
+    # 4 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
+    assert len(page.images) == 4 + 1
+    assert page.headings[-5:] == [
+        "Time to the retro-walk target",
         "Time to goal",
         "Goal rate by week",
         "Adverse events",
         "Bout length over time: a",
     ]
     left_out = "Showing the first 2 of 4 runs; left out: c, d."
-    assert [c.endswith(left_out) for c in page.captions] == [True, True, False, False]
+    assert [c.endswith(left_out) for c in page.captions] == [True, True, True, False, False]
     assert page.notes == [
         "Traced clients are drawn for the first 1 of 3 runs with traces "
         "(2 figures at most); left out: c, d."
@@ -446,7 +453,7 @@ def test_user_strings_are_escaped(reference: SimulationResult) -> None:
     page = Page(html)
     assert page.table("Figures").header == ["", "<b>x</b>"]
     assert "Bout length over time: <b>x</b>" in page.headings
-    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[2:])
+    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[3:])
 
 
 def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -> None:
@@ -455,7 +462,7 @@ def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -
 
     page = Page(render_report("r", [ReportGroup("$x^$", runs)]))
 
-    assert len(page.images) == 3 + 1
+    assert len(page.images) == 4 + 1
 
 
 def test_write_report_is_atomic_and_writes_what_render_returns(
