@@ -71,6 +71,7 @@ def plot_time_to_goal(
     *,
     horizon_days: int,
     title: str,
+    ylabel: str = "share reached goal",
 ) -> Figure:
     """Plot the share of clients who reached the goal by each day, one curve per label.
 
@@ -93,7 +94,7 @@ def plot_time_to_goal(
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_xlabel("days since the first session")
-    ax.set_ylabel("share reached goal")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", title="shaded: 95 % CI", title_fontsize="small")

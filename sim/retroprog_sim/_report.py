@@ -285,7 +285,10 @@ def _time_to_goal_image(
     what = "goal" if stage is None else f"the {stage} target"
     done = "completed the protocol" if stage is None else f"passed the {stage} target"
     figure = plot_time_to_goal(
-        curves, horizon_days=horizon, title=f"Time to {what}: {_mpl(group.title)}"
+        curves,
+        horizon_days=horizon,
+        title=f"Time to {what}: {_mpl(group.title)}",
+        ylabel="share reached goal" if stage is None else "share passed the target",
     )
     return _Image(
         f"Time to {what}",
