@@ -709,7 +709,7 @@ class _Cli(click.Group):
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
                 code = _error(exc.format_message() + hint)
         except _Stopped as exc:
-            code = _error(exc.format_message(), exc.exit_code)
+            code = _error(exc.format_message(), exc.code)
         except click.ClickException as exc:
             code = _error(exc.format_message())
         except (click.Abort, KeyboardInterrupt):
@@ -876,7 +876,7 @@ class _Stopped(click.ClickException):
                 f"{out / CELLS}; run the same command again to finish the rest"
             )
         super().__init__(message)
-        self.exit_code = code
+        self.code = code
 
 
 def _experiment_argument(args: Sequence[str]) -> str | None:
