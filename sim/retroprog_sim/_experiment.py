@@ -24,6 +24,7 @@ from typing import Any, Literal
 import attrs
 
 import retroprog
+from retroprog import _validators as v
 from retroprog.exceptions import (
     Problem,
     RetroprogError,
@@ -323,13 +324,7 @@ _RUN_FIELDS = attrs.fields_dict(RunSpec)
 
 def _run_setting_problem(name: str, value: Any) -> str | None:
     """What is wrong with one run setting (as :class:`RunSpec` would say), or ``None``."""
-    field = _RUN_FIELDS[name]
-    assert field.validator is not None  # every run setting has one
-    try:
-        field.validator(None, field, value)
-    except RetroprogError as exc:
-        return f"{getattr(exc, 'reason', exc)}, got {value!r}"
-    return None
+    return v.problem(_RUN_FIELDS[name], value)
 
 
 def _load_problem(key: str, exc: RetroprogError, params_key: str) -> Problem:

@@ -293,7 +293,7 @@ def write_outputs(
 
 
 def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
-    from ._plots import plot_bouts, plot_time_to_goal
+    from ._plots import plot_run_bouts, plot_time_to_goal
 
     spec = result.spec
     stages = spec.protocol.stages
@@ -309,12 +309,7 @@ def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
         curves, horizon_days=spec.days, title=f"Time to goal: {who}, {spec.clients} clients"
     )
     _save(folder / TIME_TO_GOAL, figure, written)
-    bouts = plot_bouts(
-        result.traces,
-        title=f"Bout length over time: {who}",
-        targets={s.name: s.target_seconds for s in stages},
-        dropouts={r.client_id: r.dropout_day for r in result.clients if r.dropout_day is not None},
-    )
+    bouts = plot_run_bouts(result, title=f"Bout length over time: {who}")
     if bouts is not None:
         _save(folder / BOUT_LENGTH, bouts, written)
     return written

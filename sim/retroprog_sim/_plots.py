@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ._metrics import KaplanMeier
+    from ._run import SimulationResult
 
 __all__ = [
     "MAX_BOUT_CLIENTS",
@@ -26,6 +27,7 @@ __all__ = [
     "plot_bouts",
     "plot_goal_rate_by_week",
     "plot_reversals",
+    "plot_run_bouts",
     "plot_time_to_goal",
 ]
 
@@ -99,6 +101,16 @@ def plot_time_to_goal(
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", title="shaded: 95 % CI", title_fontsize="small")
     return figure
+
+
+def plot_run_bouts(result: SimulationResult, *, title: str) -> Figure | None:
+    """:func:`plot_bouts` of a run's traces, with its stages' targets and its dropouts."""
+    return plot_bouts(
+        result.traces,
+        title=title,
+        targets={s.name: s.target_seconds for s in result.spec.protocol.stages},
+        dropouts={r.client_id: r.dropout_day for r in result.clients if r.dropout_day is not None},
+    )
 
 
 def plot_bouts(

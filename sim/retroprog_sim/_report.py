@@ -355,16 +355,10 @@ def _adverse_image(group: ReportGroup) -> _Image:
 
 def _trace_figures(label: str, result: SimulationResult) -> list[tuple[Figure, _Image]]:
     """A run's bout plot and, for a shrinking staircase, its reversals (images unrendered)."""
-    from ._plots import MAX_BOUT_CLIENTS, plot_bouts, plot_reversals
+    from ._plots import MAX_BOUT_CLIENTS, plot_reversals, plot_run_bouts
 
-    stages = result.spec.protocol.stages
     out: list[tuple[Figure, _Image]] = []
-    bouts = plot_bouts(
-        result.traces,
-        title=f"Bout length over time: {_mpl(label)}",
-        targets={s.name: s.target_seconds for s in stages},
-        dropouts={c.client_id: c.dropout_day for c in result.clients if c.dropout_day is not None},
-    )
+    bouts = plot_run_bouts(result, title=f"Bout length over time: {_mpl(label)}")
     if bouts is not None:
         traced = len({int(row["client"]) for row in result.traces})
         out.append(

@@ -11,6 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from . import _validators as v
 from ._stage import Prescription, Stage, stage_consistency
 from ._state import ClientState, Status
 from .exceptions import (
@@ -247,12 +248,7 @@ def _field_problem(key: str, value: Any, *, allow_name: bool = False) -> str | N
     field = _STAGE_FIELDS.get(key)
     if field is None or (key == "name" and not allow_name):
         return "unknown stage key"
-    assert field.validator is not None  # every stage field has one
-    try:
-        field.validator(None, field, value)
-    except InvalidValueError as exc:
-        return f"{exc.reason}, got {value!r}"
-    return None
+    return v.problem(field, value)
 
 
 def protocol_from_dict(

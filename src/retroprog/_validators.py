@@ -106,3 +106,16 @@ def raise_first(inst: Any, checks: dict[str, Validator]) -> None:
     fields = attrs.fields_dict(type(inst))
     for field_name, check in checks.items():
         check(inst, fields[field_name], getattr(inst, field_name))
+
+
+def problem(field: attrs.Attribute[Any], value: Any) -> str | None:
+    """What ``field``'s validator says of ``value`` (``"reason, got value"``), or ``None``.
+
+    For checking raw file values one by one, collecting every problem.
+    """
+    assert field.validator is not None  # every field checked this way has one
+    try:
+        field.validator(None, field, value)
+    except InvalidValueError as exc:
+        return f"{exc.reason}, got {value!r}"
+    return None
