@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from retroprog import RegressionPolicy
+from retroprog import ProgressionProtocol, RegressionPolicy
 
 from ._engine import ClientResult, RunSpec
 from ._metrics import bootstrap_ci, goal_durations, kaplan_meier
@@ -52,10 +52,17 @@ class Comparison:
     differences: dict[str, list[Difference]]
 
 
-def _arrays(results: Sequence[ClientResult], horizon: int) -> dict[str, NDArray[Any]]:
+def _arrays(
+    results: Sequence[ClientResult], horizon: int, stages: Sequence[str]
+) -> dict[str, NDArray[Any]]:
     durations, reached = goal_durations(results, None, horizon)
+    targets = {
+        f"{stage}_target_rate": np.array([r.goal_days[i] is not None for r in results])
+        for i, stage in enumerate(stages)
+    }
     return {
         "goal": np.array(reached),
+        **targets,
         "duration": np.array(durations, dtype=float),
         "sessions": np.array([r.sessions for r in results], dtype=float),
         "adverse": np.array([r.adverse_events for r in results], dtype=float),
@@ -67,8 +74,10 @@ def _arrays(results: Sequence[ClientResult], horizon: int) -> dict[str, NDArray[
 def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> dict[str, float]:
     sessions = a["sessions"][idx].sum()
     median = kaplan_meier(a["duration"][idx], a["goal"][idx]).median
+    targets = {name: float(a[name][idx].mean()) for name in a if name.endswith("_target_rate")}
     return {
         "goal_rate": float(a["goal"][idx].mean()),
+        **targets,
         "median_days_to_goal": math.nan if median is None else median,
         "adverse_events_per_100_sessions": float(100 * a["adverse"][idx].sum() / sessions)
         if sessions
@@ -78,6 +87,16 @@ def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> di
     }
 
 
+def shared_stages(first: ProgressionProtocol, second: ProgressionProtocol) -> list[str]:
+    """The stages before the last whose targets two runs can be compared on.
+
+    Both protocols must have the same stages, by name and order (protocols that
+    differ in their stages are compared on the goal only).
+    """
+    names = [s.name for s in first.stages]
+    return names[:-1] if names == [s.name for s in second.stages] else []
+
+
 def paired_differences(
     baseline: Sequence[ClientResult],
     other: Sequence[ClientResult],
@@ -85,15 +104,19 @@ def paired_differences(
     horizon: int,
     resamples: int = 1000,
     seed: int = 0,
+    stages: Sequence[str] = (),
 ) -> list[Difference]:
     """Metric differences (other − baseline) with paired bootstrap 95 % CIs.
 
     Both lists must hold the same clients in the same order; each bootstrap
     resample draws clients, and takes both policies' results of those clients.
+    ``stages`` names the stages, in order, whose targets are compared too
+    (``STAGE_target_rate``: the share who passed it), when both runs follow
+    protocols with these stages first (the last stage's target is the goal).
     """
     if [r.client_id for r in baseline] != [r.client_id for r in other]:
         raise ValueError("a paired comparison needs the same clients in the same order")
-    a, b = _arrays(baseline, horizon), _arrays(other, horizon)
+    a, b = _arrays(baseline, horizon, stages), _arrays(other, horizon, stages)
 
     def differences(idx: NDArray[np.intp] | slice) -> dict[str, float]:
         ma, mb = _metrics(a, idx), _metrics(b, idx)
@@ -136,7 +159,12 @@ def compare(
     baseline = runs[0]
     differences = {
         run.spec.policy.name: paired_differences(
-            baseline.clients, run.clients, horizon=spec.days, resamples=resamples, seed=spec.seed
+            baseline.clients,
+            run.clients,
+            horizon=spec.days,
+            resamples=resamples,
+            seed=spec.seed,
+            stages=shared_stages(spec.protocol, spec.protocol),
         )
         for run in runs[1:]
     }

@@ -9,6 +9,7 @@ __all__ = [
     "compared",
     "day",
     "interval",
+    "label",
     "median",
     "num",
     "pct",
@@ -25,6 +26,13 @@ METRICS = {
     "stop_rate": "stop rate",
     "dropout_rate": "dropout rate",
 }
+
+
+def label(metric: str) -> str:
+    """A compared metric's readable name, e.g. ``retro-walk target reached``."""
+    if metric.endswith("_target_rate"):
+        return f"{metric.removesuffix('_target_rate')} target reached"
+    return METRICS.get(metric, metric.replace("_", " "))
 
 
 def pct(rate: float) -> str:

@@ -220,7 +220,7 @@ def _summary_table(group: ReportGroup, *, show_threshold: bool) -> _Table:
 def _differences_table(label: str, baseline: str, differences: Sequence[Difference]) -> _Table:
     rows = tuple(
         (
-            fmt.METRICS.get(d.metric, d.metric.replace("_", " ")),
+            fmt.label(d.metric),
             fmt.compared(d.metric, d.baseline),
             fmt.compared(d.metric, d.other),
             fmt.compared(d.metric, d.difference, signed=True),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from ._compare import Difference, paired_differences
+from ._compare import Difference, paired_differences, shared_stages
 from ._engine import BlockResult
 from ._experiment import Cell, Experiment, Kind
 from ._run import Progress, SimulationResult, _run_block, assemble
@@ -164,6 +164,7 @@ def run_experiment(
                     horizon=result.spec.days,
                     resamples=resamples,
                     seed=cell.seed,
+                    stages=shared_stages(baseline.spec.protocol, result.spec.protocol),
                 )
                 for cell, result in others
             }

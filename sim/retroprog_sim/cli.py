@@ -571,7 +571,7 @@ def _differences_table(baseline: str, policy: str, differences: Sequence[Differe
     table.columns[-1].justify = "left"
     for d in differences:
         table.add_row(
-            fmt.METRICS.get(d.metric, d.metric.replace("_", " ")),
+            fmt.label(d.metric),
             fmt.compared(d.metric, d.difference, signed=True),
             fmt.interval(d.metric, d.ci_low, d.ci_high),
             fmt.reading(d.ci_low, d.ci_high),

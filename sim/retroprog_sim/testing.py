@@ -48,7 +48,7 @@ from retroprog.exceptions import (
 )
 
 from ._client import ClientParams
-from ._compare import Difference, paired_differences
+from ._compare import Difference, paired_differences, shared_stages
 from ._engine import RunSpec
 from ._metrics import Summary
 from ._population import Population, PresetPopulation, load_population
@@ -348,7 +348,12 @@ def assert_not_worse(
         seed=seed,
     )
     differences = paired_differences(
-        first.clients, second.clients, horizon=first.spec.days, resamples=resamples, seed=seed
+        first.clients,
+        second.clients,
+        horizon=first.spec.days,
+        resamples=resamples,
+        seed=seed,
+        stages=shared_stages(first.spec.protocol, second.spec.protocol),
     )
     (found,) = (d for d in differences if d.metric == metric)
     higher_is_worse = metric in HIGHER_IS_WORSE

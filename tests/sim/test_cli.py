@@ -527,7 +527,7 @@ def test_compare_out_writes_the_experiment_folder(
     runs = read_csv(tmp_path / "runs.csv")
     assert [r["policy"] for r in runs] == ["reference", "pain-monitoring", "staircase"]
     rows = read_csv(tmp_path / "differences.csv")
-    assert len(rows) == 2 * 5  # two policies against the baseline, five metrics
+    assert len(rows) == 2 * 6  # two policies against the baseline, six metrics
     assert {r["policy"] for r in rows} == {"pain-monitoring", "staircase"}
     assert {r["baseline_policy"] for r in rows} == {"reference"}
     assert len(list((tmp_path / "cells").iterdir())) == 3

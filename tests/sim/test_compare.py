@@ -23,6 +23,7 @@ from retroprog_sim import (
     run_experiment,
     simulate,
 )
+from retroprog_sim._compare import shared_stages
 
 if TYPE_CHECKING:
     from .conftest import MakeSpec
@@ -90,13 +91,17 @@ def test_differences_are_against_the_first_policy(comparison: Comparison) -> Non
     baseline = comparison.runs[0].summary
     for run in comparison.runs[1:]:
         diffs = {d.metric: d for d in comparison.differences[run.spec.policy.name]}
-        assert set(diffs) == {
+        assert list(diffs) == [
             "goal_rate",
+            "retro-walk_target_rate",
             "median_days_to_goal",
             "adverse_events_per_100_sessions",
             "stop_rate",
             "dropout_rate",
-        }
+        ]
+        walk = diffs.pop("retro-walk_target_rate")
+        assert walk.baseline == baseline.stage_goal_rates["retro-walk"]
+        assert walk.other == run.summary.stage_goal_rates["retro-walk"]
         for metric, d in diffs.items():
             # an undefined median (None in a summary) is NaN in a difference
             assert _same(d.baseline, getattr(baseline, metric)), metric
@@ -106,6 +111,7 @@ def test_differences_are_against_the_first_policy(comparison: Comparison) -> Non
     # a 3-up staircase reaches the goal later than 2-up: a difference that is not luck
     staircase = {d.metric: d for d in comparison.differences["staircase"]}
     assert staircase["goal_rate"].ci_high < 0
+    assert staircase["retro-walk_target_rate"].ci_high < 0
 
 
 def test_a_policy_compared_with_itself_differs_by_nothing(spec: RunSpec) -> None:
@@ -181,3 +187,13 @@ def test_sweep_runs_every_grid_cell_on_every_population() -> None:
     by_key = dict(zip(keys, result.results, strict=True))
     fast, slow = by_key[(2, 1, "athlete")], by_key[(2, 3, "athlete")]
     assert sum(r.final_bout for r in fast.clients) > sum(r.final_bout for r in slow.clients)
+
+
+def test_stage_targets_are_compared_only_on_the_same_stages() -> None:
+    article = rp.load_protocol("retro-walk-run")
+    shorter = rp.load_protocol("retro-walk-run", min_base_sessions=4)
+    walk_only = rp.StagedProtocol("walk-only", [rp.Stage("retro-walk")])
+
+    assert shared_stages(article, shorter) == ["retro-walk"]
+    assert shared_stages(article, walk_only) == []
+    assert shared_stages(walk_only, walk_only) == []  # its one target is the goal
