@@ -50,11 +50,21 @@ __all__ = [
     "ProtocolChoice",
     "experiment_from_dict",
     "load_experiment",
+    "run_default",
 ]
 
 #: What an experiment is run as: a paired comparison, or a sweep over a grid.
 Kind = Literal["compare", "sweep"]
 KINDS: tuple[Kind, ...] = ("compare", "sweep")
+
+#: A run's settings as :class:`RunSpec` declares them: defaults and validators.
+_RUN_FIELDS = attrs.fields_dict(RunSpec)
+
+
+def run_default(name: str) -> Any:
+    """:class:`RunSpec`'s default for the setting ``name``."""
+    return _RUN_FIELDS[name].default
+
 
 #: Clients traced per run when the file does not say (for the report's plots).
 DEFAULT_TRACES = 5
@@ -229,12 +239,12 @@ class Experiment:
     populations: tuple[PopulationEntry, ...] = attrs.field(
         default=(PopulationEntry("general"),), converter=_populations
     )
-    clients: int = 1000
-    weeks: int = 16
-    seeds: tuple[int, ...] = attrs.field(default=(0,), converter=_seeds)
-    sessions_per_week: int = 3
-    coach_capacity: int | None = None
-    adverse_pain: int = 3
+    clients: int = run_default("clients")
+    weeks: int = run_default("weeks")
+    seeds: tuple[int, ...] = attrs.field(default=(run_default("seed"),), converter=_seeds)
+    sessions_per_week: int = run_default("sessions_per_week")
+    coach_capacity: int | None = run_default("coach_capacity")
+    adverse_pain: int = run_default("adverse_pain")
     traces: int = DEFAULT_TRACES
     out: Path | None = None
     source: Path | None = None
@@ -317,9 +327,6 @@ class Experiment:
 
 
 # -- checking ----------------------------------------------------------------------------
-
-
-_RUN_FIELDS = attrs.fields_dict(RunSpec)
 
 
 def _run_setting_problem(name: str, value: Any) -> str | None:

@@ -6,6 +6,7 @@ import math
 
 __all__ = [
     "METRICS",
+    "coach",
     "compared",
     "day",
     "interval",
@@ -26,6 +27,11 @@ METRICS = {
     "stop_rate": "stop rate",
     "dropout_rate": "dropout rate",
 }
+
+
+def coach(capacity: int | None) -> str:
+    """A run's coach: ``none``, or the largest group the coach supervises."""
+    return "none" if capacity is None else f"groups of at most {capacity}"
 
 
 def label(metric: str) -> str:

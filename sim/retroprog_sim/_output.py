@@ -34,6 +34,7 @@ import attrs
 import retroprog
 from retroprog._atomic import write_atomic, write_text_atomic
 
+from . import _format as fmt
 from ._compare import Difference
 from ._engine import ClientResult
 from ._metrics import KaplanMeier, goal_durations, kaplan_meier
@@ -281,9 +282,7 @@ def write_outputs(
             "weeks": spec.weeks,
             "seed": spec.seed,
             "sessions per week": spec.sessions_per_week,
-            "coach": "none"
-            if spec.coach_capacity is None
-            else f"groups of at most {spec.coach_capacity}",
+            "coach": fmt.coach(spec.coach_capacity),
         }
         title = f"{spec.protocol.name}: the {policy} policy on the {population} population"
         written.append(
@@ -489,9 +488,7 @@ def _report_settings(experiment: Experiment) -> dict[str, Any]:
         "weeks": experiment.weeks,
         "seeds": ", ".join(str(s) for s in experiment.seeds),
         "sessions per week": experiment.sessions_per_week,
-        "coach": "none"
-        if experiment.coach_capacity is None
-        else f"groups of at most {experiment.coach_capacity}",
+        "coach": fmt.coach(experiment.coach_capacity),
         "adverse event": f"pain or next-day pain above {experiment.adverse_pain}/10, "
         "a balance loss, or form breakdown",
         "source": "" if experiment.source is None else str(experiment.source),

@@ -46,10 +46,16 @@ class ExperimentResult:
 
     def groups(self) -> dict[tuple[str, int], list[tuple[Cell, SimulationResult]]]:
         """The cells of each (population, seed), in order: each group meets the same clients."""
-        groups: dict[tuple[str, int], list[tuple[Cell, SimulationResult]]] = {}
-        for cell, result in zip(self.cells, self.results, strict=True):
-            groups.setdefault(cell.group, []).append((cell, result))
-        return groups
+        return _groups(self.cells, self.results)
+
+
+def _groups(
+    cells: Sequence[Cell], results: Sequence[SimulationResult]
+) -> dict[tuple[str, int], list[tuple[Cell, SimulationResult]]]:
+    groups: dict[tuple[str, int], list[tuple[Cell, SimulationResult]]] = {}
+    for cell, result in zip(cells, results, strict=True):
+        groups.setdefault(cell.group, []).append((cell, result))
+    return groups
 
 
 def run_cells(
@@ -152,10 +158,7 @@ def run_experiment(
     )
     differences: dict[tuple[str, int], dict[str, list[Difference]]] = {}
     if kind == "compare":
-        by_group: dict[tuple[str, int], list[tuple[Cell, SimulationResult]]] = {}
-        for cell, result in zip(cells, results, strict=True):
-            by_group.setdefault(cell.group, []).append((cell, result))
-        for group, runs in by_group.items():
+        for group, runs in _groups(cells, results).items():
             (_, baseline), *others = runs
             differences[group] = {
                 cell.label: paired_differences(

@@ -136,16 +136,3 @@ class CellStore:
         path = self.path(cell)
         write_text_atomic(path, json_text(document, indent=None))
         return path
-
-    def finished(self, cells: list[Cell]) -> int:
-        """How many of ``cells`` are stored with matching settings (without loading them)."""
-        count = 0
-        for cell in cells:
-            try:
-                with self.path(cell).open(encoding="utf-8") as handle:
-                    head = handle.read(4096)
-            except OSError:
-                continue
-            if fingerprint(cell.spec) in head:
-                count += 1
-        return count

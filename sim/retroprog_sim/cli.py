@@ -39,12 +39,14 @@ from . import _format as fmt
 from . import _output
 from ._engine import RunSpec
 from ._experiment import (
+    DEFAULT_TRACES,
     Experiment,
     Kind,
     PolicyEntry,
     PopulationEntry,
     ProtocolChoice,
     load_experiment,
+    run_default,
 )
 from ._population import Population, load_population
 from ._run import executor_for
@@ -76,8 +78,8 @@ EXIT_ERROR = 2
 EXIT_VIOLATION = 1
 #: Exit code after Ctrl-C.
 EXIT_INTERRUPTED = 130
-#: Clients traced by default when ``--out`` is given (for the bout-length plot).
-DEFAULT_TRACE_WITH_OUT = 5
+#: Clients traced by default when ``--out`` is given (as in an experiment file).
+DEFAULT_TRACE_WITH_OUT = DEFAULT_TRACES
 #: Seconds a run takes before its progress bar appears.
 PROGRESS_DELAY = 1.0
 
@@ -250,11 +252,15 @@ class _Run:
     progress: bool | None
     explicit: frozenset[str] = frozenset()
 
+    @property
+    def traces(self) -> int:
+        """Clients traced per run: ``--trace``, else a few when results are written."""
+        if self.trace is not None:
+            return self.trace
+        return DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
+
     def spec(self, policy: retroprog.RegressionPolicy, population: str | None = None) -> RunSpec:
         """Build the run's :class:`RunSpec`, loading the protocol and population."""
-        trace = self.trace
-        if trace is None:
-            trace = DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
         return RunSpec(
             retroprog.load_protocol(self.protocol),
             policy,
@@ -264,7 +270,7 @@ class _Run:
             seed=self.seed,
             sessions_per_week=self.sessions_per_week,
             coach_capacity=self.coach_capacity,
-            trace_clients=trace,
+            trace_clients=self.traces,
         )
 
     def population(self, name: str) -> Population:
@@ -284,9 +290,6 @@ class _Run:
 
     def experiment(self, name: str, policies: Sequence[PolicyEntry]) -> Experiment:
         """The experiment these options describe, for ``policies``."""
-        trace = self.trace
-        if trace is None:
-            trace = DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
         return Experiment(
             policies,
             name=name,
@@ -299,7 +302,7 @@ class _Run:
             seeds=(self.seed,),
             sessions_per_week=self.sessions_per_week,
             coach_capacity=self.coach_capacity,
-            traces=trace,
+            traces=self.traces,
             out=self.out,
         )
 
@@ -372,7 +375,7 @@ def _run_options(
         click.option(
             "--clients",
             type=click.IntRange(min=1),
-            default=1000,
+            default=run_default("clients"),
             show_default=True,
             metavar="N",
             help="Clients simulated.",
@@ -380,7 +383,7 @@ def _run_options(
         click.option(
             "--weeks",
             type=click.IntRange(min=1),
-            default=16,
+            default=run_default("weeks"),
             show_default=True,
             metavar="N",
             help="Weeks each client is followed.",
@@ -388,7 +391,7 @@ def _run_options(
         click.option(
             "--seed",
             type=click.IntRange(min=0),
-            default=0,
+            default=run_default("seed"),
             show_default=True,
             metavar="N",
             help="The seed; client i's randomness comes from (seed, i) only.",
@@ -396,7 +399,7 @@ def _run_options(
         click.option(
             "--sessions-per-week",
             type=click.IntRange(1, 7),
-            default=3,
+            default=run_default("sessions_per_week"),
             show_default=True,
             metavar="N",
             help="Scheduled sessions a week.",
