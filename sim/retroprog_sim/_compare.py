@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -17,7 +17,14 @@ from ._engine import ClientResult, RunSpec
 from ._metrics import bootstrap_ci, goal_durations, kaplan_meier
 from ._run import Progress, SimulationResult, simulate
 
-__all__ = ["Comparison", "Difference", "compare", "paired_differences"]
+__all__ = [
+    "Comparison",
+    "Difference",
+    "compare",
+    "paired_differences",
+    "shared_stages",
+    "stages_before_goal",
+]
 
 
 @attrs.frozen
@@ -85,6 +92,17 @@ def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> di
         "stop_rate": float(a["stopped"][idx].mean()),
         "dropout_rate": float(a["dropout"][idx].mean()),
     }
+
+
+def stages_before_goal(specs: Iterable[RunSpec]) -> list[str]:
+    """The stages whose targets come before the goal, over these runs, in order.
+
+    The last stage's target is the goal, so it is left out.
+    """
+    runs = list(specs)
+    last = {spec.protocol.stages[-1].name for spec in runs}
+    names = (s.name for spec in runs for s in spec.protocol.stages)
+    return [name for name in dict.fromkeys(names) if name not in last]
 
 
 def shared_stages(first: ProgressionProtocol, second: ProgressionProtocol) -> list[str]:

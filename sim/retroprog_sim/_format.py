@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 __all__ = [
     "METRICS",
+    "adverse_event",
     "coach",
     "compared",
     "day",
@@ -16,6 +18,7 @@ __all__ = [
     "pct",
     "rate_with_ci",
     "reading",
+    "threshold",
 ]
 
 #: Readable names of the compared metrics.
@@ -27,6 +30,19 @@ METRICS = {
     "stop_rate": "stop rate",
     "dropout_rate": "dropout rate",
 }
+
+
+def threshold(adverse_pain: Iterable[int]) -> str:
+    """Adverse-event pain thresholds, e.g. ``3/10`` or ``3 or 5/10``."""
+    values = sorted(set(adverse_pain))
+    return " or ".join(map(str, values)) + "/10" if values else "a threshold"
+
+
+def adverse_event(adverse_pain: Iterable[int]) -> str:
+    """What counts as an adverse event, with these pain thresholds."""
+    return (
+        f"pain or next-day pain above {threshold(adverse_pain)}, a balance loss, or form breakdown"
+    )
 
 
 def coach(capacity: int | None) -> str:

@@ -489,8 +489,7 @@ def _report_settings(experiment: Experiment) -> dict[str, Any]:
         "seeds": ", ".join(str(s) for s in experiment.seeds),
         "sessions per week": experiment.sessions_per_week,
         "coach": fmt.coach(experiment.coach_capacity),
-        "adverse event": f"pain or next-day pain above {experiment.adverse_pain}/10, "
-        "a balance loss, or form breakdown",
+        "adverse event": fmt.adverse_event([experiment.adverse_pain]),
         "source": "" if experiment.source is None else str(experiment.source),
     }
 

@@ -27,7 +27,7 @@ from retroprog.exceptions import InvalidValueError
 
 from . import _format as fmt
 from . import _output
-from ._compare import Difference
+from ._compare import Difference, stages_before_goal
 from ._run import SimulationResult
 
 if TYPE_CHECKING:
@@ -248,17 +248,8 @@ def _png(figure: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _threshold(adverse_pain: Iterable[int]) -> str:
-    """The adverse-event pain thresholds, e.g. ``3/10`` or ``3 or 5/10``."""
-    values = sorted(set(adverse_pain))
-    return " or ".join(map(str, values)) + "/10" if values else "a threshold"
-
-
 def _definition(adverse_pain: Iterable[int]) -> str:
-    return (
-        f"adverse event: pain or next-day pain above {_threshold(adverse_pain)}, "
-        "a balance loss, or form breakdown"
-    )
+    return f"adverse event: {fmt.adverse_event(adverse_pain)}"
 
 
 def _time_to_goal_image(
@@ -403,10 +394,7 @@ def _group_images(group: ReportGroup) -> tuple[list[_Image], list[str]]:
     if len(shown) < len(runs):
         rest = _listing([label for label, _ in runs[MAX_CURVES:]])
         left_out = f" Showing the first {MAX_CURVES} of {len(runs)} runs; left out: {rest}."
-    last = {r.spec.protocol.stages[-1].name for _, r in runs}
-    stages = list(
-        dict.fromkeys(s.name for _, r in runs for s in r.spec.protocol.stages if s.name not in last)
-    )
+    stages = stages_before_goal(r.spec for _, r in runs)
     images = [
         *(_time_to_goal_image(group, shown, left_out, stage=stage) for stage in stages),
         _time_to_goal_image(group, shown, left_out),
@@ -529,7 +517,7 @@ def render_report(
         description=description,
         version=retroprog.__version__,
         settings=[(str(key), _setting(value)) for key, value in shown.items()],
-        threshold=_threshold(thresholds),
+        threshold=fmt.threshold(thresholds),
         threshold_note=", shown per run in the tables" if len(thresholds) > 1 else "",
         groups=rendered,
         comparisons=any(group.differences for group in groups),

@@ -37,6 +37,7 @@ from retroprog.plugins import GROUPS, load_all
 
 from . import _format as fmt
 from . import _output
+from ._compare import stages_before_goal
 from ._engine import RunSpec
 from ._experiment import (
     DEFAULT_TRACES,
@@ -589,9 +590,7 @@ def _sweep_table(result: ExperimentResult) -> Table:
     experiment = result.experiment
     policies = ", ".join(dict.fromkeys(cell.policy for cell in result.cells))
     heading = experiment.name if experiment.source is not None else first.protocol
-    last = {run.spec.protocol.stages[-1].name for run in result.results}
-    stages = list(dict.fromkeys(s for run in result.results for s in run.summary.stage_goal_rates))
-    stages = [s for s in stages if s not in last]  # the last stage's target is the goal
+    stages = stages_before_goal(run.spec for run in result.results)
     table = _table(
         f"{heading}: {policies} {'policies' if several_policies else 'policy'}, "
         f"{first.clients} clients per cell ({first.weeks} weeks)",
