@@ -815,8 +815,9 @@ class _Interrupts:
     inside a finalizer (``__del__``, a weakref callback) it is printed as
     "Exception ignored" and lost, and inside a library it may turn into another
     error.  So while a command runs, Ctrl-C is also noted: commands
-    :meth:`check` the note between phases, any error after Ctrl-C counts as the
-    interruption, and one lost in a finalizer is neither printed nor forgotten.
+    :meth:`check` the note between phases (running, writing, printing), any
+    error after Ctrl-C counts as the interruption, and one lost in a finalizer
+    is neither printed nor forgotten.
     """
 
     def __init__(self) -> None:
