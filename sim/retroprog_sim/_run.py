@@ -197,11 +197,11 @@ def executor_for(workers: int = 1, dask: str | None = None) -> Iterator[Executor
     """The executor for ``--workers N`` / ``--dask ADDRESS`` (``local``: a LocalCluster).
 
     One worker and no Dask: ``None`` (run in-process).  Local workers, in a
-    process pool or a LocalCluster, are at most :func:`cpu_count`; a pool's
-    workers exit when this process dies, however it dies.
+    process pool or a LocalCluster, are at most one per CPU this process may
+    use; a pool's workers exit when this process dies, however it dies.
 
-    :raises InvalidValueError: ``dask`` is not an address, or no Dask scheduler
-        answers there within :data:`DASK_CONNECT_TIMEOUT` seconds.
+    :raises ~retroprog.exceptions.InvalidValueError: ``dask`` is not an
+        address, or no Dask scheduler answers there within 10 seconds.
     """
     if dask is not None:
         check_dask_address(dask)
