@@ -1434,19 +1434,22 @@ def next_(
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    lines = []
     if prescription is not None:
-        click.echo(f"next session: {prescription}")
+        lines.append(f"next session: {prescription}")
     elif state.status is retroprog.Status.STOPPED:
-        click.echo("next session: none; the client is stopped (avoid the exercise and refer)")
+        lines.append("next session: none; the client is stopped (avoid the exercise and refer)")
     else:
-        click.echo("next session: none; the protocol is complete")
-    click.echo(f"why:          {explanation}")
+        lines.append("next session: none; the protocol is complete")
+    lines.append(f"why:          {explanation}")
     if action is not None:
-        click.echo(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
-    click.echo(
+        lines.append(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
+    lines.append(
         f"state:        {state.status}, {state.stage} at {state.bout_seconds} s, "
         f"{len(decisions)} session(s) logged"
     )
+    for line in lines:  # stage names come from the protocol file: no escape sequences
+        click.echo(clean(line))
 
 
 def main() -> None:

@@ -100,12 +100,11 @@ def files(tmp_path: Path) -> dict[str, str]:
         f'[[stages]]\nname = "{name}"\nbase_min_seconds = {s.base_min_seconds}\n'
         f"base_max_seconds = {s.base_max_seconds}\nstep_seconds = {s.step_seconds}\n"
         f"target_seconds = {s.target_seconds}\n"
-        for name, s in zip(
-            ("[/closing]", "\\u001b]0;title\\u0007walk"), protocol.stages, strict=True
-        )
+        for name, s in zip((f"{TITLE_TOML}walk", "[/closing]"), protocol.stages, strict=True)
     )
     _experiment(tmp_path, "stages.toml", f'schema = 1\nname = "[bold red]x[/]"\n{stages}')
     (tmp_path / "a-file").write_text("", encoding="utf-8")
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
     read_only = tmp_path / "read-only"
     read_only.mkdir()
     read_only.chmod(0o555)
@@ -115,6 +114,7 @@ def files(tmp_path: Path) -> dict[str, str]:
         **{p.stem: str(p) for p in tmp_path.glob("*.toml")},
         "tmp": str(tmp_path),
         "a_file": str(tmp_path / "a-file"),
+        "empty_log": str(tmp_path / "empty.jsonl"),
         "read_only": str(read_only),
         "locked": str(locked),
     }
@@ -281,6 +281,11 @@ CLI: dict[str, Row] = {
         ("[bold red]x[/]: reference policy", "  [/closing] target reached", "]0;titlewalk target"),
         code=0,
         seconds=30.0,
+    ),
+    "escapes in a stage name (next)": Row(
+        ("next", "{empty_log}", "--protocol", "{stages}"),
+        ("state:        active, ]0;titlewalk at 15 s",),
+        code=0,
     ),
     # -- Ctrl-C ----------------------------------------------------------------------------
     "Ctrl-C while the report is written": Row(
