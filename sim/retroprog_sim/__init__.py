@@ -20,8 +20,9 @@ so results do not depend on the executor, the number of workers, or the order.
 
 from ._client import Client, ClientModel, ClientParams
 from ._compare import Comparison, Difference, compare, paired_differences
-from ._engine import ClientResult, RunSpec, schedule
+from ._engine import MAX_CLIENTS, MAX_WEEKS, ClientResult, RunSpec, schedule
 from ._experiment import (
+    MAX_RUNS,
     Cell,
     Experiment,
     ExperimentFileError,
@@ -31,6 +32,7 @@ from ._experiment import (
     experiment_from_dict,
     load_experiment,
 )
+from ._folder import OutputFolderError, verify_output
 from ._metrics import (
     KaplanMeier,
     Summary,
@@ -47,6 +49,9 @@ from ._run import SimulationResult, executor_for, simulate
 from ._runner import ExperimentResult, run_experiment
 
 __all__ = [
+    "MAX_CLIENTS",
+    "MAX_RUNS",
+    "MAX_WEEKS",
     "PRESETS",
     "Cell",
     "Client",
@@ -59,6 +64,7 @@ __all__ = [
     "ExperimentFileError",
     "ExperimentResult",
     "KaplanMeier",
+    "OutputFolderError",
     "PolicyEntry",
     "Population",
     "PopulationEntry",
@@ -83,6 +89,7 @@ __all__ = [
     "schedule",
     "simulate",
     "summarize",
+    "verify_output",
     "write_experiment",
     "write_outputs",
     "write_report",

@@ -17,10 +17,31 @@ from retroprog import (
     to_dict,
 )
 from retroprog import _validators as v
+from retroprog.exceptions import InvalidValueError
 
+from . import _format as fmt
 from ._population import Population, client_streams
 
-__all__ = ["ClientResult", "RunSpec", "run_block", "schedule"]
+__all__ = ["MAX_CLIENTS", "MAX_WEEKS", "ClientResult", "RunSpec", "run_block", "schedule"]
+
+#: The most clients one run may have: a run keeps every client's result in
+#: memory (about 10 000 000 clients fit in a few gigabytes).
+MAX_CLIENTS = 10_000_000
+#: The most weeks a run may follow its clients (ten years).
+MAX_WEEKS = 520
+
+
+def _up_to(lo: int, hi: int, what: str) -> v.Validator:
+    """A whole number ≥ ``lo``; above ``hi`` it is refused, naming the limit."""
+    whole = v.integer(lo)
+    reason = f"must be at most {fmt.spaced(hi)} (the most {what})"
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        whole(inst, attribute, value)
+        if value > hi:
+            raise InvalidValueError(attribute.name, value, reason)
+
+    return check
 
 
 @attrs.frozen
@@ -30,8 +51,8 @@ class RunSpec:
     :param protocol: the progression protocol.
     :param policy: the regression policy, called through its public ``decide`` only.
     :param population: where clients come from.
-    :param clients: how many clients (ids ``0 … clients-1``).
-    :param weeks: how long each client is followed.
+    :param clients: how many clients (ids ``0 … clients-1``; at most :data:`MAX_CLIENTS`).
+    :param weeks: how long each client is followed (at most :data:`MAX_WEEKS`).
     :param seed: the run's seed; client ``i``'s randomness derives from (seed, i) only.
     :param sessions_per_week: scheduled sessions a week, spread over the week.
     :param coach_capacity: if set, a coach (a ``simpy.Resource``) supervises group
@@ -49,8 +70,10 @@ class RunSpec:
     protocol: ProgressionProtocol
     policy: RegressionPolicy
     population: Population
-    clients: int = attrs.field(default=1000, validator=v.integer(1))
-    weeks: int = attrs.field(default=16, validator=v.integer(1))
+    clients: int = attrs.field(
+        default=1000, validator=_up_to(1, MAX_CLIENTS, "clients a run may have")
+    )
+    weeks: int = attrs.field(default=16, validator=_up_to(1, MAX_WEEKS, "weeks a run may follow"))
     seed: int = attrs.field(default=0, validator=v.integer(0))
     sessions_per_week: int = attrs.field(default=3, validator=v.integer(1, 7))
     coach_capacity: int | None = attrs.field(default=None, validator=v.optional(v.integer(1)))

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -32,6 +33,7 @@ from retroprog.exceptions import (
     _FileProblemsError,
 )
 
+from . import _format as fmt
 from ._engine import RunSpec
 from ._population import Population, load_population
 
@@ -41,6 +43,7 @@ else:  # pragma: no cover - depends on the Python version
     import tomli as tomllib
 
 __all__ = [
+    "MAX_RUNS",
     "Cell",
     "Experiment",
     "ExperimentFileError",
@@ -68,6 +71,10 @@ def run_default(name: str) -> Any:
 
 #: Clients traced per run when the file does not say (for the report's plots).
 DEFAULT_TRACES = 5
+
+#: The most runs an experiment may have (a sweep's cells; a comparison's policies
+#: × populations × seeds): every run's results are kept in memory and written out.
+MAX_RUNS = 10_000
 
 
 class ExperimentFileError(_FileProblemsError):
@@ -253,6 +260,22 @@ class Experiment:
         """Everything wrong with the experiment (for ``kind``, if given), loading each part."""
         return _check(self, kind)
 
+    def run_count(self) -> int:
+        """How many runs :meth:`cells` makes, counted without making them.
+
+        >>> grid = {"stop_after": [1, 2, 3], "successes_to_progress": [1, 2]}
+        >>> Experiment([PolicyEntry("reference", grid=grid)], seeds=(0, 1)).run_count()
+        12
+        """
+        per_group = sum(
+            math.prod(map(len, (*p.grid.values(), *self._protocol(p).grid.values())))
+            for p in self.policies
+        )
+        return len(self.populations) * len(self.seeds) * per_group
+
+    def _protocol(self, entry: PolicyEntry) -> ProtocolChoice:
+        return entry.protocol or self.protocol
+
     def cells(self, kind: Kind) -> list[Cell]:
         """The runs, in order: population, seed, policy, then grid cell.
 
@@ -268,7 +291,7 @@ class Experiment:
         cells: list[Cell] = []
         for (label, population), seed in itertools.product(populations, self.seeds):
             for entry in self.policies:
-                choice = entry.protocol or self.protocol
+                choice = self._protocol(entry)
                 protocol_grid = {f"protocol.{k}": v for k, v in choice.grid.items()}
                 for cell in _combinations({**entry.grid, **protocol_grid}):
                     protocol_cell = {
@@ -371,7 +394,9 @@ def _loading_problems(
             return problems
 
 
-def _check_protocol(choice: ProtocolChoice, key: str, kind: Kind | None) -> list[Problem]:
+def _check_protocol(
+    choice: ProtocolChoice, key: str, kind: Kind | None, *, each_cell: bool = True
+) -> list[Problem]:
     problems: list[Problem] = []
     if choice.grid and kind == "compare":
         problems.append(Problem(f"{key}.grid", "a grid is for sweeps (retroprog sweep)"))
@@ -386,7 +411,7 @@ def _check_protocol(choice: ProtocolChoice, key: str, kind: Kind | None) -> list
     )
     if found:
         return problems + found
-    if kind != "compare":
+    if kind != "compare" and each_cell:
         for cell in _combinations(choice.grid) if choice.grid else []:
             try:
                 choice.load(**cell)
@@ -397,7 +422,9 @@ def _check_protocol(choice: ProtocolChoice, key: str, kind: Kind | None) -> list
     return problems
 
 
-def _check_policy(entry: PolicyEntry, key: str, kind: Kind | None) -> list[Problem]:
+def _check_policy(
+    entry: PolicyEntry, key: str, kind: Kind | None, *, each_cell: bool = True
+) -> list[Problem]:
     problems: list[Problem] = []
     if entry.grid and kind == "compare":
         problems.append(
@@ -414,7 +441,7 @@ def _check_policy(entry: PolicyEntry, key: str, kind: Kind | None) -> list[Probl
     )
     if found:
         return problems + found
-    if kind != "compare":
+    if kind != "compare" and each_cell:
         for cell in _combinations(entry.grid) if entry.grid else []:
             try:
                 entry.load(**cell)
@@ -425,8 +452,24 @@ def _check_policy(entry: PolicyEntry, key: str, kind: Kind | None) -> list[Probl
     return problems
 
 
+def too_many_runs(experiment: Experiment) -> Problem | None:
+    """The problem of an experiment with more than :data:`MAX_RUNS` runs, or ``None``."""
+    count = experiment.run_count()
+    if count <= MAX_RUNS:
+        return None
+    groups = len(experiment.populations) * len(experiment.seeds)
+    return Problem(
+        "runs",
+        f"an experiment has at most {fmt.spaced(MAX_RUNS)} runs, got {fmt.spaced(count)} "
+        f"({fmt.spaced(count // groups)} for each of {len(experiment.populations)} "
+        f"population(s) × {len(experiment.seeds)} seed(s)); make the grid smaller",
+    )
+
+
 def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
-    problems: list[Problem] = []
+    too_many = too_many_runs(experiment)
+    problems: list[Problem] = [] if too_many is None else [too_many]
+    each_cell = too_many is None  # else building every cell would be the work refused
     for name in ("clients", "weeks", "sessions_per_week", "adverse_pain", "coach_capacity"):
         message = _run_setting_problem(name, getattr(experiment, name))
         if message:
@@ -439,15 +482,17 @@ def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
             problems.append(Problem(f"seeds[{i}]", message))
     if len(set(experiment.seeds)) < len(experiment.seeds):
         problems.append(Problem("seeds", "a seed is listed twice"))
-    problems += _check_protocol(experiment.protocol, "protocol", kind)
+    problems += _check_protocol(experiment.protocol, "protocol", kind, each_cell=each_cell)
     if not experiment.policies:
         problems.append(Problem("policies", "must list at least one policy"))
     elif kind == "compare" and len(experiment.policies) < 2:
         problems.append(Problem("policies", "compare needs at least two policies"))
     for i, entry in enumerate(experiment.policies):
-        problems += _check_policy(entry, f"policies[{i}]", kind)
+        problems += _check_policy(entry, f"policies[{i}]", kind, each_cell=each_cell)
         if entry.protocol is not None:
-            problems += _check_protocol(entry.protocol, f"policies[{i}].protocol", kind)
+            problems += _check_protocol(
+                entry.protocol, f"policies[{i}].protocol", kind, each_cell=each_cell
+            )
     problems += _duplicates([p.label for p in experiment.policies], "policies")
     if not experiment.populations:
         problems.append(Problem("populations", "must list at least one population"))

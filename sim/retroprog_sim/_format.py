@@ -18,6 +18,7 @@ __all__ = [
     "pct",
     "rate_with_ci",
     "reading",
+    "spaced",
     "threshold",
 ]
 
@@ -48,6 +49,15 @@ def adverse_event(adverse_pain: Iterable[int]) -> str:
 def coach(capacity: int | None) -> str:
     """A run's coach: ``none``, or the largest group the coach supervises."""
     return "none" if capacity is None else f"groups of at most {capacity}"
+
+
+def spaced(number: int) -> str:
+    """A whole number with its thousands spaced, e.g. ``10 000 000``.
+
+    >>> spaced(1_000_000_000_000)
+    '1 000 000 000 000'
+    """
+    return f"{number:,}".replace(",", " ")
 
 
 def label(metric: str) -> str:

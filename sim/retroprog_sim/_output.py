@@ -1,8 +1,10 @@
 """Results on disk: JSON summaries, CSV (and Parquet) tables, traces, plots and a report.
 
 Every file is written whole or not at all (a temporary file in the same folder,
-fsync, then an atomic rename), so a run that is interrupted never leaves a
-half-written file behind.  Plots are drawn only when matplotlib is installed
+fsync, then an atomic rename, and the folder fsynced), so a run that is
+interrupted never leaves a half-written file behind; ``manifest.json``, written
+last, names the files of one complete write (see :mod:`retroprog_sim._folder`).
+Plots are drawn only when matplotlib is installed
 (the ``plot`` extra); tables are also written as Parquet when pyarrow is (the
 ``parquet`` extra).
 
@@ -10,10 +12,10 @@ Layout of an output folder:
 
 * a run (``retroprog simulate``): ``summary.json``, ``clients.csv``,
   ``traces.jsonl`` (when clients were traced), ``time_to_goal.png`` and
-  ``bout_length.png`` (when traces exist), ``report.html``;
+  ``bout_length.png`` (when traces exist), ``report.html``, ``manifest.json``;
 * an experiment (``retroprog compare`` and ``retroprog sweep``): ``runs.csv``,
   ``clients.csv``, ``differences.csv`` (comparisons), ``experiment.json``,
-  ``report.html``, and the finished runs in ``cells/``.
+  ``report.html``, ``manifest.json``, and the finished runs in ``cells/``.
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 import retroprog
-from retroprog._atomic import write_atomic, write_text_atomic
 
 from . import _format as fmt
 from ._compare import Difference
 from ._engine import ClientResult
+from ._folder import start_writing, write_atomic, write_manifest, write_text_atomic
 from ._metrics import KaplanMeier, goal_durations, kaplan_meier
 
 if TYPE_CHECKING:
@@ -252,12 +254,16 @@ def write_outputs(
     installed), ``traces.jsonl`` when clients were traced; when ``plots`` and
     matplotlib is installed, ``time_to_goal.png`` (one curve per stage target)
     and ``bout_length.png`` (traced clients); and, with ``report``, the
-    self-contained ``report.html``.
+    self-contained ``report.html``; last, ``manifest.json``, naming them all
+    (removed first, so that while the files change there is none).
     """
+    from ._store import fingerprint  # _store writes with this module's JSON
+
     folder = _folder(out_dir)
     spec = result.spec
     stage_names = [s.name for s in spec.protocol.stages]
     written: list[Path] = []
+    previous = start_writing(folder)
     _write(folder / SUMMARY, json_text(summary_document(result)), written)
     header, rows = client_rows(result.clients, stage_names)
     _write_table(folder, CLIENTS.removesuffix(".csv"), header, rows, written)
@@ -288,7 +294,10 @@ def write_outputs(
         written.append(
             write_report(folder / REPORT, title, [group], settings=settings, plots=plots)
         )
-    return written
+    manifest = write_manifest(
+        folder, written, kind="simulate", fingerprint=fingerprint(spec), previous=previous
+    )
+    return [*written, manifest]
 
 
 def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
@@ -508,11 +517,15 @@ def write_experiment(
     bootstrap 95 % CIs) — each also as ``.parquet`` when pyarrow is installed —
     ``experiment.json`` (the settings and every run's full summary) and
     ``report.html`` (self-contained; plots when ``plots`` and matplotlib is
-    installed).  The runs themselves are kept in ``cells/`` by
-    :func:`~retroprog_sim.run_experiment`.
+    installed), and last ``manifest.json``, naming them all (removed first, so
+    that while the files change there is none).  The runs themselves are kept
+    in ``cells/`` by :func:`~retroprog_sim.run_experiment`.
     """
+    from ._store import experiment_fingerprint
+
     folder = _folder(out_dir)
     written: list[Path] = []
+    previous = start_writing(folder)
     for stem, (header, rows) in experiment_tables(result).items():
         _write_table(folder, stem, header, rows, written)
     _write(folder / EXPERIMENT_JSON, json_text(experiment_document(result)), written)
@@ -529,4 +542,11 @@ def write_experiment(
             plots=plots,
         )
         written.append(path)
-    return written
+    manifest = write_manifest(
+        folder,
+        written,
+        kind=result.kind,
+        fingerprint=experiment_fingerprint(result.cells, result.kind),
+        previous=previous,
+    )
+    return [*written, manifest]

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 import retroprog
-from retroprog._atomic import write_text_atomic
 from retroprog.exceptions import InvalidValueError
 
 from . import _format as fmt
 from . import _output
 from ._compare import Difference, stages_before_goal
+from ._folder import write_text_atomic
 from ._run import SimulationResult
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ import importlib
 import itertools
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -38,7 +39,7 @@ from retroprog.plugins import GROUPS, load_all
 from . import _format as fmt
 from . import _output
 from ._compare import stages_before_goal
-from ._engine import RunSpec
+from ._engine import MAX_CLIENTS, MAX_WEEKS, RunSpec
 from ._experiment import (
     DEFAULT_TRACES,
     Experiment,
@@ -48,11 +49,14 @@ from ._experiment import (
     ProtocolChoice,
     load_experiment,
     run_default,
+    too_many_runs,
 )
+from ._folder import MANIFEST, claim
 from ._population import Population, load_population
-from ._run import executor_for
+from ._run import check_dask_address, cpu_count, executor_for, local_workers
 from ._run import simulate as _simulate
 from ._runner import CELLS, ExperimentResult, run_experiment
+from ._terminal import clean, text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,10 +65,12 @@ else:  # pragma: no cover - depends on the Python version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from concurrent.futures import Executor
 
     from rich.console import Console
     from rich.progress import Progress, TaskID
     from rich.table import Table
+    from rich.text import Text
 
     from ._compare import Difference
     from ._experiment import Cell
@@ -88,6 +94,10 @@ PROGRESS_DELAY = 1.0
 # -- parsing KEY=VALUE -------------------------------------------------------------
 
 
+#: The longest parameter value read (``--param``, ``--grid``, ``--population-param``).
+MAX_VALUE_LENGTH = 1000
+
+
 def parse_value(text: str) -> Any:
     """Read a parameter value as a TOML value; anything else is a plain string.
 
@@ -95,11 +105,34 @@ def parse_value(text: str) -> Any:
     (3, 0.5, True, 'x')
     >>> parse_value("fast")
     'fast'
+
+    :raises InvalidValueError: the text is longer than :data:`MAX_VALUE_LENGTH`,
+        nested too deeply, or a number too long to read.
     """
+    if len(text) > MAX_VALUE_LENGTH:
+        raise InvalidValueError(
+            "value", _shortened(text), f"must be at most {MAX_VALUE_LENGTH} characters long"
+        )
     try:
         return tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise InvalidValueError("value", _shortened(text), "is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise InvalidValueError("value", _shortened(text), f"cannot be read ({exc})") from None
+
+
+def _shortened(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else f"{text[:length]}... ({len(text)} characters)"
+
+
+def _parsed(text: str, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    """:func:`parse_value`, its errors as click's (naming the option)."""
+    try:
+        return parse_value(text)
+    except InvalidValueError as exc:
+        raise click.BadParameter(f"{exc.reason}, got {exc.value!r}", ctx, param) from None
 
 
 class _KeyValue(click.ParamType):  # type: ignore[type-arg]
@@ -113,8 +146,8 @@ class _KeyValue(click.ParamType):  # type: ignore[type-arg]
         key, sep, text = str(value).partition("=")
         key = key.strip()
         if not sep or not key:
-            self.fail(f"{value!r} is not KEY=VALUE", param, ctx)
-        return key, parse_value(text.strip())
+            self.fail(f"{_shortened(str(value))!r} is not KEY=VALUE", param, ctx)
+        return key, _parsed(text.strip(), param, ctx)
 
 
 class _Grid(click.ParamType):  # type: ignore[type-arg]
@@ -127,9 +160,9 @@ class _Grid(click.ParamType):  # type: ignore[type-arg]
             return value
         key, sep, text = str(value).partition("=")
         key = key.strip()
-        values = [parse_value(part.strip()) for part in text.split(",") if part.strip()]
+        values = [_parsed(part.strip(), param, ctx) for part in text.split(",") if part.strip()]
         if not sep or not key or not values:
-            self.fail(f"{value!r} is not KEY=V1,V2,...", param, ctx)
+            self.fail(f"{_shortened(str(value))!r} is not KEY=V1,V2,...", param, ctx)
         return key, tuple(values)
 
 
@@ -284,10 +317,15 @@ class _Run:
         delay = 0.0 if self.progress else PROGRESS_DELAY
         return _ProgressBar(description, total, enabled=enabled, delay=delay)
 
-    def prepare_out(self) -> None:
-        """Create the output folder before a long run, so that a bad path fails at once."""
-        if self.out is not None:
-            self.out.mkdir(parents=True, exist_ok=True)
+    def executor(self) -> contextlib.AbstractContextManager[Executor | None]:
+        """The run's executor (:func:`executor_for`); says so when there are fewer CPUs."""
+        if self.dask in (None, "local") and local_workers(self.workers) < self.workers:
+            click.echo(
+                f"retroprog: note: --workers {self.workers}: this machine has {cpu_count()} "
+                f"CPU(s); using {local_workers(self.workers)} worker(s)",
+                err=True,
+            )
+        return executor_for(self.workers, self.dask)
 
     def experiment(self, name: str, policies: Sequence[PolicyEntry]) -> Experiment:
         """The experiment these options describe, for ``policies``."""
@@ -333,6 +371,16 @@ _EXPERIMENT_OPTIONS = {
 }
 
 
+def _dask_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--dask``: ``local`` or the form of a scheduler's address, checked before any work."""
+    if value is None:
+        return None
+    try:
+        return check_dask_address(value)
+    except InvalidValueError as exc:
+        raise click.BadParameter(f"{exc.value!r} {exc.reason}", ctx, param) from None
+
+
 def _run_options(
     *, many_populations: bool = False
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -375,19 +423,19 @@ def _run_options(
         ),
         click.option(
             "--clients",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_CLIENTS),
             default=run_default("clients"),
             show_default=True,
             metavar="N",
-            help="Clients simulated.",
+            help=f"Clients simulated (at most {fmt.spaced(MAX_CLIENTS)} a run).",
         ),
         click.option(
             "--weeks",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_WEEKS),
             default=run_default("weeks"),
             show_default=True,
             metavar="N",
-            help="Weeks each client is followed.",
+            help=f"Weeks each client is followed (at most {MAX_WEEKS}).",
         ),
         click.option(
             "--seed",
@@ -418,13 +466,16 @@ def _run_options(
             default=1,
             show_default=True,
             metavar="N",
-            help="Local worker processes (with --dask: LocalCluster workers).",
+            help="Local worker processes, at most one per CPU (with --dask local: "
+            "LocalCluster workers).",
         ),
         click.option(
             "--dask",
             metavar="ADDRESS|local",
             default=None,
-            help="Run on the Dask scheduler at ADDRESS, or on a new LocalCluster (dask extra).",
+            callback=_dask_option,
+            help="Run on the Dask scheduler at ADDRESS (HOST:PORT or tcp://HOST:PORT, tls://, "
+            "ucx://...), or on a new LocalCluster (dask extra).",
         ),
         click.option(
             "--out",
@@ -521,11 +572,12 @@ def _console() -> Console:
 
 
 def _table(title: str, *columns: str) -> Table:
+    """A table whose title and column headers are shown as written (see :mod:`._terminal`)."""
     from rich import box
     from rich.table import Table
 
     table = Table(
-        title=title,
+        title=text(title),
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
@@ -535,8 +587,13 @@ def _table(title: str, *columns: str) -> Table:
         min_width=len(title),  # the title on one line
     )
     for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
+        table.add_column(text(column), justify="left" if i == 0 else "right", no_wrap=True)
     return table
+
+
+def _row(table: Table, *cells: str | Text) -> None:
+    """Add a row whose cells are shown as written (see :mod:`._terminal`)."""
+    table.add_row(*(cell if not isinstance(cell, str) else text(cell) for cell in cells))
 
 
 def _summary_table(summary: Summary) -> Table:
@@ -544,7 +601,7 @@ def _summary_table(summary: Summary) -> Table:
     table = _table(title, "", "")
     table.show_header = False
     for label, value in _summary_lines(summary):
-        table.add_row(label, value)
+        _row(table, label, value)
     return table
 
 
@@ -559,7 +616,7 @@ def _runs_table(runs: Sequence[tuple[Cell, SimulationResult]]) -> Table:
     labels = list(dict.fromkeys(label for column in columns for label, _ in column))
     for label in labels:  # protocols with other stages have other rows
         values = [dict(column).get(label, "–") for column in columns]
-        table.add_row(label, *values)
+        _row(table, label, *values)
     return table
 
 
@@ -574,7 +631,8 @@ def _differences_table(baseline: str, policy: str, differences: Sequence[Differe
     )
     table.columns[-1].justify = "left"
     for d in differences:
-        table.add_row(
+        _row(
+            table,
             fmt.label(d.metric),
             fmt.compared(d.metric, d.difference, signed=True),
             fmt.interval(d.metric, d.ci_low, d.ci_high),
@@ -612,7 +670,8 @@ def _sweep_table(result: ExperimentResult) -> Table:
     table.caption_justify = "left"
     for cell, run in zip(result.cells, result.results, strict=True):
         summary = run.summary
-        table.add_row(
+        _row(
+            table,
             *([cell.policy] if several_policies else []),
             *(str(cell.parameters.get(name, "")) for name in names),
             cell.population,
@@ -662,7 +721,7 @@ def _written(console: Console, out: Path, paths: Sequence[Path]) -> None:
         entry = parts[0] + ("/" if len(parts) > 1 else "")
         if entry not in entries:
             entries.append(entry)
-    console.print(f"wrote {len(paths)} files to {out}: {', '.join(entries)}", soft_wrap=True)
+    console.print(text(f"wrote {len(paths)} files to {out}: {', '.join(entries)}"), soft_wrap=True)
 
 
 # -- the commands ----------------------------------------------------------------------
@@ -690,39 +749,48 @@ class _Cli(click.Group):
         **extra: Any,
     ) -> Any:
         """Run the command line; exit (or, not standalone, return) with its exit code."""
-        try:
-            returned = super().main(
-                args,
-                prog_name or "retroprog",
-                complete_var,
-                standalone_mode=False,
-                windows_expand_args=windows_expand_args,
-                **extra,
-            )
-            # not standalone, click returns a raised Exit's code (commands return None)
-            code = returned if isinstance(returned, int) else 0
-        except click.exceptions.Exit as exc:
-            code = exc.exit_code
-        except click.UsageError as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
-                click.echo(exc.ctx.get_help())
-                code = 0
-            else:
-                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-                code = _error(exc.format_message() + hint)
-        except _Stopped as exc:
-            code = _error(exc.format_message(), exc.code)
-        except click.ClickException as exc:
-            code = _error(exc.format_message())
-        except (click.Abort, KeyboardInterrupt):
-            code = _error("interrupted", EXIT_INTERRUPTED)
-        except RetroprogError as exc:
-            code = _error(str(exc))
-        except OSError as exc:
-            code = _error(_os_error(exc))
+        with _INTERRUPTS.noted():
+            try:
+                returned = super().main(
+                    args,
+                    prog_name or "retroprog",
+                    complete_var,
+                    standalone_mode=False,
+                    windows_expand_args=windows_expand_args,
+                    **extra,
+                )
+                # not standalone, click returns a raised Exit's code (commands return None)
+                code = returned if isinstance(returned, int) else 0
+            except (Exception, KeyboardInterrupt) as exc:
+                code = _exit_code(exc)
+            if _INTERRUPTS.seen and code != EXIT_INTERRUPTED:  # Ctrl-C that was lost somewhere
+                code = _error("interrupted", EXIT_INTERRUPTED)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _exit_code(exc: BaseException) -> int:
+    """Say what ended the command, in one line; its exit code.  Not the user's fault: raise."""
+    if isinstance(exc, _Stopped):
+        return _error(exc.format_message(), exc.code)
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if _INTERRUPTS.seen or isinstance(exc, (click.Abort, KeyboardInterrupt)):
+        return _error("interrupted", EXIT_INTERRUPTED)  # whatever Ctrl-C broke on its way
+    if isinstance(exc, click.UsageError):
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            click.echo(exc.ctx.get_help())
+            return 0
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        return _error(exc.format_message() + hint)
+    if isinstance(exc, click.ClickException):
+        return _error(exc.format_message())
+    if isinstance(exc, RetroprogError):
+        return _error(str(exc))
+    if isinstance(exc, OSError):
+        return _error(_os_error(exc))
+    raise exc
 
 
 def _os_error(exc: OSError) -> str:
@@ -732,8 +800,84 @@ def _os_error(exc: OSError) -> str:
 
 
 def _error(message: str, code: int = EXIT_ERROR) -> int:
-    click.echo(f"retroprog: error: {' '.join(message.split())}", err=True)
+    """Print ``message`` as one line on stderr, without control characters; returns ``code``."""
+    click.echo(f"retroprog: error: {' '.join(clean(message).split())}", err=True)
     return code
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------
+
+
+class _Interrupts:
+    """Ctrl-C, at any moment of a command, ends it with exit code 130.
+
+    Python raises ``KeyboardInterrupt`` wherever the main thread happens to be:
+    inside a finalizer (``__del__``, a weakref callback) it is printed as
+    "Exception ignored" and lost, and inside a library it may turn into another
+    error.  So while a command runs, Ctrl-C is also noted: commands
+    :meth:`check` the note between phases (running, writing, printing), any
+    error after Ctrl-C counts as the interruption, and one lost in a finalizer
+    is neither printed nor forgotten.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    @contextlib.contextmanager
+    def noted(self) -> Iterator[None]:
+        """Note Ctrl-C while the block runs (raising ``KeyboardInterrupt`` as usual)."""
+        self.seen = False
+        handled = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # e.g. under nohup
+        )
+        previous = signal.signal(signal.SIGINT, self._interrupt) if handled else None
+        hook = sys.unraisablehook
+
+        def unraisable(info: Any) -> None:
+            if isinstance(info.exc_value, KeyboardInterrupt):
+                self.seen = True  # raised again at the next check
+            else:
+                hook(info)
+
+        sys.unraisablehook = unraisable
+        try:
+            yield
+        finally:
+            sys.unraisablehook = hook
+            if handled:
+                signal.signal(signal.SIGINT, previous)
+
+    def _interrupt(self, _signum: int, _frame: object) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed and lost on its way."""
+        if self.seen:
+            raise KeyboardInterrupt
+
+
+_INTERRUPTS = _Interrupts()
+
+
+@contextlib.contextmanager
+def _interruptible(stopped: Callable[[], _Stopped]) -> Iterator[None]:
+    """Turn Ctrl-C, at any moment of the block, into ``stopped()`` (exit 130, how to resume)."""
+    try:
+        yield
+        _INTERRUPTS.check()
+    except (KeyboardInterrupt, click.Abort):
+        raise stopped() from None
+    except Exception:
+        if not _INTERRUPTS.seen:
+            raise
+        raise stopped() from None
+
+
+def _claimed(out: Path | None) -> contextlib.AbstractContextManager[Any]:
+    """The output folder, claimed for this run (:func:`~retroprog_sim._folder.claim`)."""
+    return contextlib.nullcontext() if out is None else claim(out)
 
 
 @click.group(
@@ -770,20 +914,32 @@ def cli() -> None:
 def simulate(run: _Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
     """Simulate one policy on a population and print its figures."""
     spec = run.spec(retroprog.load_policy(policy, **_collect(params, "--param")))
-    run.prepare_out()
-    with (
-        executor_for(run.workers, run.dask) as executor,
-        run.progress_bar("simulating", spec.clients) as bar,
-    ):
-        result = _simulate(spec, executor=executor, progress=bar)
-    written = _output.write_outputs(result, run.out) if run.out is not None else []
-    if run.as_json:
-        click.echo(_output.json_text(_output.summary_document(result)), nl=False)
-        return
-    console = _console()
-    _print(console, _summary_table(result.summary))
-    if run.out is not None:
-        _written(console, run.out, written)
+    out = run.out
+
+    def stopped() -> _Stopped:
+        if out is None:
+            return _Stopped("interrupted", EXIT_INTERRUPTED)
+        if (out / MANIFEST).exists():
+            return _Stopped(f"interrupted; the results are written in {out}", EXIT_INTERRUPTED)
+        return _Stopped(
+            f"interrupted; {out} holds no complete results (no {MANIFEST}); "
+            "run the same command again",
+            EXIT_INTERRUPTED,
+        )
+
+    with _claimed(out), _interruptible(stopped):
+        with run.executor() as executor, run.progress_bar("simulating", spec.clients) as bar:
+            result = _simulate(spec, executor=executor, progress=bar)
+        _INTERRUPTS.check()
+        written = _output.write_outputs(result, out) if out is not None else []
+        _INTERRUPTS.check()
+        if run.as_json:
+            click.echo(_output.json_text(_output.summary_document(result)), nl=False)
+            return
+        console = _console()
+        _print(console, _summary_table(result.summary))
+        if out is not None:
+            _written(console, out, written)
 
 
 def _split_params(
@@ -808,53 +964,61 @@ def _run(run: _Run, experiment: Experiment, kind: Kind) -> None:
     """Run an experiment (saving each finished run), then write and print its results."""
     cells = experiment.cells(kind)
     out = experiment.out
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     saved: list[Cell] = []
     reused: list[Cell] = []
 
     def finished(cell: Cell, from_store: bool) -> None:
         (reused if from_store else saved).append(cell)
 
+    def stopped(reason: str = "interrupted", code: int = EXIT_INTERRUPTED) -> _Stopped:
+        done = len(saved) + len(reused)
+        if out is None:
+            message = f"{reason}; nothing was saved (give --out DIR to keep finished runs)"
+        else:
+            message = (
+                f"{reason}; {done} of {len(cells)} runs are finished and saved in "
+                f"{out / CELLS}; run the same command again to finish the rest"
+            )
+        return _Stopped(message, code)
+
     total = sum(cell.spec.clients for cell in cells)
     description = "comparing" if kind == "compare" else "sweeping"
-    try:
-        with (
-            executor_for(run.workers, run.dask) as executor,
-            run.progress_bar(description, total) as bar,
-        ):
-            result = run_experiment(
-                experiment, kind, executor=executor, progress=bar, finished=finished
+    with _claimed(out), _interruptible(stopped):
+        try:
+            with run.executor() as executor, run.progress_bar(description, total) as bar:
+                result = run_experiment(
+                    experiment, kind, executor=executor, progress=bar, finished=finished
+                )
+        except Exception as exc:
+            if _INTERRUPTS.seen or not _worker_lost(exc):
+                raise
+            raise stopped(f"a worker was lost ({type(exc).__name__}: {exc})", EXIT_ERROR) from None
+        _INTERRUPTS.check()
+        if reused and out is not None:
+            click.echo(
+                clean(
+                    f"resumed: {len(reused)} of {len(cells)} runs were already finished in "
+                    f"{out / CELLS}"
+                ),
+                err=True,
             )
-    except (KeyboardInterrupt, click.Abort):
-        done = len(saved) + len(reused)
-        raise _Stopped("interrupted", EXIT_INTERRUPTED, out, done, cells) from None
-    except Exception as exc:
-        if not _worker_lost(exc):
-            raise
-        reason = f"a worker was lost ({type(exc).__name__}: {exc})"
-        raise _Stopped(reason, EXIT_ERROR, out, len(saved) + len(reused), cells) from None
-    if reused and out is not None:
-        click.echo(
-            f"resumed: {len(reused)} of {len(cells)} runs were already finished in {out / CELLS}",
-            err=True,
-        )
-    written = _output.write_experiment(result, out) if out is not None else []
-    if run.as_json:
-        click.echo(_output.json_text(_output.experiment_document(result)), nl=False)
-        return
-    console = _console()
-    if kind == "sweep":
-        _print(console, _sweep_table(result))
-    for group, runs in result.groups().items() if kind == "compare" else []:
-        _print(console, _runs_table(runs))
-        baseline = runs[0][0].label
-        for label, differences in result.differences[group].items():
+        written = _output.write_experiment(result, out) if out is not None else []
+        _INTERRUPTS.check()
+        if run.as_json:
+            click.echo(_output.json_text(_output.experiment_document(result)), nl=False)
+            return
+        console = _console()
+        if kind == "sweep":
+            _print(console, _sweep_table(result))
+        for group, runs in result.groups().items() if kind == "compare" else []:
+            _print(console, _runs_table(runs))
+            baseline = runs[0][0].label
+            for label, differences in result.differences[group].items():
+                console.print()
+                _print(console, _differences_table(baseline, label, differences))
             console.print()
-            _print(console, _differences_table(baseline, label, differences))
-        console.print()
-    if out is not None:
-        _written(console, out, written)
+        if out is not None:
+            _written(console, out, written)
 
 
 def _worker_lost(exc: BaseException) -> bool:
@@ -865,18 +1029,9 @@ def _worker_lost(exc: BaseException) -> bool:
 
 
 class _Stopped(click.ClickException):
-    """A run stopped before the end: says what is saved and how to finish."""
+    """A run stopped before the end: the message says what is saved and how to finish."""
 
-    def __init__(
-        self, reason: str, code: int, out: Path | None, finished: int, cells: Sequence[Cell]
-    ) -> None:
-        if out is None:
-            message = f"{reason}; nothing was saved (give --out DIR to keep finished runs)"
-        else:
-            message = (
-                f"{reason}; {finished} of {len(cells)} runs are finished and saved in "
-                f"{out / CELLS}; run the same command again to finish the rest"
-            )
+    def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
 
@@ -1001,14 +1156,17 @@ def sweep(
     for key in axes:
         if key in fixed:
             raise click.UsageError(f"{key} is given both as --param and as --grid")
+    experiment = run.experiment("sweep", [PolicyEntry(policy, params=fixed, grid=axes)])
+    too_many = too_many_runs(experiment)  # counted before any cell is built
+    if too_many is not None:
+        raise click.UsageError(f"--grid: {too_many.message}")
     names = list(axes)
     for values in itertools.product(*axes.values()):  # every cell's policy is valid before running
         retroprog.load_policy(policy, **fixed, **dict(zip(names, values, strict=True)))
     for name in run.populations:
         run.population(name)
     retroprog.load_protocol(run.protocol)
-    entry = PolicyEntry(policy, params=fixed, grid=axes)
-    _run(run, run.experiment("sweep", [entry]), "sweep")
+    _run(run, experiment, "sweep")
 
 
 @cli.command(
@@ -1203,8 +1361,10 @@ def plugins(as_json: bool) -> None:
     for column in table.columns[1:]:
         column.justify = "left"
     for row in rows:
-        status = "ok" if row["status"] == "ok" else f"[red]broken[/red]: {row['error']}"
-        table.add_row(row["kind"], row["name"], row["source"], status)
+        status = (
+            text("ok") if row["status"] == "ok" else text("broken", "red") + f": {row['error']}"
+        )
+        _row(table, row["kind"], row["name"], row["source"], status)
     _console().print(table)
 
 
@@ -1274,19 +1434,22 @@ def next_(
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    lines = []
     if prescription is not None:
-        click.echo(f"next session: {prescription}")
+        lines.append(f"next session: {prescription}")
     elif state.status is retroprog.Status.STOPPED:
-        click.echo("next session: none; the client is stopped (avoid the exercise and refer)")
+        lines.append("next session: none; the client is stopped (avoid the exercise and refer)")
     else:
-        click.echo("next session: none; the protocol is complete")
-    click.echo(f"why:          {explanation}")
+        lines.append("next session: none; the protocol is complete")
+    lines.append(f"why:          {explanation}")
     if action is not None:
-        click.echo(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
-    click.echo(
+        lines.append(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
+    lines.append(
         f"state:        {state.status}, {state.stage} at {state.bout_seconds} s, "
         f"{len(decisions)} session(s) logged"
     )
+    for line in lines:  # stage names come from the protocol file: no escape sequences
+        click.echo(clean(line))
 
 
 def main() -> None:

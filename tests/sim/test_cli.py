@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 import retroprog
 import retroprog_sim
 from retroprog import SessionOutcome
+from retroprog.exceptions import InvalidValueError
 from retroprog_sim import _output
 from retroprog_sim.cli import _ProgressBar, cli, parse_value
 
@@ -90,6 +91,16 @@ def test_parameter_values_are_read_as_toml(text: str, value: object) -> None:
 
     assert parsed == value
     assert type(parsed) is type(value)
+
+
+def test_a_number_too_long_to_read_is_a_clear_error() -> None:
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)  # as PYTHONINTMAXSTRDIGITS=640 would
+    try:
+        with pytest.raises(InvalidValueError, match="cannot be read"):
+            parse_value("1" * 700)
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 # -- simulate ------------------------------------------------------------------------
