@@ -234,6 +234,8 @@ def _as_it_was(state: rp.ClientState, taken: str) -> rp.ClientState:
 
 # --- the sessions both searches favour ---------------------------------------------------
 
+_CLEAN = rp.SessionOutcome()
+
 
 def _level(policy: rp.RegressionPolicy, attribute: str) -> int | None:
     """A pain level the policy (or the policy it wraps) has, such as ``stop_pain``."""
@@ -265,9 +267,8 @@ def _borderline(
     pains = sorted({p + d for p in levels for d in (-1, 0, 1) if 1 <= p + d <= 10} | {10})
     zone = [p for p in pains if bounds.next_day < p <= bounds.during + 1]
     settled = {bounds.next_day + d for d in (-1, 0, 1)} | {bounds.during, bounds.during + 1}
-    clean = rp.SessionOutcome()
     return (
-        clean,
+        _CLEAN,
         *(rp.SessionOutcome(pain=p) for p in pains),
         *(rp.SessionOutcome(next_day_pain=p) for p in pains),
         *(
@@ -339,10 +340,10 @@ def _targeted(make_run: Callable[[], _Run], stop_pain: int | None) -> list[_Run]
     """Every borderline session after 0, 1, 2, … clean sessions, shortest sequences first.
 
     After ``n`` clean sessions (dated every way in :data:`_DATINGS` that goes on
-    that long), each session of :func:`_borderline` is
-    decided and checked; a client it stops or finishes then has a clean session
-    with and without a resume.  Sequences of one length are all tried before any
-    longer one, so the first violation raised is a shortest one.
+    that long), each session of :func:`_borderline` is decided and checked; a
+    client it stops or finishes then has a clean session without, and with, a
+    resume.  Sequences of ``n + 1`` sessions are all tried before any of
+    ``n + 2``, so the first violation raised is a shortest one.
 
     :returns: the runs of clean sessions, for a replay of each.
     :raises ~retroprog.exceptions.PolicyViolation: the first violation found.
@@ -353,7 +354,8 @@ def _targeted(make_run: Callable[[], _Run], stop_pain: int | None) -> list[_Run]
     while runs:
         tried: set[tuple[str, tuple[int, ...]]] = set()
         ended: list[tuple[_Dating, _Run, rp.SessionOutcome, rp.Decision, int]] = []
-        for dating, run in runs:  # sequences of n + 1 sessions
+        clean: dict[int, tuple[rp.SessionOutcome, rp.Decision, int]] = {}
+        for dating, run in runs:  # n + 1 sessions
             days = () if dating.kind == "none" else tuple(dating.day(i) for i in range(n + 1))
             if (dating.kind, days) in tried:  # the same sessions as with another dating
                 continue
@@ -364,42 +366,29 @@ def _targeted(make_run: Callable[[], _Run], stop_pain: int | None) -> list[_Run]
                 outcome = dating.dated(finding, n)
                 decision, count = run.decide(outcome)
                 after = decision.state
+                if finding == _CLEAN:
+                    clean[id(run)] = (outcome, decision, count)
                 if not after.active and (after.status, after.stage) not in seen:
                     seen.add((after.status, after.stage))
                     ended.append((dating, run, outcome, decision, count))
-        going = []
-        for dating, run in runs:  # one more clean session: also n + 1 sessions
-            if run.state.active and n < dating.clean:
-                run.push(dating.dated(rp.SessionOutcome(), n))
-                going.append((dating, run))
-            else:
-                climbs.append(run)
         for dating, run, outcome, decision, count in ended:  # n + 2 sessions
-            _after_the_end(run, dating, n, outcome, decision, count)
+            run.record(outcome, decision, count)
+            for follow in (_CLEAN, rp.SessionOutcome(resume=True)):
+                run.decide(dating.dated(follow, n + 1))
+            run.pop()
+        going = []
+        for dating, run in runs:  # one more clean session, checked above (or an equal one)
+            if not (run.state.active and n < dating.clean):
+                climbs.append(run)
+                continue
+            if id(run) in clean:
+                run.record(*clean[id(run)])
+            else:
+                run.push(dating.dated(_CLEAN, n))
+            going.append((dating, run))
         runs = going
         n += 1
     return climbs
-
-
-def _after_the_end(
-    run: _Run,
-    dating: _Dating,
-    n: int,
-    outcome: rp.SessionOutcome,
-    decision: rp.Decision,
-    count: int,
-) -> None:
-    """A stopped or finished client's next session, without and with a resume."""
-    ahead = run.log[n:]  # the clean session pushed since, if any
-    decisions, counts = run.decisions[n:], run.base_counts[n:]
-    del run.log[n:], run.decisions[n:], run.base_counts[n:]
-    run.record(outcome, decision, count)
-    for follow in (rp.SessionOutcome(), rp.SessionOutcome(resume=True)):
-        run.decide(dating.dated(follow, n + 1))
-    run.pop()
-    run.log += ahead
-    run.decisions += decisions
-    run.base_counts += counts
 
 
 # --- the random search -----------------------------------------------------------------------
