@@ -4,6 +4,8 @@ Each wraps a :class:`retroprog.RulePolicy` and corrupts its decision in one way
 only, keeping the decision otherwise consistent (the action names the change, the
 prescription is the protocol's, the explanation names the bout), so the one
 invariant it breaks is the one :func:`retroprog.testing.check_policy` must name.
+The last four (issue 9) misjudge what the wrapped policy sees instead, or what
+they declare, or write into their input; each uses the public API only.
 """
 
 from __future__ import annotations

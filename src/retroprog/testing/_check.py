@@ -59,6 +59,11 @@ _REPLAYS = 3
 
 _PHASES = [phase for phase in Phase if phase is not Phase.explain]
 
+#: The most clean sessions the random search adds to get one step up away.
+_READY_WITHIN = 12
+
+_UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
+
 
 class _Run:
     """One client's sessions with one policy, every decision checked as it is made.
@@ -447,6 +452,24 @@ class _PolicyMachine(RuleBasedStateMachine):
         choices = _borderline(self.bounds, self.stop_pain, bouts)
         outcome = data.draw(st.sampled_from(choices), label="outcome")
         self.run.push(self._dated(outcome, gap))
+
+    @rule(data=st.data(), modulus=st.sampled_from((7, 2, 3, 5, 14)))
+    def borderline_session_when_ready(self, data: st.DataObject, modulus: int) -> None:
+        """A borderline session where the next clean one would step up, on a round day.
+
+        Clean sessions (a day apart) until the next one would step up, then a
+        borderline session on the next day whose number ``modulus`` divides.
+        """
+        for _ in range(_READY_WITHIN):
+            gap = 1 if self.dating != "none" else None
+            outcome = self._dated(_CLEAN, gap)
+            decision, count = self.run.decide(outcome)
+            if decision.action in _UP or not decision.state.active:
+                self.day -= gap or 0
+                break
+            self.run.record(outcome, decision, count)
+        number = self.day + (EPOCH.toordinal() if self.dating == "date" else 0)
+        self.borderline_session(data, gap=-number % modulus)
 
     @rule(n=st.integers(1, 20), gap=st.integers(1, 3))
     def clean_sessions(self, n: int, gap: int) -> None:
