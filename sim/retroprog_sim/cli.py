@@ -1273,6 +1273,7 @@ def _load_checked_policy(spec: str, params: Mapping[str, Any]) -> retroprog.Regr
             raise InvalidValueError(
                 "policy", spec, f"{module_name!r} has no attribute {attribute!r}"
             ) from None
+    _probe(found, spec)
     if callable(found) and not isinstance(found, retroprog.RegressionPolicy):
         check_keywords(f"policy {spec!r}", found, params)
         try:
@@ -1287,6 +1288,7 @@ def _load_checked_policy(spec: str, params: Mapping[str, Any]) -> retroprog.Regr
         raise UnknownParameterError(
             f"policy {spec!r} (an object, not a factory)", next(iter(params)), []
         )
+    _probe(found, spec)
     if not isinstance(found, retroprog.RegressionPolicy):
         raise InvalidValueError(
             "policy",
@@ -1295,6 +1297,19 @@ def _load_checked_policy(spec: str, params: Mapping[str, Any]) -> retroprog.Regr
             "and decide(protocol, state, outcome))",
         )
     return found
+
+
+def _probe(found: object, spec: str) -> None:
+    """Read a policy's ``name`` and ``pain_threshold`` once, so that one that raises is one line."""
+    for attribute in ("name", "pain_threshold"):
+        try:
+            getattr(found, attribute)
+        except AttributeError:  # not a policy: the caller says so
+            pass
+        except Exception as exc:  # a plug-in's property can raise anything
+            raise InvalidValueError(
+                "policy", spec, f"reading its {attribute} raised {type(exc).__name__}: {exc}"
+            ) from None
 
 
 @contextlib.contextmanager

@@ -293,6 +293,12 @@ class GuardedPolicy:
         """The wrapped policy's pain threshold."""
         return self.policy.pain_threshold
 
+    @property
+    def settled_pain(self) -> int:
+        """The wrapped policy's bound on next-day pain (its pain threshold if it has none)."""
+        settled: int | None = getattr(self.policy, "settled_pain", None)
+        return self.policy.pain_threshold if settled is None else settled
+
     def decide(
         self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
     ) -> Decision:

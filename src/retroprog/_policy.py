@@ -23,6 +23,11 @@ class RegressionPolicy(Protocol):
 
     ``decide`` must be pure: no clock, no global random numbers, no I/O, and it
     never changes its inputs.  The same log must always give the same decisions.
+
+    A policy may also have a ``settled_pain`` attribute (optional, 0–10): the highest
+    next-day pain after which it may still step up.  Without one, next-day pain is
+    held to :attr:`pain_threshold`.  :func:`retroprog.testing.check_policy` holds
+    both to an absolute ceiling of 5/10 whatever the policy declares.
     """
 
     @property

@@ -214,7 +214,9 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         change, a prescription that is not the protocol's) or ``decide`` raised.
     :ivar invariant_name: that invariant's name, e.g. ``"at most one step per decision"``.
     :ivar outcomes: the sessions from the protocol's start up to and including the
-        one that broke it (shrunk to a minimal example by :func:`~retroprog.testing.check_policy`).
+        one that broke it (shrunk to a minimal example by :func:`~retroprog.testing.check_policy`);
+        empty when no session is needed to show it (a declared pain threshold above
+        the ceiling).
     :ivar decision: the decision that broke it (``None`` when ``decide`` raised).
     :ivar state: the client's state before that session.
     :ivar policy_name: the policy's name.
@@ -245,6 +247,12 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
 
     def _message(self) -> str:
         count = len(self.outcomes)
+        if not count:  # found without sessions: what the policy declares, or how it varies
+            head = (
+                f"policy {self.policy_name!r} breaks invariant {self.invariant} "
+                f"({self.invariant_name}):"
+            )
+            return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
         lines = [
             f"policy {self.policy_name!r} breaks invariant {self.invariant} "
             f"({self.invariant_name}) after {count} session(s):"

@@ -106,6 +106,37 @@ def test_the_module_search_path_is_left_as_it_was() -> None:
     assert sys.path == before
 
 
+@pytest.mark.parametrize("seed", ["0", "1", "2", "3", "4", "5"])
+def test_a_policy_that_reads_the_clock_fails_on_invariant_7(seed: str) -> None:
+    result = invoke("tests.sim.unsafe_policies:by_the_clock", "--seed", seed)
+
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "FAIL: by-the-clock breaks a safety invariant on retro-walk-run"
+    assert "breaks invariant 7 (determinism: the same log gives the same decisions)" in lines[2]
+    assert "decides differently for the same sessions" in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_pain_threshold_above_the_ceiling_fails() -> None:
+    result = invoke("reference", "--param", "pain_threshold=7", "--param", "stop_pain=8")
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[:3] == [
+        "FAIL: reference with pain_threshold=7, stop_pain=8 breaks a safety invariant on "
+        "retro-walk-run",
+        "",
+        "policy 'reference' breaks invariant 1 (no step up after an adverse session):",
+    ]
+    assert "declares pain_threshold 7, above the ceiling of 5/10" in result.stdout
+
+
+def test_a_policy_whose_name_raises_is_one_line() -> None:
+    assert_one_line_error(
+        invoke("tests.sim.unsafe_policies:nameless"), "reading its name raised KeyError: 'name'"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [

@@ -7,6 +7,7 @@ steps up.  ``check_policy`` must catch it (safety invariant 1).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import attrs
@@ -51,3 +52,50 @@ def reference(successes_to_progress: int = 2) -> rp.RegressionPolicy:
 
 #: Not a policy at all.
 not_a_policy = 42
+
+
+@attrs.frozen
+class ByTheClock:
+    """The reference rules, blind to pain whenever the clock's nanoseconds are even."""
+
+    inner: rp.RulePolicy = attrs.field(factory=lambda: rp.RulePolicy(name="by-the-clock"))
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def pain_threshold(self) -> int:
+        return self.inner.pain_threshold
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        if time.monotonic_ns() // 1000 % 2:
+            outcome = attrs.evolve(outcome, pain=0, next_day_pain=None)
+        return self.inner.decide(protocol, state, outcome)
+
+
+#: A policy that decides by the clock (safety invariant 7).
+by_the_clock = ByTheClock()
+
+
+class Nameless:
+    """A policy whose ``name`` raises (as a dict-backed plug-in might)."""
+
+    @property
+    def name(self) -> str:
+        raise KeyError("name")
+
+    @property
+    def pain_threshold(self) -> int:
+        return 2
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        return rp.RulePolicy().decide(protocol, state, outcome)
+
+
+#: A policy whose name raises ``KeyError: 'name'``.
+nameless = Nameless()

@@ -70,6 +70,23 @@ def test_a_clean_session_reads_as_such() -> None:
     assert "decision: none (decide raised)" in str(found)
 
 
+def test_a_violation_without_sessions_reads_as_the_invariant_and_the_problems() -> None:
+    found = PolicyViolation(
+        1,
+        outcomes=(),
+        decision=None,
+        state=WALK_RUN.start(),
+        policy_name="p",
+        problems=["invariant 1: the policy declares pain_threshold 7"],
+    )
+
+    assert str(found).splitlines() == [
+        "policy 'p' breaks invariant 1 (no step up after an adverse session):",
+        "  - invariant 1: the policy declares pain_threshold 7",
+    ]
+    assert str(pickle.loads(pickle.dumps(found))) == str(found)
+
+
 def test_a_violation_pickles() -> None:
     found = _breach()
     back = pickle.loads(pickle.dumps(found))

@@ -57,6 +57,7 @@ def test_policy_params_are_valid_for_their_preset(named: tuple[str, dict[str, ob
 
     assert isinstance(policy, rp.RulePolicy)
     assert policy.settled_pain <= policy.pain_threshold < policy.stop_pain
+    assert policy.pain_threshold <= rt.PAIN_CEILING
 
 
 @given(rt.guards())

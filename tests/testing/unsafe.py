@@ -4,6 +4,8 @@ Each wraps a :class:`retroprog.RulePolicy` and corrupts its decision in one way
 only, keeping the decision otherwise consistent (the action names the change, the
 prescription is the protocol's, the explanation names the bout), so the one
 invariant it breaks is the one :func:`retroprog.testing.check_policy` must name.
+The last four (issue 9) misjudge what the wrapped policy sees instead, or what
+they declare, or write into their input; each uses the public API only.
 """
 
 from __future__ import annotations
@@ -162,3 +164,63 @@ class Unstop(Unsafe):
         if state.status is not rp.Status.STOPPED or outcome.resume:
             return None
         return _decision(protocol, rp.Action.HOLD, attrs.evolve(state, status=rp.Status.ACTIVE))
+
+
+@attrs.frozen
+class WritesMemory(Unsafe):
+    """Writes the same entry into its input state's memory at every call."""
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        state.memory["unsafe.seen"] = True  # the input, changed in place
+        return self.inner.decide(protocol, state, outcome)
+
+
+@attrs.frozen
+class DeclaresHighThreshold(Unsafe):
+    """Declares a pain threshold of 10, then steps up as if there had been no pain."""
+
+    @property
+    def pain_threshold(self) -> int:
+        return 10
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        painless = attrs.evolve(outcome, pain=0, next_day_pain=None)
+        return self.inner.decide(protocol, state, painless)
+
+
+@attrs.frozen
+class IgnoresNextDayPain(Unsafe):
+    """The pain-monitoring preset (threshold 5, settled 2), blind to next-day pain up to 5."""
+
+    inner: rp.RulePolicy = attrs.field(
+        factory=lambda: rp.RulePolicy(name="pain-monitoring", pain_threshold=5, settled_pain=2)
+    )
+
+    @property
+    def settled_pain(self) -> int:
+        return self.inner.settled_pain
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        next_day = outcome.next_day_pain
+        if next_day is not None and next_day <= 5:
+            outcome = attrs.evolve(outcome, next_day_pain=0)
+        return self.inner.decide(protocol, state, outcome)
+
+
+@attrs.frozen
+class WeeklyBlindSpot(Unsafe):
+    """Ignores pain 3 on days whose number is divisible by 7 (and only then)."""
+
+    def decide(
+        self, protocol: rp.ProgressionProtocol, state: rp.ClientState, outcome: rp.SessionOutcome
+    ) -> rp.Decision:
+        day = outcome.day_number
+        if outcome.pain == 3 and day is not None and day % 7 == 0:
+            outcome = attrs.evolve(outcome, pain=0)
+        return self.inner.decide(protocol, state, outcome)

@@ -2,14 +2,176 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+import attrs
 
 import retroprog as rp
-from retroprog.exceptions import PolicyViolation, UnknownStageError
+from retroprog.exceptions import InvalidValueError, PolicyViolation, UnknownStageError
 
-__all__ = ["check_decision", "decision_problems", "expected_action", "roundtrip_problem"]
+__all__ = [
+    "NONDETERMINISTIC",
+    "PAIN_CEILING",
+    "PainBounds",
+    "check_decision",
+    "decision_problems",
+    "expected_action",
+    "inputs_snapshot",
+    "leading_invariant",
+    "pain_bounds",
+    "policy_name",
+    "roundtrip_problem",
+]
 
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
+
+#: The highest pain (0–10), during a session or the next day, after which any policy
+#: may still step up: the top of Silbernagel's acceptable zone.  A caller may lower it;
+#: raising it takes ``raise_pain_ceiling=True``.
+PAIN_CEILING = 5
+
+#: Why a policy that decides two ways for the same inputs breaks invariant 7.
+NONDETERMINISTIC = (
+    "decides differently for the same sessions: it depends on something other than its "
+    "inputs (a clock, a global random generator, hidden state)"
+)
+
+
+@attrs.frozen
+class PainBounds:
+    """The pain a policy declares it tolerates, and what the checks hold it to.
+
+    :ivar threshold: the policy's declared ``pain_threshold``.
+    :ivar settled: the policy's declared ``settled_pain``, the highest next-day pain
+        that still counts as settled (``None`` when it declares none: then its
+        ``pain_threshold`` bounds next-day pain too).
+    :ivar ceiling: the absolute ceiling (:data:`PAIN_CEILING` unless a caller changed it).
+    """
+
+    threshold: int
+    settled: int | None
+    ceiling: int
+
+    @property
+    def during(self) -> int:
+        """The highest pain during a session that still allows a step up."""
+        return min(self.threshold, self.ceiling)
+
+    @property
+    def next_day(self) -> int:
+        """The highest next-day pain that still allows a step up."""
+        settled = self.threshold if self.settled is None else self.settled
+        return min(settled, self.threshold, self.ceiling)
+
+    def declaration_problems(self) -> list[str]:
+        """A declared bound above the ceiling, one sentence each (empty when none is)."""
+        found = []
+        for what, value in (("pain_threshold", self.threshold), ("settled_pain", self.settled)):
+            if value is not None and value > self.ceiling:
+                found.append(
+                    f"invariant 1: the policy declares {what} {value}, above the ceiling "
+                    f"of {self.ceiling}/10; a declared threshold never excuses more pain"
+                )
+        return found
+
+
+def policy_name(policy: rp.RegressionPolicy) -> str:
+    """``policy.name``, or :exc:`~retroprog.exceptions.InvalidValueError` saying why not."""
+    try:
+        name = policy.name
+    except Exception as exc:  # a plug-in's property can raise anything
+        raise InvalidValueError(
+            "name", type(policy).__name__, f"reading the policy's name raised {_raised(exc)}"
+        ) from None
+    if type(name) is not str or not name:
+        raise InvalidValueError("name", name, "a policy's name must be a non-empty string")
+    return name
+
+
+def pain_bounds(
+    policy: rp.RegressionPolicy,
+    *,
+    pain_ceiling: int = PAIN_CEILING,
+    raise_pain_ceiling: bool = False,
+) -> PainBounds:
+    """The pain bounds that ``policy`` declares, held to ``pain_ceiling``.
+
+    The settled bound is the policy's optional ``settled_pain`` attribute (its
+    ``pain_threshold`` when it has none).
+
+    :raises ~retroprog.exceptions.InvalidValueError: the ceiling is not a whole
+        number from 0 to 10, or above :data:`PAIN_CEILING` without
+        ``raise_pain_ceiling=True``; or the policy's bounds cannot be read or are not
+        whole numbers from 0 upwards.
+    """
+    if type(pain_ceiling) is not int or not 0 <= pain_ceiling <= 10:
+        raise InvalidValueError(
+            "pain_ceiling", pain_ceiling, "must be a whole number between 0 and 10"
+        )
+    if pain_ceiling > PAIN_CEILING and raise_pain_ceiling is not True:
+        raise InvalidValueError(
+            "pain_ceiling",
+            pain_ceiling,
+            f"above {PAIN_CEILING}/10 (the top of the acceptable zone) needs "
+            "raise_pain_ceiling=True",
+        )
+    threshold = _bound("pain_threshold", _read(policy, "pain_threshold"))
+    settled = _read(policy, "settled_pain")  # optional
+    return PainBounds(
+        threshold=threshold,
+        settled=None if settled is None else _bound("settled_pain", settled),
+        ceiling=pain_ceiling,
+    )
+
+
+def _read(policy: rp.RegressionPolicy, attribute: str) -> object:
+    try:
+        return getattr(policy, attribute, None)
+    except Exception as exc:  # a plug-in's property can raise anything
+        raise InvalidValueError(
+            attribute,
+            type(policy).__name__,
+            f"reading the policy's {attribute} raised {_raised(exc)}",
+        ) from None
+
+
+def _bound(attribute: str, value: object) -> int:
+    if type(value) is not int or not 0 <= value <= 10:
+        raise InvalidValueError(
+            attribute, value, "a policy's pain bound must be a whole number between 0 and 10"
+        )
+    return value
+
+
+def _raised(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def inputs_snapshot(state: rp.ClientState, outcome: rp.SessionOutcome) -> tuple[str, str]:
+    """A deep copy of a decision's inputs, as JSON, to tell whether deciding changed them."""
+    return _json(state), _json(outcome)
+
+
+_NOT_JSON = "not JSON: "
+
+
+def _json(value: Any) -> str:
+    try:
+        return rp.to_json(value)
+    except Exception as exc:  # e.g. memory that JSON cannot hold
+        return f"{_NOT_JSON}{exc!r}"
+
+
+def leading_invariant(problems: list[tuple[int, str]]) -> int:
+    """The invariant a violation names: the lowest-numbered, or 7 when the decision is unstable.
+
+    A decision that changes when it is decided again cannot be trusted to
+    reproduce its other problems, so its nondeterminism leads.
+    """
+    if any(n == 7 and NONDETERMINISTIC in text for n, text in problems):
+        return 7
+    safety = [number for number, _ in problems if number]
+    return min(safety) if safety else 0
 
 
 def expected_action(before: rp.ClientState, after: rp.ClientState) -> rp.Action:
@@ -45,6 +207,9 @@ def check_decision(
     before_state: rp.ClientState,
     outcome: rp.SessionOutcome,
     decision: rp.Decision,
+    *,
+    pain_ceiling: int = PAIN_CEILING,
+    raise_pain_ceiling: bool = False,
 ) -> None:
     """Check one decision against every safety invariant.
 
@@ -52,9 +217,10 @@ def check_decision(
     client in ``before_state`` on ``protocol``.  Checks, by the numbers of
     DESIGN.md's "Safety invariants":
 
-    1. no progress, advance or complete after pain above ``policy.pain_threshold``
-       (during the session, or the next day when known), a balance loss, or form
-       breakdown;
+    1. no progress, advance or complete after pain during the session above
+       ``policy.pain_threshold``, next-day pain (when known) above the policy's
+       settled bound (its optional ``settled_pain``, else its ``pain_threshold``),
+       pain either way above ``pain_ceiling``, a balance loss, or form breakdown;
     2. the bout lies within the bounds of the stage it is in;
     3. no bout above the base range before the stage's minimum sessions at base;
     4. advance only from the stage's target to the next stage's base, complete only
@@ -70,10 +236,22 @@ def check_decision(
     protocol's for the new state, and the decision gives reasons and an
     explanation that names the new bout.
 
+    This checks one decision; :func:`~retroprog.testing.check_policy` also refuses
+    a policy whose declared ``pain_threshold`` or ``settled_pain`` is above the
+    ceiling, whatever it decides.
+
+    :param pain_ceiling: the absolute ceiling on pain, during the session or the next
+        day, after which no policy may step up, whatever it declares: at most
+        :data:`PAIN_CEILING` (5/10) unless ``raise_pain_ceiling`` is true.
+    :param raise_pain_ceiling: allow a ``pain_ceiling`` above 5/10, the top of the
+        acceptable zone (a deliberate choice for a policy outside it).
     :raises ~retroprog.exceptions.PolicyViolation: naming the lowest-numbered broken
-        invariant (0 only when every safety invariant holds but the decision is
-        inconsistent) and listing every problem; its ``outcomes`` holds the
-        one session ``outcome``.
+        invariant (but 7 when deciding again gives another decision, since the other
+        problems may not reproduce; 0 only when every safety invariant holds but the
+        decision is inconsistent) and listing every problem; its ``outcomes`` holds
+        the one session ``outcome``.
+    :raises ~retroprog.exceptions.InvalidValueError: a ``pain_ceiling`` out of range,
+        or a policy whose ``name`` or pain bounds cannot be read.
 
     >>> import retroprog
     >>> from retroprog.testing import check_decision
@@ -82,15 +260,16 @@ def check_decision(
     >>> state, outcome = protocol.start(), retroprog.SessionOutcome(pain=1)
     >>> check_decision(protocol, policy, state, outcome, policy.decide(protocol, state, outcome))
     """
-    found = decision_problems(protocol, policy, before_state, outcome, decision)
+    bounds = pain_bounds(policy, pain_ceiling=pain_ceiling, raise_pain_ceiling=raise_pain_ceiling)
+    name = policy_name(policy)
+    found = decision_problems(protocol, policy, before_state, outcome, decision, bounds=bounds)
     if found:
-        safety = [number for number, _ in found if number]
         raise PolicyViolation(
-            min(safety) if safety else 0,
+            leading_invariant(found),
             outcomes=(outcome,),
             decision=decision,
             state=before_state,
-            policy_name=policy.name,
+            policy_name=name,
             problems=[f"invariant {n}: {text}" if n else text for n, text in found],
         )
 
@@ -101,14 +280,26 @@ def decision_problems(
     before_state: rp.ClientState,
     outcome: rp.SessionOutcome,
     decision: rp.Decision,
+    *,
+    bounds: PainBounds | None = None,
+    inputs: tuple[str, str] | None = None,
 ) -> list[tuple[int, str]]:
-    """Every problem :func:`check_decision` finds, as (invariant number or 0, sentence)."""
+    """Every problem :func:`check_decision` finds, as (invariant number or 0, sentence).
+
+    :param bounds: the policy's pain bounds (default: read from it, with the default
+        ceiling).
+    :param inputs: :func:`inputs_snapshot` of the inputs taken before ``decision``
+        was made, to tell whether making it changed them.
+    """
     problems: list[tuple[int, str]] = []
 
     def add(number: int, text: str) -> None:
         problems.append((number, text))
 
+    if bounds is None:
+        bounds = pain_bounds(policy)
     before, after = before_state, decision.state
+
     stage = protocol.stage(before.stage)
     applies = before.active or outcome.resume
     resumed = not before.active and outcome.resume
@@ -152,12 +343,11 @@ def decision_problems(
     # 1. No step up after an adverse session.
     if applies and decision.action in _UP:
         adverse = []
-        if outcome.pain > policy.pain_threshold:
-            adverse.append(f"pain {outcome.pain} > threshold {policy.pain_threshold}")
-        if outcome.next_day_pain is not None and outcome.next_day_pain > policy.pain_threshold:
-            adverse.append(
-                f"next-day pain {outcome.next_day_pain} > threshold {policy.pain_threshold}"
-            )
+        if outcome.pain > bounds.during:
+            adverse.append(f"pain {outcome.pain}/10 above {_during(bounds)}")
+        next_day = outcome.next_day_pain
+        if next_day is not None and next_day > bounds.next_day:
+            adverse.append(f"next-day pain {next_day}/10 above {_settled(bounds)}")
         if outcome.balance_losses:
             adverse.append(f"{outcome.balance_losses} balance loss(es)")
         if outcome.form_breakdown:
@@ -236,29 +426,77 @@ def decision_problems(
             f"{after.stage}/{after.bout_seconds} s without a resume",
         )
 
-    # 7. Determinism and purity.
-    snapshot = (rp.to_json(before), rp.to_json(outcome))
+    # 7. Determinism and purity: the inputs are copied (deeply) before every call.
+    now = inputs_snapshot(before, outcome)
+    changed = inputs is not None and now != inputs
+    unstable = []
     try:
         again = policy.decide(protocol, before, outcome)
-        copied = policy.decide(
-            protocol,
-            rp.from_json(snapshot[0], rp.ClientState),
-            rp.from_json(snapshot[1], rp.SessionOutcome),
-        )
     except Exception as exc:  # a crash the second time is a finding too
-        add(7, f"deciding again raised {exc!r}")
+        unstable.append(f"deciding again raised {exc!r}")
     else:
         if again != decision:
-            add(7, f"deciding again gave {again!r}")
-        if copied != decision:
-            add(7, f"deciding from JSON copies of the inputs gave {copied!r}")
-    if (rp.to_json(before), rp.to_json(outcome)) != snapshot:
-        add(7, "deciding changed its inputs")
+            unstable.append(f"deciding again gave {again!r}")
+    changed = changed or inputs_snapshot(before, outcome) != now
+    state_copy, state_problem = _read_back(now[0], before)
+    outcome_copy, outcome_problem = _read_back(now[1], outcome)
+    if state_copy is not None and outcome_copy is not None:
+        try:
+            again = policy.decide(protocol, state_copy, outcome_copy)
+        except Exception as exc:
+            unstable.append(f"deciding from JSON copies of the inputs raised {exc!r}")
+        else:
+            if again != decision:
+                unstable.append(f"deciding from JSON copies of the inputs gave {again!r}")
+    if unstable:
+        add(7, f"the policy {NONDETERMINISTIC}")
+        for text in unstable:
+            add(7, text)
+    if changed:
+        add(7, "deciding changed its inputs (the state, its memory, or the outcome)")
 
-    # 8. JSON round-trips.
-    for value in (before, outcome, decision):  # the decision holds the new state
-        problem = roundtrip_problem(value)
+    # 8. JSON round-trips (the inputs' copies above are their round trips).
+    for problem in (state_problem, outcome_problem):
         if problem is not None:
             add(8, problem)
+    problem = roundtrip_problem(decision)  # the decision holds the new state
+    if problem is not None:
+        add(8, problem)
 
     return problems
+
+
+def _during(bounds: PainBounds) -> str:
+    """The bound on pain during a session, in words."""
+    if bounds.threshold > bounds.ceiling:
+        return f"the ceiling {bounds.ceiling} (the policy declares {bounds.threshold})"
+    return f"the policy's threshold {bounds.threshold}"
+
+
+def _settled(bounds: PainBounds) -> str:
+    """The bound on next-day pain, in words."""
+    settled = bounds.settled
+    if settled is None or settled > bounds.threshold:
+        declared, what = bounds.threshold, "threshold"
+    else:
+        declared, what = settled, "settled bound"
+    if declared > bounds.ceiling:
+        return f"the ceiling {bounds.ceiling} (the policy declares {declared})"
+    return f"the policy's {what} {declared}"
+
+
+T = TypeVar("T", rp.ClientState, rp.SessionOutcome)
+
+
+def _read_back(text: str, value: T) -> tuple[T | None, str | None]:
+    """``value`` read back from ``text``, its JSON, or why it does not round-trip."""
+    kind = type(value).__name__
+    if text.startswith(_NOT_JSON):
+        return None, f"{kind} does not round-trip through JSON: {text.removeprefix(_NOT_JSON)}"
+    try:
+        back = rp.from_json(text, type(value))
+    except Exception as exc:  # any failure is the finding
+        return None, f"{kind} does not round-trip through JSON: {exc!r}"
+    if back != value:
+        return None, f"{kind} changes through JSON: {value!r} became {back!r}"
+    return back, None

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 import retroprog as rp
 from retroprog.exceptions import UnknownPluginError
 
+from ._invariants import PAIN_CEILING
+
 __all__ = [
     "EPOCH",
     "GUARD_NAMES",
@@ -314,8 +316,10 @@ def policy_params(draw: st.DrawFn, preset: str) -> dict[str, Any]:
     """Parameters for :func:`~retroprog.load_policy` that override some of ``preset``'s.
 
     They are valid together with the rest: ``settled_pain <= pain_threshold <
-    stop_pain``.  Tolerated balance losses (``balance_losses_allowed``) still never
-    allow a step up (invariant 1).
+    stop_pain``, and ``pain_threshold`` is at most 5/10, the ceiling
+    :func:`~retroprog.testing.check_policy` holds every policy to.  Tolerated
+    balance losses (``balance_losses_allowed``) still never allow a step up
+    (invariant 1).
     """
     base = preset_defaults(preset)
     chosen = draw(st.sets(st.sampled_from(sorted(base))))
@@ -327,7 +331,7 @@ def policy_params(draw: st.DrawFn, preset: str) -> dict[str, Any]:
     if "stop_pain" in chosen:
         params["stop_pain"] = draw(st.integers(1, 10))
     if "pain_threshold" in chosen or current("pain_threshold") >= current("stop_pain"):
-        params["pain_threshold"] = draw(st.integers(0, min(9, current("stop_pain") - 1)))
+        params["pain_threshold"] = draw(st.integers(0, min(PAIN_CEILING, current("stop_pain") - 1)))
     if "settled_pain" in chosen or current("settled_pain") > current("pain_threshold"):
         params["settled_pain"] = draw(st.integers(0, current("pain_threshold")))
     if "balance_losses_allowed" in chosen:
