@@ -74,7 +74,9 @@ plot_formats = [("png", 100)]
 # Without intersphinx the standard library is not in the inventory: these names appear
 # in signatures (e.g. ``read_log(path: str | os.PathLike[str])``) and stay plain text.
 nitpick_ignore = [
+    ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Iterable"),
+    ("py:class", "collections.abc.Iterator"),
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "datetime.date"),
@@ -89,6 +91,11 @@ nitpick_ignore = [
     # The type variable of ``from_dict(data, cls: type[T]) -> T``: a type variable is
     # not an object with a page of its own, so there is nothing to link to.
     ("py:class", "retroprog._json.T"),
+    # retroprog.support's validators: attrs' docs are not in the inventory, and
+    # ``Validator`` is a type alias (documented as data, not a class).
+    ("py:class", "attrs.Attribute"),
+    ("py:class", "Validator"),
+    ("py:func", "os.replace"),
 ]
 
 

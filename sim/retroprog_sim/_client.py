@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from retroprog import Prescription, SessionOutcome
-from retroprog import _validators as v
+from retroprog import support as v
 
 __all__ = ["Client", "ClientModel", "ClientParams"]
 

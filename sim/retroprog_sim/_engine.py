@@ -16,7 +16,7 @@ from retroprog import (
     Status,
     to_dict,
 )
-from retroprog import _validators as v
+from retroprog import support as v
 from retroprog.exceptions import InvalidValueError
 
 from . import _format as fmt

@@ -25,12 +25,12 @@ from typing import Any, Literal
 import attrs
 
 import retroprog
-from retroprog import _validators as v
+from retroprog import support as v
 from retroprog.exceptions import (
+    FileProblemsError,
     Problem,
     RetroprogError,
     UnknownPluginError,
-    _FileProblemsError,
 )
 
 from . import _format as fmt
@@ -77,7 +77,7 @@ DEFAULT_TRACES = 5
 MAX_RUNS = 10_000
 
 
-class ExperimentFileError(_FileProblemsError):
+class ExperimentFileError(FileProblemsError):
     """An experiment file (TOML) has problems; all of them are listed.
 
     :ivar path: the file.
@@ -361,12 +361,23 @@ def _load_problem(key: str, exc: RetroprogError, params_key: str) -> Problem:
     """Turn a loading error into a problem at the key the user must change.
 
     An error about one parameter points at that parameter (``params_key.FIELD``);
-    any other (an unknown name, a bad protocol file) at ``key``.
+    any other (an unknown name, a bad protocol file, ``MODULE:ATTR`` that cannot
+    be imported) at ``key``.
     """
     field = None if isinstance(exc, UnknownPluginError) else getattr(exc, "field", None)
-    if field:
+    if field and not _about_the_name(exc):
         return Problem(f"{params_key}.{field}", str(exc).removeprefix(f"{field}: "))
     return Problem(key, str(exc))
+
+
+def _about_the_name(exc: RetroprogError) -> bool:
+    """Whether ``exc`` is the resolver's error about what was named, not about a parameter."""
+    field, value = getattr(exc, "field", None), getattr(exc, "value", None)
+    return isinstance(value, str) and field in _NOUNS
+
+
+#: The field of the resolver's errors about the name itself (see :func:`retroprog.plugins.resolve`).
+_NOUNS = {"protocol", "policy", "population"}
 
 
 def _loading_problems(
@@ -387,7 +398,11 @@ def _loading_problems(
             if problem not in problems:
                 problems.append(problem)
             field = getattr(exc, "field", None)
-            if isinstance(exc, UnknownPluginError) or field not in remaining:
+            if (
+                isinstance(exc, UnknownPluginError)
+                or _about_the_name(exc)
+                or field not in remaining
+            ):
                 return problems
             del remaining[field]
         else:

@@ -25,13 +25,13 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import retroprog
-from retroprog import _atomic
 from retroprog.exceptions import RetroprogError
+from retroprog.support import fsync_folder, write_text_atomic
 
 if sys.platform != "win32":
     import fcntl
@@ -41,12 +41,9 @@ __all__ = [
     "MANIFEST",
     "OutputFolderError",
     "claim",
-    "fsync_folder",
     "remove_leftovers",
     "verify_output",
-    "write_atomic",
     "write_manifest",
-    "write_text_atomic",
 ]
 
 #: The lock file that marks a folder in use by a run.
@@ -58,7 +55,7 @@ MANIFEST_FORMAT = 1
 #: The subfolders whose temporary files a new run removes (besides the folder itself).
 SUBFOLDERS = ("cells",)
 
-#: A temporary file of :func:`retroprog._atomic.write_atomic`: ``.NAME.XXXXXXXX.tmp``,
+#: A temporary file of :func:`retroprog.support.write_atomic`: ``.NAME.XXXXXXXX.tmp``,
 #: for the kinds of files the harness writes.
 _TEMPORARY = re.compile(r"\.[^/]+\.(json|jsonl|csv|parquet|png|html)\.[a-z0-9_]{8}\.tmp")
 #: A file the harness writes at the top of a folder (what a manifest may name).
@@ -81,38 +78,6 @@ class OutputFolderError(RetroprogError, OSError):
 
     def __str__(self) -> str:  # OSError's would show its errno
         return str(self.args[0])
-
-
-# -- writing durably -----------------------------------------------------------------
-
-
-def fsync_folder(folder: str | os.PathLike[str]) -> None:
-    """Flush ``folder``'s entries to disk, so that a rename in it survives a power loss.
-
-    A no-op where folders cannot be opened (Windows).
-    """
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:  # pragma: no cover - depends on the platform
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems cannot
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
-    """:func:`retroprog._atomic.write_atomic`, then fsync the folder (the rename is durable)."""
-    _atomic.write_atomic(path, write)
-    fsync_folder(Path(path).parent)
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` as :func:`write_atomic`."""
-    data = text.encode("utf-8")
-    write_atomic(path, lambda handle: handle.write(data))
 
 
 # -- the manifest --------------------------------------------------------------------------

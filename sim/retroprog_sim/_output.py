@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 import retroprog
+from retroprog.support import write_atomic, write_text_atomic
 
 from . import _format as fmt
 from ._compare import Difference
 from ._engine import ClientResult
-from ._folder import start_writing, write_atomic, write_manifest, write_text_atomic
+from ._folder import start_writing, write_manifest
 from ._metrics import KaplanMeier, goal_durations, kaplan_meier
 
 if TYPE_CHECKING:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from random import Random
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from retroprog import _validators as v
-from retroprog.exceptions import InvalidValueError, UnknownParameterError
-from retroprog.plugins import POPULATIONS, load_plugin
+from retroprog import support as v
+from retroprog.exceptions import UnknownParameterError
+from retroprog.plugins import POPULATIONS, resolve
 
 from ._client import Client, ClientModel, ClientParams
 
@@ -169,15 +169,25 @@ PRESETS: Mapping[str, PresetPopulation] = {
 }
 
 
+def _preset(population: PresetPopulation) -> Callable[..., PresetPopulation]:
+    def make(**params: Any) -> PresetPopulation:
+        return population.evolve(**params) if params else population
+
+    return make
+
+
+#: The built-ins as the resolver takes them: name → factory taking the parameters.
+_BUILTINS = {name: _preset(population) for name, population in PRESETS.items()}
+
+
 def load_population(name: str, **params: Any) -> Population:
-    """A population by name (built-in or ``retroprog.populations`` plug-in), with parameters."""
-    if name in PRESETS:
-        return PRESETS[name].evolve(**params) if params else PRESETS[name]
-    plugin = load_plugin(POPULATIONS, name)
-    if callable(plugin) and not isinstance(plugin, Population):
-        plugin = plugin(**params)
-    elif params:
-        raise UnknownParameterError(f"population {name!r}", next(iter(params)), [])
-    if not isinstance(plugin, Population):
-        raise InvalidValueError("population", name, f"the plug-in gave {type(plugin).__name__}")
-    return plugin
+    """A population by name (built-in or plug-in) or ``MODULE:ATTR``, with parameters.
+
+    ``name`` is resolved as :func:`retroprog.plugins.resolve` says: a built-in
+    (:data:`PRESETS`), a ``retroprog.populations`` plug-in, or ``MODULE:ATTR``
+    naming a population or a factory that takes ``params``.
+    """
+    population: Population = resolve(
+        POPULATIONS, name, params, expect=Population, builtins=_BUILTINS
+    )
+    return population

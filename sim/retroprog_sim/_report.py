@@ -23,11 +23,11 @@ import attrs
 
 import retroprog
 from retroprog.exceptions import InvalidValueError
+from retroprog.support import write_text_atomic
 
 from . import _format as fmt
 from . import _output
 from ._compare import Difference, stages_before_goal
-from ._folder import write_text_atomic
 from ._run import SimulationResult
 
 if TYPE_CHECKING:

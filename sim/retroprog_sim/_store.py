@@ -30,9 +30,9 @@ import attrs
 import cattrs
 
 import retroprog
+from retroprog.support import write_text_atomic
 
 from ._engine import BlockResult, ClientResult, RunSpec
-from ._folder import write_text_atomic
 from ._output import describe, json_text
 from ._run import SimulationResult, assemble
 

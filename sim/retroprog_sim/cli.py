@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import itertools
 import json
-import os
 import signal
 import sys
 import threading
@@ -27,12 +25,10 @@ import attrs
 import click
 
 import retroprog
-from retroprog._presets import check_keywords
 from retroprog.exceptions import (
     InvalidValueError,
     PluginError,
     RetroprogError,
-    UnknownParameterError,
 )
 from retroprog.plugins import GROUPS, load_all
 
@@ -64,7 +60,7 @@ else:  # pragma: no cover - depends on the Python version
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from concurrent.futures import Executor
 
     from rich.console import Console
@@ -1236,7 +1232,7 @@ def check(
 
     loaded_protocol = retroprog.load_protocol(protocol)
     settings = _collect(params, "--param")
-    loaded = _load_checked_policy(policy, settings)
+    loaded = retroprog.load_policy(policy, **settings)
     what = loaded.name
     if settings:
         what += " with " + ", ".join(f"{key}={value!r}" for key, value in settings.items())
@@ -1249,82 +1245,6 @@ def check(
     click.echo(
         f"PASS: {what} keeps every safety invariant on {loaded_protocol.name} ({examples} examples)"
     )
-
-
-def _load_checked_policy(spec: str, params: Mapping[str, Any]) -> retroprog.RegressionPolicy:
-    """``NAME`` through :func:`retroprog.load_policy`, or ``MODULE:ATTRIBUTE`` imported."""
-    if ":" not in spec:
-        return retroprog.load_policy(spec, **params)
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise InvalidValueError("policy", spec, "is not NAME or MODULE:ATTRIBUTE")
-    try:
-        with _current_folder_importable():
-            module = importlib.import_module(module_name)
-    except Exception as exc:  # whatever the module raises on import, one line
-        raise InvalidValueError(
-            "policy", spec, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"
-        ) from None
-    found: Any = module
-    for part in attribute.split("."):
-        try:
-            found = getattr(found, part)
-        except AttributeError:
-            raise InvalidValueError(
-                "policy", spec, f"{module_name!r} has no attribute {attribute!r}"
-            ) from None
-    _probe(found, spec)
-    if callable(found) and not isinstance(found, retroprog.RegressionPolicy):
-        check_keywords(f"policy {spec!r}", found, params)
-        try:
-            found = found(**params)
-        except RetroprogError:
-            raise
-        except Exception as exc:  # the factory refused its parameters
-            raise InvalidValueError(
-                "policy", spec, f"the factory failed: {type(exc).__name__}: {exc}"
-            ) from None
-    elif params:
-        raise UnknownParameterError(
-            f"policy {spec!r} (an object, not a factory)", next(iter(params)), []
-        )
-    _probe(found, spec)
-    if not isinstance(found, retroprog.RegressionPolicy):
-        raise InvalidValueError(
-            "policy",
-            spec,
-            f"is of type {type(found).__name__}, not a policy (it needs name, pain_threshold "
-            "and decide(protocol, state, outcome))",
-        )
-    return found
-
-
-def _probe(found: object, spec: str) -> None:
-    """Read a policy's ``name`` and ``pain_threshold`` once, so that one that raises is one line."""
-    for attribute in ("name", "pain_threshold"):
-        try:
-            getattr(found, attribute)
-        except AttributeError:  # not a policy: the caller says so
-            pass
-        except Exception as exc:  # a plug-in's property can raise anything
-            raise InvalidValueError(
-                "policy", spec, f"reading its {attribute} raised {type(exc).__name__}: {exc}"
-            ) from None
-
-
-@contextlib.contextmanager
-def _current_folder_importable() -> Iterator[None]:
-    """Let ``MODULE`` be found in the current folder, as ``python -m`` would."""
-    cwd = os.getcwd()
-    added = cwd not in sys.path and "" not in sys.path
-    if added:
-        sys.path.insert(0, cwd)
-    try:
-        yield
-    finally:
-        if added:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(cwd)
 
 
 _KINDS = {

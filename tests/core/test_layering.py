@@ -86,3 +86,62 @@ def test_no_module_imports_the_harness_or_heavy_libraries(path: Path) -> None:
 def test_no_module_names_the_harness_in_a_dynamic_import(path: Path) -> None:
     # importlib.import_module("retroprog_sim...") or __import__ would dodge the scan above
     assert "retroprog_sim" not in path.read_text(encoding="utf-8")
+
+
+# -- the harness uses the core's public names only ---------------------------------------------
+
+HARNESS = Path(__file__).parents[2] / "sim" / "retroprog_sim"
+HARNESS_MODULES = sorted(HARNESS.rglob("*.py"))
+
+
+def _private_core_imports(path: Path) -> list[str]:
+    """Every ``retroprog._x`` a module imports (``import``, ``from … import``, any depth)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "retroprog" and any(part.startswith("_") for part in parts[1:]):
+                found.append(module)
+    return found
+
+
+def test_the_private_import_scan_finds_private_imports(tmp_path: Path) -> None:
+    path = tmp_path / "sample.py"
+    path.write_text(
+        "import retroprog._atomic\n"
+        "from retroprog import _validators as v, support\n"
+        "from retroprog.exceptions import _FileProblemsError\n"
+        "def f():\n    from retroprog._presets import PRESETS\n",
+        encoding="utf-8",
+    )
+
+    assert _private_core_imports(path) == [
+        "retroprog._atomic",
+        "retroprog._validators",
+        "retroprog.exceptions._FileProblemsError",
+        "retroprog._presets",
+        "retroprog._presets.PRESETS",
+    ]
+
+
+def test_the_harness_is_scanned() -> None:
+    assert {p.name for p in HARNESS_MODULES} >= {"__init__.py", "testing.py"}
+
+
+@pytest.mark.parametrize("path", HARNESS_MODULES, ids=lambda p: str(p.relative_to(HARNESS)))
+def test_the_harness_imports_no_private_name_of_the_core(path: Path) -> None:
+    assert _private_core_imports(path) == []
+
+
+def test_the_support_module_exports_what_it_declares() -> None:
+    from retroprog import support
+
+    assert support.__all__ == sorted(support.__all__)
+    missing = [name for name in support.__all__ if not hasattr(support, name)]
+    assert missing == []

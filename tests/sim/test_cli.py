@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from retroprog_sim import _output
 from retroprog_sim.cli import _ProgressBar, cli, parse_value
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 SUMMARY_KEYS = {
@@ -452,6 +454,53 @@ def test_simulate_runs_the_example_plugin_population() -> None:
     assert document["population_settings"]["typical"]["tolerance_seconds"] == 40.0
     for key, value in expected.as_dict().items():
         assert document[key] == (list(value) if isinstance(value, tuple) else value), key
+
+
+POPULATION_MODULE = """\
+from retroprog_sim import ClientParams, PresetPopulation
+
+POP = PresetPopulation("mine", ClientParams(tolerance_seconds=90.0))
+
+
+def made(heterogeneity=1.0):
+    return PresetPopulation("made", heterogeneity=heterogeneity)
+"""
+
+
+@pytest.fixture
+def population_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``mymodule.py`` in the current folder, defining a population and a factory."""
+    (tmp_path / "mymodule.py").write_text(POPULATION_MODULE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    importlib.invalidate_caches()
+    yield "mymodule"
+    sys.modules.pop("mymodule", None)
+
+
+@pytest.mark.usefixtures("population_module")
+def test_simulate_takes_a_population_as_module_attr() -> None:
+    document = json_output(invoke("simulate", *SMALL, "--population", "mymodule:POP", "--json"))
+
+    assert document["population"] == "mine"
+    assert document["population_settings"]["typical"]["tolerance_seconds"] == 90.0
+
+
+@pytest.mark.usefixtures("population_module")
+def test_a_population_factory_takes_the_population_params() -> None:
+    args = ["--population", "mymodule:made", "--population-param", "heterogeneity=0", "--json"]
+    document = json_output(invoke("simulate", *SMALL, *args))
+
+    assert document["population"] == "made"
+    assert document["population_settings"]["heterogeneity"] == 0
+
+
+@pytest.mark.usefixtures("population_module")
+def test_population_params_for_a_population_object_are_one_line() -> None:
+    result = invoke(
+        "simulate", *SMALL, "--population", "mymodule:POP", "--population-param", "attendance=1"
+    )
+
+    assert_one_line_error(result, "attendance", "(an object, not a factory)")
 
 
 def test_plugins_reports_a_broken_plugin_and_lists_the_rest(

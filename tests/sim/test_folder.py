@@ -138,7 +138,7 @@ def test_every_rename_is_followed_by_an_fsync_of_its_folder(
     result: retroprog_sim.SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[str] = []
-    replace, fsync_folder = os.replace, _folder.fsync_folder
+    replace, fsync_folder = os.replace, retroprog._atomic.fsync_folder
 
     def renaming(source: Any, target: Any) -> None:
         replace(source, target)
@@ -149,7 +149,7 @@ def test_every_rename_is_followed_by_an_fsync_of_its_folder(
         events.append(f"fsync {Path(folder)}")
 
     monkeypatch.setattr(os, "replace", renaming)
-    monkeypatch.setattr(_folder, "fsync_folder", syncing)
+    monkeypatch.setattr(retroprog._atomic, "fsync_folder", syncing)
 
     written = _output.write_outputs(result, tmp_path)
 

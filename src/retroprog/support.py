@@ -1,0 +1,67 @@
+"""What retroprog's own harness, and any other tool built on retroprog, may use.
+
+The core keeps its machinery in private modules; this module declares the
+part of it that other packages may rely on (the simulation harness imports
+nothing else of retroprog that is private):
+
+* **validators** for attrs fields (and for raw file values, through
+  :func:`problem`), raising :exc:`~retroprog.exceptions.InvalidValueError`;
+* **files written whole or not at all** (:func:`write_atomic`,
+  :func:`write_text_atomic`), durable after a power loss;
+* **errors that list every problem of a file** (:exc:`FileProblemsError`,
+  :class:`Problem`);
+* **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
+  object) and :func:`check_keywords`.
+
+>>> import attrs
+>>> from retroprog import support
+>>> @attrs.frozen
+... class Dose:
+...     minutes: int = attrs.field(validator=support.integer(1, 60))
+>>> Dose(90)
+Traceback (most recent call last):
+...
+retroprog.exceptions.InvalidValueError: minutes: must be a whole number between 1 and 60, got 90
+>>> support.problem(attrs.fields(Dose).minutes, 0)
+'must be a whole number between 1 and 60, got 0'
+"""
+
+from ._atomic import fsync_folder, write_atomic, write_text_atomic
+from ._resolve import FileReader, check_keywords, importable_here, resolve
+from ._validators import (
+    Validator,
+    flag,
+    instance,
+    integer,
+    name,
+    number,
+    optional,
+    positive,
+    problem,
+    raise_first,
+    text,
+)
+from .exceptions import FileProblemsError, Problem
+
+__all__ = [
+    "FileProblemsError",
+    "FileReader",
+    "Problem",
+    "Validator",
+    "check_keywords",
+    "flag",
+    "fsync_folder",
+    "importable_here",
+    "instance",
+    "integer",
+    "name",
+    "number",
+    "optional",
+    "positive",
+    "problem",
+    "raise_first",
+    "resolve",
+    "text",
+    "write_atomic",
+    "write_text_atomic",
+]
