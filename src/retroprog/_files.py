@@ -197,6 +197,10 @@ def toml_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
     part of a table header's or a key's dotted name, each array and each
     inline table.  One pass over the text, stopping at the first level too
     deep.  Invalid TOML may be counted loosely: the parser refuses it anyway.
+    One approximation: ``[[a.b]]`` counts ``a`` as one level even when ``a`` is
+    itself an array of tables (two levels once parsed), so headers alone can
+    nest up to twice the limit; the parser reads headers without recursion,
+    and the limit still bounds the dotted parts it is slow on.
     """
     stack: list[tuple[bool, int]] = []  # open arrays and inline tables: (is a table, level)
     header = 1  # the level of the current [table]
