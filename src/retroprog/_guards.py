@@ -311,12 +311,12 @@ class GuardedPolicy:
     def __attrs_post_init__(self) -> None:
         policy: object = self.policy  # typed, but not checked by Python
         if not isinstance(policy, RegressionPolicy):
-            hint = _named("load_policy", policy, "load_policy('reference')")
+            hint = t.how_to_get("load_policy", policy, "load_policy('reference')")
             raise InvalidArgumentError("policy", policy, f"must be a RegressionPolicy {hint}")
         guards: tuple[object, ...] = self.guards
         for index, guard in enumerate(guards):
             if not isinstance(guard, Guard):
-                hint = _named("load_guard", guard, "OneStep() or load_guard('one-step')")
+                hint = t.how_to_get("load_guard", guard, "OneStep() or load_guard('one-step')")
                 raise InvalidArgumentError(f"guards[{index}]", guard, f"must be a Guard {hint}")
 
     @property
@@ -348,13 +348,6 @@ class GuardedPolicy:
         for guard in self.guards:
             decision = guard.revise(protocol, state, outcome, decision, self.policy)
         return decision
-
-
-def _named(loader: str, value: object, example: str) -> str:
-    """How to get the real thing: ``(for a built-in guard by name, use load_guard('gap'))``."""
-    if isinstance(value, str):
-        return f"(for a built-in one by name, use {loader}({value!r}))"
-    return f"(e.g. {example})"
 
 
 def guarded(policy: RegressionPolicy, *guards: Guard) -> GuardedPolicy:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 
 from ._decision import Decision
@@ -10,19 +9,8 @@ from ._outcome import SessionOutcome
 from ._policy import RegressionPolicy
 from ._protocol import ProgressionProtocol
 from ._state import ClientState
-from ._transition import backwards
+from ._transition import backwards, check_protocol, how_to_get
 from .exceptions import InvalidArgumentError
-
-
-def _check_protocol(protocol: object) -> None:
-    if not isinstance(protocol, ProgressionProtocol):
-        hint = (
-            f" (load one with load_protocol({os.fspath(protocol)!r}))"
-            if isinstance(protocol, (str, os.PathLike))
-            else ""
-        )
-        raise InvalidArgumentError("protocol", protocol, f"must be a ProgressionProtocol{hint}")
-
 
 __all__ = ["replay", "start"]
 
@@ -39,7 +27,7 @@ def start(protocol: ProgressionProtocol) -> ClientState:
     :raises ~retroprog.exceptions.InvalidArgumentError: ``protocol`` is not a
         protocol (a protocol's name is not: use :func:`~retroprog.load_protocol`).
     """
-    _check_protocol(protocol)
+    check_protocol(protocol)
     return protocol.start()
 
 
@@ -74,12 +62,11 @@ def replay(
     :raises ~retroprog.exceptions.InvalidValueError: ``outcomes[i].day`` (or
         ``.date``) is before the previous session's, or the policy refused a session.
     """
-    _check_protocol(protocol)
+    check_protocol(protocol)
     decide = getattr(policy, "decide", None)
     if not callable(decide):
-        raise InvalidArgumentError(
-            "policy", policy, "must be a RegressionPolicy (e.g. load_policy('reference'))"
-        )
+        hint = how_to_get("load_policy", policy, "load_policy('reference')")
+        raise InvalidArgumentError("policy", policy, f"must be a RegressionPolicy {hint}")
     if state is not None and not isinstance(state, ClientState):
         raise InvalidArgumentError("state", state, "must be a ClientState or None")
     if isinstance(outcomes, (str, bytes, Mapping)) or not isinstance(outcomes, Iterable):

@@ -19,15 +19,31 @@ from ._state import ClientState, Status
 from .exceptions import InvalidArgumentError, InvalidValueError
 
 
+def how_to_get(loader: str, value: object, example: str) -> str:
+    """How to get the right kind of argument, for an error's reason.
+
+    ``(for one by name, use load_guard('gap'))`` when ``value`` is a name,
+    else ``(e.g. <example>)``.
+    """
+    if isinstance(value, str):
+        return f"(for one by name, use {loader}({value!r}))"
+    return f"(e.g. {example})"
+
+
+def check_protocol(protocol: object) -> None:
+    """Refuse, naming it, a ``protocol`` argument that is not a protocol."""
+    if not isinstance(protocol, ProgressionProtocol):
+        hint = how_to_get("load_protocol", protocol, "load_protocol('retro-walk-run')")
+        raise InvalidArgumentError("protocol", protocol, f"must be a ProgressionProtocol {hint}")
+
+
 def check_arguments(protocol: object, state: object, outcome: object) -> None:
     """Refuse, naming it, an argument of ``decide`` that is not what it must be.
 
     Policies call this only when a fast check of the arguments fails, so
     valid calls pay nothing for it.
     """
-    if not isinstance(protocol, ProgressionProtocol):
-        hint = f" (load one with load_protocol({protocol!r}))" if isinstance(protocol, str) else ""
-        raise InvalidArgumentError("protocol", protocol, f"must be a ProgressionProtocol{hint}")
+    check_protocol(protocol)
     if not isinstance(state, ClientState):
         raise InvalidArgumentError(
             "state", state, "must be a ClientState (a new client's is start(protocol))"

@@ -71,7 +71,7 @@ class InvalidArgumentError(InvalidValueError, TypeError):
     ...     guarded(load_policy("reference"), "one-step")
     ... except InvalidArgumentError as exc:
     ...     print(f"{exc.field} ({exc.value}): {exc.reason}")
-    guards[0] (one-step): must be a Guard (for a built-in one by name, use load_guard('one-step'))
+    guards[0] (one-step): must be a Guard (for one by name, use load_guard('one-step'))
     """
 
 
