@@ -94,9 +94,12 @@ class ClientState:
     :param failures: unsuccessful sessions in a row.
     :param adverse: adverse sessions in a row (pain over threshold, a balance loss,
         form breakdown).
-    :param last_day: the day number of the last session with a known day.
+    :param last_day: the day number of the last session with a known day (a
+        date counts as its ordinal, ``date.toordinal()``); a session dated
+        before it is refused, so keep either day numbers or dates, not both.
     :param memory: what a policy or guard keeps between sessions, as JSON values
-        under names it owns (a staircase keeps its step and reversals here).
+        under names it owns (a staircase keeps its step and reversals here),
+        nested at most 16 levels deep.
     """
 
     stage: str
