@@ -85,13 +85,27 @@ _KINDS = (
 )
 
 
+def _check_regular(
+    info: os.stat_result, max_bytes: int, too_big: str, *, label: str, error: FileError
+) -> None:
+    """Refuse a folder, anything but a regular file, and a file over ``max_bytes``."""
+    if stat.S_ISDIR(info.st_mode):
+        _refuse(error, label, "cannot read: a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+        _refuse(error, label, f"cannot read: not a regular file ({kind})")
+    if info.st_size > max_bytes:
+        _refuse(error, label, f"{too_big} (it has {_size(info.st_size)})")
+
+
 def read_text(path: str | os.PathLike[str], *, label: str, error: FileError, max_bytes: int) -> str:
     """The UTF-8 text of the regular file at ``path``, at most ``max_bytes`` long.
 
-    The file is opened without blocking (a FIFO with no writer does not hang),
-    checked on the open descriptor (no race between checking and reading), and
-    read no further than ``max_bytes + 1`` bytes (``/dev/zero`` does not fill
-    the memory).
+    Anything but a regular file is refused before it is opened (a device is not
+    touched), and again on the open descriptor, in case the path changed in
+    between; the file is opened without blocking (a FIFO with no writer does not
+    hang) and read no further than ``max_bytes + 1`` bytes (a file that grows
+    while it is read does not fill the memory).
 
     :param label: how errors name the file (e.g. the path as the user gave it).
     :param error: builds the error to raise, ``error(label, problems)``.
@@ -101,22 +115,20 @@ def read_text(path: str | os.PathLike[str], *, label: str, error: FileError, max
         ``max_bytes``, or not UTF-8.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    too_big = f"cannot read: larger than {_size(max_bytes)}, the most retroprog reads"
     try:
-        fd = os.open(path, flags)
+        before = os.stat(path)
     except OSError as exc:
         _refuse(error, label, f"cannot read: {exc.strerror}")
     except ValueError:  # a NUL character in the path
         _refuse(error, label, "cannot read: the path holds a NUL character")
+    _check_regular(before, max_bytes, too_big, label=label, error=error)
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            _refuse(error, label, "cannot read: a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
-            _refuse(error, label, f"cannot read: not a regular file ({kind})")
-        too_big = f"cannot read: larger than {_size(max_bytes)}, the most retroprog reads"
-        if info.st_size > max_bytes:
-            _refuse(error, label, f"{too_big} (it has {_size(info.st_size)})")
+        fd = os.open(path, flags)
+    except OSError as exc:
+        _refuse(error, label, f"cannot read: {exc.strerror}")
+    try:
+        _check_regular(os.fstat(fd), max_bytes, too_big, label=label, error=error)
         chunks = []
         left = max_bytes + 1  # one byte more: a file that grew is still caught
         while left > 0:

@@ -93,6 +93,27 @@ def test_a_file_at_the_limit_is_read_one_byte_more_is_not(tmp_path: Path) -> Non
     assert _read(path) == "x" * 100
 
 
+def test_a_file_that_grows_while_it_is_read_is_cut_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.toml"
+    path.write_bytes(b"x" * 5000)
+
+    def small(real: Callable[[Any], os.stat_result]) -> Callable[[Any], os.stat_result]:
+        def stat(target: Any) -> os.stat_result:  # what the file measured before it grew
+            info = real(target)
+            return os.stat_result((*info[:6], 10, *info[7:10]))
+
+        return stat
+
+    monkeypatch.setattr(os, "stat", small(os.stat))
+    monkeypatch.setattr(os, "fstat", small(os.fstat))
+
+    assert _problem(lambda: _read(path)) == (
+        "cannot read: larger than 100 bytes, the most retroprog reads"
+    )
+
+
 def test_a_missing_file(tmp_path: Path) -> None:
     assert _problem(lambda: _read(tmp_path / "absent.toml")) == (
         "cannot read: No such file or directory"
