@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._policy import RegressionPolicy, RulePolicy
-from .exceptions import InvalidValueError, UnknownParameterError
+from .exceptions import InvalidArgumentError, InvalidValueError, UnknownParameterError
 
 __all__ = ["PRESETS", "load_policy"]
 
@@ -60,7 +60,12 @@ def load_policy(name: str, **params: Any) -> RegressionPolicy:
     :raises ~retroprog.exceptions.UnknownPluginError: no policy has that name.
     :raises ~retroprog.exceptions.UnknownParameterError: the policy has no such parameter.
     :raises ~retroprog.exceptions.InvalidValueError: a parameter is out of range.
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``name`` is not a name.
     """
+    if type(name) is not str:
+        raise InvalidArgumentError(
+            "name", name, f"must be a policy's name (built-in: {', '.join(PRESETS)})"
+        )
     if name in PRESETS:
         for key in params:
             if key not in _PARAMETERS:
