@@ -144,8 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         timings = time_policy(protocol, policy, pairs, runs=args.runs, decisions=args.decisions)
         per_decision = [ns / args.decisions / 1_000 for ns in timings]
         results[label] = statistics.median(per_decision)
-        log = [outcome for _, outcome in pairs]
-        actions = {d.action.value for d in retroprog.replay(protocol, policy, log)}
+        # the pairs hold several clients one after another: decide each, not one replay
+        actions = {policy.decide(protocol, state, outcome).action.value for state, outcome in pairs}
         print(
             f"{label:<18} {results[label]:6.2f} us/decision "
             f"(min {min(per_decision):.2f}, max {max(per_decision):.2f}; {mix(protocol, pairs)}; "

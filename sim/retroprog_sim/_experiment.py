@@ -17,7 +17,6 @@ import json
 import math
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -32,15 +31,11 @@ from retroprog.exceptions import (
     RetroprogError,
     UnknownPluginError,
 )
+from retroprog.support import MAX_TOML_BYTES, loads_toml, read_text
 
 from . import _format as fmt
 from ._engine import RunSpec
 from ._population import Population, load_population
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - depends on the Python version
-    import tomli as tomllib
 
 __all__ = [
     "MAX_RUNS",
@@ -775,17 +770,14 @@ def load_experiment(path: str | os.PathLike[str], *, kind: Kind | None = None) -
     folder defaults to ``<file stem>-results`` beside it, and the name to the
     file's stem.
 
+    Like a protocol file, it must be a regular file of at most 512 KiB, nested at
+    most 32 levels deep.
+
     :raises ExperimentFileError: the file is unreadable, not TOML, or has problems.
     """
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExperimentFileError(
-            str(path), [Problem("file", f"cannot read: {exc.strerror}")]
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExperimentFileError(str(path), [Problem("file", f"not valid TOML: {exc}")]) from None
+    text = read_text(file, label=str(path), error=ExperimentFileError, max_bytes=MAX_TOML_BYTES)
+    data = loads_toml(text, label=str(path), error=ExperimentFileError)
     experiment = experiment_from_dict(data, base=file.parent, label=str(path), kind=kind)
     defaults: dict[str, Any] = {"source": file}
     if "name" not in data:

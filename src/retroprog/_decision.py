@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -106,7 +106,7 @@ def _action(value: object) -> Action:
 def _reasons(value: object) -> tuple[str, ...]:
     if type(value) is tuple:
         return value
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidValueError("reasons", value, "must be a sequence of reason codes")
     return tuple(value)
 

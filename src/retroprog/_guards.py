@@ -16,6 +16,7 @@ from ._protocol import ProgressionProtocol
 from ._registry import GUARDS as GUARD_GROUP
 from ._resolve import resolve
 from ._state import ClientState, Status
+from .exceptions import InvalidArgumentError, InvalidValueError
 
 __all__ = [
     "GapRegress",
@@ -217,14 +218,38 @@ class GapRegress:
 
 
 _WINDOW = "weekly_cap.window"
+_WINDOW_DAYS = 7
+
+
+def _window(memory: Mapping[str, Any], day: int) -> dict[int, int]:
+    """The smallest bout of each of the 7 days up to ``day``, from the guard's memory.
+
+    Older states may hold several entries per day, or days long past (their
+    windows grew without bound): only what the rule can still use is kept.
+    """
+    window: dict[int, int] = {}
+    entries = memory.get(_WINDOW, ())
+    try:
+        for d, b in entries:
+            if type(d) is not int or type(b) is not int:
+                raise TypeError
+            if day - _WINDOW_DAYS < d <= day and b < window.get(d, b + 1):
+                window[d] = b
+    except (TypeError, ValueError):
+        raise InvalidValueError(
+            f"memory.{_WINDOW}", entries, "must be a list of [day, bout] pairs of whole numbers"
+        ) from None
+    return window
 
 
 @attrs.frozen
 class WeeklyCap:
     """The bout rises by at most ``max_increase_seconds`` over any 7 days.
 
-    Keeps the (day, bout) of the last 7 days' sessions in the state's memory under
-    ``weekly_cap.window``; applies only to sessions with a known day or date.
+    Keeps, for each of the last 7 days with a session, the shortest bout done
+    that day, as ``[day, bout]`` pairs in the state's memory under
+    ``weekly_cap.window`` (at most 7 of them, however many sessions a day has);
+    applies only to sessions with a known day or date.
     """
 
     max_increase_seconds: int = attrs.field(default=30, validator=v.integer(1))
@@ -239,27 +264,26 @@ class WeeklyCap:
         policy: RegressionPolicy,
     ) -> Decision:
         """Cap a step up so the bout stays within the weekly increase."""
-        day = outcome.day_number
+        day = t.session_day(state, outcome)
         if day is None or not (state.active or outcome.resume):
             return decision
         # the bout done in this session: a resume restarts at the stage's base
         done = state.bout_seconds if state.active else protocol.stage(state.stage).base_min_seconds
-        recent = [(d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day]
-        window = [*recent, (day, done)]
+        window = _window(state.memory, day)
+        window[day] = min(done, window.get(day, done))
         after = decision.state
         if after.stage == state.stage and after.active:
-            allowed = min(b for _, b in window) + self.max_increase_seconds
-            if after.bout_seconds > max(allowed, done):
-                bout = max(allowed, done)
+            allowed = max(min(window.values()) + self.max_increase_seconds, done)
+            if after.bout_seconds > allowed:
                 why = (
                     f"at most {t.seconds(self.max_increase_seconds)} more in 7 days "
                     f"(the policy asked for {t.seconds(after.bout_seconds)})"
                 )
                 decision = _replace(
-                    protocol, state, outcome, decision, bout, Reason.GUARD_WEEKLY_CAP, why
+                    protocol, state, outcome, decision, allowed, Reason.GUARD_WEEKLY_CAP, why
                 )
                 after = decision.state
-        keep = [[d, b] for d, b in window] if after.stage == state.stage else []
+        keep = [[d, window[d]] for d in sorted(window)] if after.stage == state.stage else []
         memory = {**after.memory, _WINDOW: keep}
         d = decision
         return Decision(
@@ -268,6 +292,8 @@ class WeeklyCap:
 
 
 def _guard_tuple(guards: Iterable[Guard]) -> tuple[Guard, ...]:
+    if isinstance(guards, (str, bytes, Mapping)) or not isinstance(guards, Iterable):
+        raise InvalidArgumentError("guards", guards, "must be a sequence of Guard")
     return tuple(guards)
 
 
@@ -282,6 +308,17 @@ class GuardedPolicy:
 
     policy: RegressionPolicy
     guards: tuple[Guard, ...] = attrs.field(converter=_guard_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        policy: object = self.policy  # typed, but not checked by Python
+        if not isinstance(policy, RegressionPolicy):
+            hint = t.how_to_get("load_policy", policy, "load_policy('reference')")
+            raise InvalidArgumentError("policy", policy, f"must be a RegressionPolicy {hint}")
+        guards: tuple[object, ...] = self.guards
+        for index, guard in enumerate(guards):
+            if not isinstance(guard, Guard):
+                hint = t.how_to_get("load_guard", guard, "OneStep() or load_guard('one-step')")
+                raise InvalidArgumentError(f"guards[{index}]", guard, f"must be a Guard {hint}")
 
     @property
     def name(self) -> str:
@@ -302,7 +339,16 @@ class GuardedPolicy:
     def decide(
         self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
     ) -> Decision:
-        """The wrapped policy's decision, revised by each guard in turn."""
+        """The wrapped policy's decision, revised by each guard in turn.
+
+        :raises ~retroprog.exceptions.InvalidArgumentError: an argument is not a
+            protocol, a state or an outcome.
+        :raises ~retroprog.exceptions.InvalidValueError: the session is dated
+            before the state's last one (whatever the wrapped policy says).
+        """
+        if type(state) is not ClientState or type(outcome) is not SessionOutcome:
+            t.check_arguments(protocol, state, outcome)
+        t.session_day(state, outcome)
         decision = self.policy.decide(protocol, state, outcome)
         if not state.active and not outcome.resume:
             return decision  # stopped or complete, and staying so: nothing to guard
@@ -312,7 +358,11 @@ class GuardedPolicy:
 
 
 def guarded(policy: RegressionPolicy, *guards: Guard) -> GuardedPolicy:
-    """Wrap ``policy`` in ``guards`` (all four built-in guards when none are given)."""
+    """Wrap ``policy`` in ``guards`` (all four built-in guards when none are given).
+
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``policy`` is not a policy,
+        or a guard is not a guard (a guard's name is not: use :func:`load_guard`).
+    """
     if not guards:
         guards = (NoProgressAfterAdverse(), OneStep(), GapRegress(), WeeklyCap())
     return GuardedPolicy(policy, guards)
@@ -334,6 +384,9 @@ def load_guard(name: str, **params: Any) -> Guard:
 
     :raises ~retroprog.exceptions.UnknownPluginError: no guard has that name.
     :raises ~retroprog.exceptions.UnknownParameterError: the guard has no such parameter.
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``name`` is not a name.
     """
+    if type(name) is not str:
+        raise InvalidArgumentError("name", name, f"must be a guard's name ({', '.join(GUARDS)})")
     guard: Guard = resolve(GUARD_GROUP, name, params, expect=Guard)
     return guard

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn
 
-from ._decision import Decision
+from ._decision import Action, Decision
+from ._files import loads_json
 from ._outcome import SessionOutcome
 from ._protocol import StagedProtocol
 from ._stage import Prescription, Stage
-from ._state import ClientState
+from ._state import ClientState, Status
 from .exceptions import InvalidValueError, RetroprogError, SchemaVersionError
 
 __all__ = ["SCHEMA_VERSION", "converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -24,22 +35,85 @@ T = TypeVar("T")
 
 #: The converter behind :func:`to_dict` and :func:`from_dict`, for apps that embed
 #: retroprog's types in their own cattrs documents.
+#:
+#: It converts nothing: a JSON value reaches each class as it is, and the class's
+#: own validation judges it, exactly as when the class is built in Python (``"5"``
+#: is not a pain score, ``2.9`` is not a whole number, ``"false"`` is not a bool).
 converter = cattrs.Converter(forbid_extra_keys=True)
 converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+
+
+class _WrongValueError(InvalidValueError):
+    """A JSON value of the wrong kind; :func:`from_dict` names the field it sat in."""
+
+    def __init__(self, value: object, reason: str) -> None:
+        super().__init__("value", value, reason)
+
+
+def _as_is(value: Any, _: Any) -> Any:
+    return value
+
+
+# the classes' validators and converters judge scalars, enums, memory and reasons
+for _scalar in (int, float, bool, str, Status, Action):
+    converter.register_structure_hook(_scalar, _as_is)
+converter.register_structure_hook_func(lambda cls: cls == dict[str, Any], _as_is)
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise InvalidValueError("date", value, "must be a date as YYYY-MM-DD")
+        raise _WrongValueError(value, "must be a date as YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidValueError("date", value, "must be a date as YYYY-MM-DD") from None
+        raise _WrongValueError(value, "must be a date as YYYY-MM-DD") from None
 
 
 converter.register_structure_hook(dt.date, _structure_date)
+
+
+def _is_tuple_of(cls: Any) -> bool:
+    """``tuple[X, ...]``."""
+    args = typing.get_args(cls)
+    return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _structure_tuple(value: Any, cls: Any) -> tuple[Any, ...]:
+    """A JSON array as a tuple, item by item; anything else is refused, not iterated."""
+    if type(value) is not list:
+        raise _WrongValueError(value, "must be a JSON array")
+    item_type = typing.get_args(cls)[0]
+    items, errors = [], []
+    for index, item in enumerate(value):
+        try:
+            items.append(converter.structure(item, item_type))
+        except Exception as exc:
+            note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item_type)
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
+    return tuple(items)
+
+
+converter.register_structure_hook_func(_is_tuple_of, _structure_tuple)
+
+
+def _objects(cls: type[T]) -> Callable[[Any, Any], T]:
+    """The structure hook of an attrs class: a JSON object, or refused."""
+    fields = make_dict_structure_fn(cls, converter)
+
+    def structure(value: Any, _: Any) -> T:
+        if type(value) is not dict:
+            raise _WrongValueError(value, "must be a JSON object")
+        return fields(value, cls)
+
+    return structure
+
+
+converter.register_structure_hook_factory(attrs.has, _objects)
 
 _TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -64,13 +138,27 @@ def to_dict(obj: Any) -> dict[str, Any]:
 def from_dict(data: Any, cls: type[T]) -> T:
     """Rebuild a ``cls`` from :func:`to_dict`'s output, validating every field.
 
+    A document goes through exactly the validation of building ``cls`` in
+    Python: nothing is converted, truncated or parsed from text, and an error
+    names the field (``state.bout_seconds``, ``stages[1].target_seconds``) and
+    its value.
+
+    >>> from_dict({"schema": 1, "pain": 2.9}, SessionOutcome)
+    Traceback (most recent call last):
+    ...
+    retroprog.exceptions.InvalidValueError: pain: must be a whole number between 0 and 10, got 2.9
+    >>> from_dict({"schema": 1, "notes": "fine"}, SessionOutcome)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    retroprog.exceptions.InvalidValueError: notes: unknown key (known: completed, ...), got 'fine'
+
     :raises ~retroprog.exceptions.SchemaVersionError: no schema, or a newer one.
     :raises ~retroprog.exceptions.InvalidValueError: a field is missing, unknown or invalid.
     """
     if not isinstance(data, dict):
         raise InvalidValueError("document", data, "must be a JSON object")
     schema = data.get("schema")
-    if schema != SCHEMA_VERSION:
+    if schema != SCHEMA_VERSION or type(schema) is not int:
         raise SchemaVersionError(schema, SCHEMA_VERSION)
     kind = data.get("type", cls.__name__)
     if kind != cls.__name__:
@@ -81,24 +169,64 @@ def from_dict(data: Any, cls: type[T]) -> T:
     except RetroprogError:
         raise
     except Exception as exc:
-        ours = _our_error(exc)
-        if ours is not None:  # a validator's own error, wrapped by cattrs: it names the field
-            raise ours from None
+        found = _first_problem(exc, ())
+        if found is not None:
+            raise _named(*found, fields) from None
         messages = cattrs.transform_error(exc, path="")
         raise InvalidValueError(
             cls.__name__, fields, "; ".join(m.replace(" @ .", " @ ") for m in messages)
         ) from None
 
 
-def _our_error(exc: BaseException) -> RetroprogError | None:
-    """The first retroprog error inside cattrs's (possibly nested) exception groups."""
-    if isinstance(exc, RetroprogError):
-        return exc
+_Path = tuple[str | int, ...]
+
+
+def _first_problem(exc: BaseException, path: _Path) -> tuple[BaseException, _Path] | None:
+    """The first error of ours (or unknown key) in cattrs's exception groups, and where."""
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, AttributeValidationNote):
+            path = (*path, note.name)
+        elif isinstance(note, IterableValidationNote):
+            path = (*path, note.index)
+    if isinstance(exc, (RetroprogError, ForbiddenExtraKeysError)):
+        return exc, path
     for inner in getattr(exc, "exceptions", ()):
-        found = _our_error(inner)
+        found = _first_problem(inner, path)
         if found is not None:
             return found
     return None
+
+
+def _dotted(path: _Path) -> str:
+    """``stages[1].target_seconds``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _at(document: Any, path: _Path) -> Any:
+    """The value at ``path`` in ``document``."""
+    for part in path:
+        document = document[part]
+    return document
+
+
+def _named(exc: BaseException, path: _Path, document: dict[str, Any]) -> BaseException:
+    """``exc`` as an error that names the field by its full path in the document."""
+    if isinstance(exc, ForbiddenExtraKeysError):
+        where = _at(document, path)
+        extra = [key for key in where if key in exc.extra_fields]
+        known = ", ".join(f.name for f in attrs.fields(exc.cl) if f.init)
+        if len(extra) == 1:
+            field, value, reason = extra[0], where[extra[0]], f"unknown key (known: {known})"
+        else:
+            field = ", ".join(extra)
+            value = {key: where[key] for key in extra}
+            reason = f"unknown keys (known: {known})"
+        return InvalidValueError(_dotted((*path, field)), value, reason)
+    if isinstance(exc, _WrongValueError):
+        return InvalidValueError(_dotted(path), exc.value, exc.reason)
+    if isinstance(exc, InvalidValueError) and path:
+        return InvalidValueError(_dotted((*path, exc.field)), exc.value, exc.reason)
+    return exc
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
@@ -120,11 +248,10 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
 def from_json(text: str | bytes, cls: type[T]) -> T:
     """Rebuild a ``cls`` from :func:`to_json`'s output.
 
+    The text is read strictly (see :func:`from_dict`): a key given twice, ``NaN``,
+    a number of thousands of digits or nesting deeper than 32 levels is refused.
+
     >>> from_json(to_json(SessionOutcome(pain=3)), SessionOutcome) == SessionOutcome(pain=3)
     True
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidValueError("document", exc.doc[:60], f"is not JSON ({exc.msg})") from None
-    return from_dict(data, cls)
+    return from_dict(loads_json(text), cls)

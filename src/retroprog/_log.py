@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from ._atomic import write_text_atomic
+from ._files import MAX_LOG_BYTES, loads_json, read_text
 from ._json import from_dict, to_json
 from ._outcome import SessionOutcome
-from .exceptions import InvalidValueError, Problem, RetroprogError, SessionLogError
+from ._transition import backwards
+from .exceptions import (
+    InvalidArgumentError,
+    InvalidValueError,
+    Problem,
+    RetroprogError,
+    SessionLogError,
+)
 
 __all__ = ["amend_log", "dumps_log", "loads_log", "read_log", "write_log"]
 
@@ -24,7 +30,16 @@ def dumps_log(outcomes: Iterable[SessionOutcome]) -> str:
 def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
     """Parse JSON Lines text; every bad line is reported at once, by line number.
 
-    Blank lines are skipped.  Days or dates, when given, must not go backwards.
+    Blank lines are skipped.  Each line is read as strictly as :func:`from_json`
+    reads a document.  Days or dates, when given, must not go backwards (the
+    same day twice is fine), and a log keeps day numbers or dates, not both.
+
+    >>> from retroprog.exceptions import SessionLogError
+    >>> try:
+    ...     loads_log('{"schema": 1, "pain": 2.9}')
+    ... except SessionLogError as exc:
+    ...     print(exc.problems[0])
+    line 1: pain: must be a whole number between 0 and 10, got 2.9
     """
     outcomes: list[SessionOutcome] = []
     problems: list[Problem] = []
@@ -35,10 +50,12 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
             continue
         where = f"line {number}"
         try:
-            outcome = from_dict(json.loads(line), SessionOutcome)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(where, f"not JSON ({exc.msg})"))
+            document = loads_json(line)
+        except InvalidValueError as exc:  # the line's text: it is not JSON, or too deep
+            problems.append(Problem(where, exc.reason))
             continue
+        try:
+            outcome = from_dict(document, SessionOutcome)
         except RetroprogError as exc:
             problems.append(Problem(where, str(exc)))
             continue
@@ -48,9 +65,7 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
             if len(kinds) > 1:
                 problems.append(Problem(where, "mixes day numbers and dates; use one of them"))
             elif last_day is not None and day < last_day:
-                problems.append(
-                    Problem(where, "goes back in time (day or date before the previous)")
-                )
+                problems.append(Problem(where, str(backwards(outcome, last_day))))
             last_day = day
         outcomes.append(outcome)
     if problems:
@@ -59,19 +74,20 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
 
 
 def read_log(path: str | os.PathLike[str]) -> list[SessionOutcome]:
-    """Read a JSON Lines session log.
+    """Read a JSON Lines session log (see :func:`loads_log`).
 
-    :raises ~retroprog.exceptions.SessionLogError: the file is unreadable, or
-        has bad lines (all reported, each with its line number).
+    Only a regular file of at most 16 MiB (about 70 000 sessions) is read: a
+    folder, a FIFO or a device is refused without waiting on it.
+
+    :raises ~retroprog.exceptions.SessionLogError: the file is unreadable, not a
+        regular file, too large, or has bad lines (all reported, each with its
+        line number).
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SessionLogError(
-            os.fspath(path), [Problem("file", f"cannot read: {reason}")]
-        ) from None
-    return loads_log(text, source=os.fspath(path))
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgumentError("path", path, "must be a path to a session log (JSON Lines)")
+    label = os.fspath(path)
+    text = read_text(path, label=label, error=SessionLogError, max_bytes=MAX_LOG_BYTES)
+    return loads_log(text, source=label)
 
 
 def write_log(path: str | os.PathLike[str], outcomes: Iterable[SessionOutcome]) -> None:

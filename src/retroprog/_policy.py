@@ -178,13 +178,25 @@ class RulePolicy:
     def decide(
         self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
     ) -> Decision:
-        """The decision after ``outcome``; see the class description for the rules."""
-        stage = protocol.stage(state.stage)
+        """The decision after ``outcome``; see the class description for the rules.
+
+        :raises ~retroprog.exceptions.InvalidArgumentError: an argument is not a
+            protocol, a state or an outcome.
+        :raises ~retroprog.exceptions.InvalidValueError: the state lies outside its
+            stage, or the session is dated before the state's last one.
+        """
+        if type(state) is not ClientState or type(outcome) is not SessionOutcome:
+            t.check_arguments(protocol, state, outcome)  # subclasses pass
+        try:
+            stage = protocol.stage(state.stage)
+        except AttributeError:
+            t.check_arguments(protocol, state, outcome)
+            raise
         before = state
         codes: list[str] = []
         if state.status is not Status.ACTIVE:
             if not outcome.resume:
-                return t.absorbed(protocol, state)
+                return t.absorbed(protocol, state, outcome)
             state = t.resumed(stage, state)
             codes.append(Reason.RESUMED)
         if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:

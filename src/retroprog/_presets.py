@@ -10,7 +10,7 @@ import attrs
 from ._policy import RegressionPolicy, RulePolicy
 from ._registry import POLICIES
 from ._resolve import resolve
-from .exceptions import UnknownParameterError
+from .exceptions import InvalidArgumentError, UnknownParameterError
 
 __all__ = ["PRESETS", "load_policy"]
 
@@ -63,7 +63,12 @@ def load_policy(name: str, **params: Any) -> RegressionPolicy:
     :raises ~retroprog.exceptions.UnknownParameterError: the policy has no such parameter.
     :raises ~retroprog.exceptions.InvalidValueError: a parameter is out of range, or
         ``MODULE:ATTR`` is not a policy.
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``name`` is not a name.
     """
+    if type(name) is not str:
+        raise InvalidArgumentError(
+            "name", name, f"must be a policy's name (built-in: {', '.join(PRESETS)})"
+        )
     policy: RegressionPolicy = resolve(
         POLICIES, name, params, expect=RegressionPolicy, probe=("name", "pain_threshold")
     )

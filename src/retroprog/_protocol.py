@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -12,22 +11,19 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from . import _validators as v
+from ._files import MAX_TOML_BYTES, loads_toml, read_text
 from ._registry import PROTOCOLS
 from ._resolve import resolve
 from ._stage import Prescription, Stage, stage_consistency
 from ._state import ClientState, Status
 from .exceptions import (
+    InvalidArgumentError,
     InvalidValueError,
     Problem,
     ProtocolFileError,
     UnknownParameterError,
     UnknownStageError,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["ProgressionProtocol", "StagedProtocol", "builtin_protocols", "load_protocol"]
 
@@ -72,6 +68,8 @@ class ProgressionProtocol(Protocol):
 
 
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidValueError("stages", value, "must be a sequence of Stage")
     return tuple(value)
 
 
@@ -95,13 +93,16 @@ class StagedProtocol:
 
     name: str
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
-    description: str = ""
+    description: str = attrs.field(default="", validator=v.text)
     _index: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
     _prescriptions: dict[tuple[str, int], Prescription] = attrs.field(
         init=False, repr=False, eq=False, hash=False, factory=dict
     )
 
     def __attrs_post_init__(self) -> None:
+        for stage in self.stages:
+            if not isinstance(stage, Stage):
+                raise InvalidValueError("stages", stage, "must be a Stage")
         problems = _protocol_problems(self.name, [s.name for s in self.stages])
         if problems:
             raise problems[0]
@@ -204,9 +205,18 @@ def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> Progressi
 
     Every problem of a file is reported at once, each naming the file and key:
 
+    A file must be a regular file of at most 512 KiB, nested at most 32 levels
+    deep; anything else is refused before it is parsed.
+
     :raises ~retroprog.exceptions.ProtocolFileError: the file is unreadable or invalid.
     :raises ~retroprog.exceptions.UnknownPluginError: no such name, and no such file.
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``source`` is neither a
+        name nor a path.
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidArgumentError(
+            "source", source, "must be a protocol's name or the path of a TOML file"
+        )
     for key in overrides:
         if key not in _STAGE_FIELDS or key == "name":
             raise UnknownParameterError(
@@ -225,12 +235,8 @@ def builtin_factory(name: str, **overrides: Any) -> StagedProtocol:
 
 def read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str) -> StagedProtocol:
     """Read a protocol file (TOML) with stage ``overrides``, reporting every problem at once."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProtocolFileError(label, [Problem("file", f"cannot read: {exc.strerror}")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolFileError(label, [Problem("file", f"not valid TOML: {exc}")]) from None
+    text = read_text(path, label=label, error=ProtocolFileError, max_bytes=MAX_TOML_BYTES)
+    data = loads_toml(text, label=label, error=ProtocolFileError)
     return protocol_from_dict(data, overrides, label=label)
 
 

@@ -138,7 +138,7 @@ def resolve(
             return _made(found, values, kind, text, expect, probe)
     reader = file_reader(group) if read_file is None else read_file
     path = Path(text)
-    if reader is not None and (path.suffix == ".toml" or path.is_file()):
+    if reader is not None and (path.suffix == ".toml" or path.exists()):
         return _checked(reader(path, values, label=text), kind, text, expect, probe)
     if ":" in text and _MODULE_ATTR.fullmatch(text):
         return _made(_imported(text, kind), values, kind, text, expect, probe)

@@ -36,7 +36,12 @@ def _status(value: Any) -> Status:
         raise InvalidValueError("status", value, f"must be one of {known}") from None
 
 
-def _json_value(value: Any, where: str) -> Any:
+#: How deeply memory values may nest (``[[1, 30]]`` is 2 deep), so that every state
+#: and decision stays within the nesting that :func:`~retroprog.from_json` reads.
+MAX_MEMORY_DEPTH = 16
+
+
+def _json_value(value: Any, where: str, depth: int) -> Any:
     """``value`` with tuples turned into lists, or an error if JSON cannot hold it."""
     if value is None or type(value) in (str, bool, int):
         return value
@@ -44,28 +49,32 @@ def _json_value(value: Any, where: str) -> Any:
         if not math.isfinite(value):
             raise InvalidValueError(where, value, "memory values must be finite")
         return value
+    if isinstance(value, (list, tuple, Mapping)) and depth >= MAX_MEMORY_DEPTH:
+        raise InvalidValueError(
+            where, value, f"memory values may nest at most {MAX_MEMORY_DEPTH} levels deep"
+        )
     if isinstance(value, (list, tuple)):
-        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [_json_value(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
     if isinstance(value, Mapping):
-        return _json_object(value, where)
+        return _json_object(value, where, depth + 1)
     raise InvalidValueError(where, value, "memory values must be JSON values")
 
 
-def _json_object(value: Mapping[Any, Any], where: str) -> dict[str, Any]:
+def _json_object(value: Mapping[Any, Any], where: str, depth: int) -> dict[str, Any]:
     out = {}
     for key, item in value.items():
         if type(key) is not str:
             raise InvalidValueError(where, key, "memory keys must be strings")
-        out[key] = _json_value(item, f"{where}.{key}")
+        out[key] = _json_value(item, f"{where}.{key}", depth)
     return out
 
 
 def _memory(value: Any) -> dict[str, Any]:
-    if not value:
+    if value is None or (type(value) is dict and not value):
         return {}
-    if not isinstance(value, Mapping):
+    if not isinstance(value, Mapping):  # a list, even an empty one, is not a memory
         raise InvalidValueError("memory", value, "must be a mapping of names to JSON values")
-    return _json_object(value, "memory")
+    return _json_object(value, "memory", 0)
 
 
 @attrs.frozen
@@ -85,9 +94,12 @@ class ClientState:
     :param failures: unsuccessful sessions in a row.
     :param adverse: adverse sessions in a row (pain over threshold, a balance loss,
         form breakdown).
-    :param last_day: the day number of the last session with a known day.
+    :param last_day: the day number of the last session with a known day (a
+        date counts as its ordinal, ``date.toordinal()``); a session dated
+        before it is refused, so keep either day numbers or dates, not both.
     :param memory: what a policy or guard keeps between sessions, as JSON values
-        under names it owns (a staircase keeps its step and reversals here).
+        under names it owns (a staircase keeps its step and reversals here),
+        nested at most 16 levels deep.
     """
 
     stage: str

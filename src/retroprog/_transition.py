@@ -7,15 +7,90 @@ result always agree.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
-from ._protocol import ProgressionProtocol
+from ._protocol import ProgressionProtocol, StagedProtocol
 from ._stage import Stage
 from ._state import ClientState, Status
-from .exceptions import InvalidValueError
+from .exceptions import InvalidArgumentError, InvalidValueError
+
+
+def how_to_get(loader: str, value: object, example: str) -> str:
+    """How to get the right kind of argument, for an error's reason.
+
+    ``(for one by name, use load_guard('gap'))`` when ``value`` is a name,
+    else ``(e.g. <example>)``.
+    """
+    if isinstance(value, str):
+        return f"(for one by name, use {loader}({value!r}))"
+    return f"(e.g. {example})"
+
+
+def check_protocol(protocol: object) -> None:
+    """Refuse, naming it, a ``protocol`` argument that is not a protocol."""
+    # the built-in class first: a Protocol's isinstance check takes microseconds
+    if type(protocol) is not StagedProtocol and not isinstance(protocol, ProgressionProtocol):
+        hint = how_to_get("load_protocol", protocol, "load_protocol('retro-walk-run')")
+        raise InvalidArgumentError("protocol", protocol, f"must be a ProgressionProtocol {hint}")
+
+
+def check_arguments(protocol: object, state: object, outcome: object) -> None:
+    """Refuse, naming it, an argument of ``decide`` that is not what it must be.
+
+    Policies call this only when a fast check of the arguments fails, so
+    valid calls pay nothing for it.
+    """
+    check_protocol(protocol)
+    if not isinstance(state, ClientState):
+        raise InvalidArgumentError(
+            "state", state, "must be a ClientState (a new client's is start(protocol))"
+        )
+    if not isinstance(outcome, SessionOutcome):
+        raise InvalidArgumentError("outcome", outcome, "must be a SessionOutcome")
+
+
+_LAST_ORDINAL = dt.date.max.toordinal()
+
+
+def backwards(outcome: SessionOutcome, last_day: int, *, where: str = "") -> InvalidValueError:
+    """The error for ``outcome`` dated before the previous session's day (or date).
+
+    ``where`` prefixes the field, e.g. ``outcomes[3].``.
+    """
+    if outcome.date is not None and 1 <= last_day <= _LAST_ORDINAL:
+        previous = dt.date.fromordinal(last_day).isoformat()
+        return InvalidValueError(
+            f"{where}date", outcome.date.isoformat(), f"is before the previous session ({previous})"
+        )
+    field, value = ("date", outcome.date) if outcome.date is not None else ("day", outcome.day)
+    return InvalidValueError(
+        f"{where}{field}", value, f"is before the previous session (day {last_day})"
+    )
+
+
+def session_day(state: ClientState, outcome: SessionOutcome) -> int | None:
+    """The session's day number (a date counts as its ordinal), or ``None`` if unknown.
+
+    Refuses a session dated before the state's last one: decisions must be made
+    in the order the sessions happened.  The same day twice is fine.  Day
+    numbers and dates share one scale (a date is its proleptic ordinal, about
+    739 000 today), so a log that switches from dates to day numbers is refused
+    here, and one that switches from day numbers to dates looks like a long gap.
+    """
+    if outcome.date is None:
+        day = outcome.day
+        if day is None:
+            return None
+    else:
+        day = outcome.date.toordinal()
+    last = state.last_day
+    if last is not None and day < last:
+        raise backwards(outcome, last)
+    return day
 
 
 def check_bounds(stage: Stage, state: ClientState) -> None:
@@ -32,8 +107,12 @@ def check_bounds(stage: Stage, state: ClientState) -> None:
 def record(
     stage: Stage, state: ClientState, outcome: SessionOutcome, *, success: bool, adverse: bool
 ) -> ClientState:
-    """``state`` after counting the session just done, before the bout moves."""
-    day = outcome.day if outcome.date is None else outcome.date.toordinal()
+    """``state`` after counting the session just done, before the bout moves.
+
+    :raises ~retroprog.exceptions.InvalidValueError: the session is dated before
+        the state's last one (see :func:`session_day`).
+    """
+    day = session_day(state, outcome)
     return ClientState(  # positional, for speed: this runs once per decision
         state.stage,
         state.bout_seconds,
@@ -142,8 +221,15 @@ def decision(
     return Decision(action, after, protocol.prescribe(after), tuple(reasons), explanation)
 
 
-def absorbed(protocol: ProgressionProtocol, state: ClientState) -> Decision:
-    """The decision for a session recorded while stopped or complete, with no resume."""
+def absorbed(
+    protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
+) -> Decision:
+    """The decision for a session recorded while stopped or complete, with no resume.
+
+    The state does not change (not even its last day), but a session dated
+    before the last counted one is refused all the same.
+    """
+    session_day(state, outcome)
     reason = Reason.STOPPED if state.status is Status.STOPPED else Reason.COMPLETED
     why = (
         "a resume must be recorded before the exercise continues"

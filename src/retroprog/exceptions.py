@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FileProblemsError",
+    "InvalidArgumentError",
     "InvalidValueError",
     "PluginError",
     "PolicyViolation",
@@ -57,6 +58,22 @@ class InvalidValueError(RetroprogError, ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"{field}: {reason}, got {value!r}")
+
+
+class InvalidArgumentError(InvalidValueError, TypeError):
+    """An argument of the wrong kind given to a retroprog function.
+
+    The field is the argument's name (``outcome``, ``guards[0]``, ``outcomes[3]``),
+    and the reason says what it must be, e.g. what to call to get one.
+
+    >>> from retroprog import guarded, load_policy
+    >>> from retroprog.exceptions import InvalidArgumentError
+    >>> try:
+    ...     guarded(load_policy("reference"), "one-step")
+    ... except InvalidArgumentError as exc:
+    ...     print(f"{exc.field} ({exc.value}): {exc.reason}")
+    guards[0] (one-step): must be a Guard (for one by name, use load_guard('one-step'))
+    """
 
 
 class UnknownStageError(InvalidValueError, KeyError):

@@ -10,6 +10,10 @@ nothing else of retroprog that is private):
   :func:`write_text_atomic`), durable after a power loss;
 * **errors that list every problem of a file** (:exc:`FileProblemsError`,
   :class:`Problem`);
+* **users' files read safely**: :func:`read_text` (a regular file, within a
+  size limit), :func:`loads_toml` and :func:`loads_json` (nesting and number
+  limits), with the limits :data:`MAX_TOML_BYTES`, :data:`MAX_LOG_BYTES`,
+  :data:`MAX_DEPTH` and :data:`MAX_DIGITS`;
 * **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
   object) and :func:`check_keywords`.
 
@@ -27,6 +31,16 @@ retroprog.exceptions.InvalidValueError: minutes: must be a whole number between 
 """
 
 from ._atomic import fsync_folder, write_atomic, write_text_atomic
+from ._files import (
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_LOG_BYTES,
+    MAX_TOML_BYTES,
+    FileError,
+    loads_json,
+    loads_toml,
+    read_text,
+)
 from ._resolve import FileReader, check_keywords, importable_here, resolve
 from ._validators import (
     Validator,
@@ -44,6 +58,11 @@ from ._validators import (
 from .exceptions import FileProblemsError, Problem
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_LOG_BYTES",
+    "MAX_TOML_BYTES",
+    "FileError",
     "FileProblemsError",
     "FileReader",
     "Problem",
@@ -54,12 +73,15 @@ __all__ = [
     "importable_here",
     "instance",
     "integer",
+    "loads_json",
+    "loads_toml",
     "name",
     "number",
     "optional",
     "positive",
     "problem",
     "raise_first",
+    "read_text",
     "resolve",
     "text",
     "write_atomic",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from retroprog import (
     Action,
@@ -19,19 +22,25 @@ from retroprog import (
     OneStep,
     Prescription,
     ProgressionProtocol,
+    Reason,
     SessionOutcome,
     Status,
     WeeklyCap,
+    from_json,
     guarded,
     load_guard,
     load_policy,
     load_protocol,
     replay,
+    to_dict,
+    to_json,
 )
+from retroprog import _guards as guards_module
 from retroprog.exceptions import InvalidValueError, UnknownParameterError, UnknownPluginError
 
 WALK_RUN = load_protocol("retro-walk-run")
 AT_60 = ClientState("retro-walk", 60, sessions=10, base_sessions=6)
+_WINDOW = "weekly_cap.window"
 
 
 def _counted(state: ClientState, outcome: SessionOutcome, bout: int) -> ClientState:
@@ -495,3 +504,144 @@ def test_load_guard_bad_value(name: str, params: dict[str, Any], field: str) -> 
 
     assert info.value.field == field
     assert info.value.value == next(iter(params.values()))
+
+
+# --- the weekly cap's memory ------------------------------------------------------------------
+
+
+@attrs.frozen
+class UnboundedWeeklyCap:
+    """The weekly cap as it was before issue 9: one [day, bout] entry per session."""
+
+    max_increase_seconds: int = 30
+    name = "weekly-cap"
+
+    def revise(
+        self,
+        protocol: ProgressionProtocol,
+        state: ClientState,
+        outcome: SessionOutcome,
+        decision: Decision,
+        policy: Any,
+    ) -> Decision:
+        day = outcome.day_number
+        if day is None or not (state.active or outcome.resume):
+            return decision
+        done = state.bout_seconds if state.active else protocol.stage(state.stage).base_min_seconds
+        recent = [(d, b) for d, b in state.memory.get(_WINDOW, ()) if day - 7 < d <= day]
+        window = [*recent, (day, done)]
+        after = decision.state
+        if after.stage == state.stage and after.active:
+            allowed = min(b for _, b in window) + self.max_increase_seconds
+            if after.bout_seconds > max(allowed, done):
+                bout = max(allowed, done)
+                why = (
+                    f"at most {self.max_increase_seconds} s more in 7 days "
+                    f"(the policy asked for {after.bout_seconds} s)"
+                )
+                decision = guards_module._replace(
+                    protocol, state, outcome, decision, bout, Reason.GUARD_WEEKLY_CAP, why
+                )
+                after = decision.state
+        keep = [[d, b] for d, b in window] if after.stage == state.stage else []
+        memory = {**after.memory, _WINDOW: keep}
+        d = decision
+        return Decision(
+            d.action, attrs.evolve(after, memory=memory), d.prescription, d.reasons, d.explanation
+        )
+
+
+def _without_window(decision: Decision) -> Decision:
+    memory = {k: v for k, v in decision.state.memory.items() if k != _WINDOW}
+    return attrs.evolve(decision, state=attrs.evolve(decision.state, memory=memory))
+
+
+def test_many_sessions_on_one_day_keep_one_entry() -> None:
+    policy = guarded(load_policy("reference"), WeeklyCap())
+    state = WALK_RUN.start()
+
+    for _ in range(8_000):
+        state = policy.decide(WALK_RUN, state, SessionOutcome(day=3)).state
+
+    assert state.memory[_WINDOW] == [[3, 15]]
+    assert state.sessions == 8_000
+
+
+def test_the_window_never_holds_more_than_seven_days() -> None:
+    policy = guarded(Mover(5), WeeklyCap(max_increase_seconds=1_000))
+    state = AT_60
+    sizes = []
+
+    for session in range(300):
+        outcome = SessionOutcome(day=session // 3)  # three sessions a day
+        state = policy.decide(WALK_RUN, state, outcome).state
+        sizes.append(len(state.memory[_WINDOW]))
+
+    assert max(sizes) == 7
+    assert state.memory[_WINDOW] == [[d, 120] for d in range(93, 100)]
+
+
+_INNER = [Mover(15), Mover(40), Mover(-15), load_policy("reference", successes_to_progress=1)]
+
+
+@given(
+    inner=st.sampled_from(_INNER),
+    cap=st.sampled_from([1, 10, 15, 30, 60]),
+    sessions=st.lists(
+        st.tuples(st.sampled_from([0, 0, 0, 1, 2, 3, 8]), st.integers(0, 4), st.booleans()),
+        max_size=60,
+    ),
+    switch=st.integers(0, 12),
+)
+@example(inner=Mover(15), cap=30, sessions=[(0, 1, False)] * 5, switch=3)  # 3 a day, then 1
+def test_the_bounded_window_decides_as_the_unbounded_one_did(
+    inner: Any, cap: int, sessions: list[tuple[int, int, bool]], switch: int
+) -> None:
+    # The first ``switch`` sessions are decided by the old rule for both, so the
+    # new one also starts from the long windows that states written before hold.
+    bounded = guarded(inner, WeeklyCap(cap))
+    unbounded = guarded(inner, UnboundedWeeklyCap(cap))
+    new = old = WALK_RUN.start()
+    day = 0
+    for index, (gap, dated, painful) in enumerate(sessions):  # several a day, some undated
+        day += gap
+        outcome = SessionOutcome(day=day if dated else None, pain=3 if painful else 0)
+        expected = unbounded.decide(WALK_RUN, old, outcome)
+        if index < switch:
+            new = old = expected.state
+            continue
+        decided = bounded.decide(WALK_RUN, new, outcome)
+
+        assert _without_window(decided) == _without_window(expected)
+        assert len(decided.state.memory.get(_WINDOW, [])) <= 7
+        new, old = decided.state, expected.state
+
+
+def test_a_state_with_an_old_long_window_loads_and_decides_the_same() -> None:
+    # written by the release before issue 9: one entry per session, many a day
+    window = [[d, 60] for d in range(1, 5) for _ in range(20)] + [[5, 45], [5, 75], [6, 90]]
+    document = to_dict(attrs.evolve(AT_60, bout_seconds=90, memory={_WINDOW: window}))
+    old_state = from_json(json.dumps(document), ClientState)
+    outcome = SessionOutcome(day=9)
+
+    decided = guarded(Mover(15), WeeklyCap()).decide(WALK_RUN, old_state, outcome)
+    expected = guarded(Mover(15), UnboundedWeeklyCap()).decide(WALK_RUN, old_state, outcome)
+
+    assert old_state.memory[_WINDOW] == window
+    assert _without_window(decided) == _without_window(expected)
+    assert (decided.action, decided.state.bout_seconds) == (Action.HOLD, 90)  # capped: 45 + 30
+    assert decided.state.memory[_WINDOW] == [[3, 60], [4, 60], [5, 45], [6, 90], [9, 90]]
+    assert from_json(to_json(decided), Decision) == decided
+
+
+@pytest.mark.parametrize(
+    "window", [[[1, "30"]], [[1.5, 30]], [[1, 30, 45]], "1,30", [[True, 30]]], ids=repr
+)
+def test_a_broken_window_in_memory_is_refused(window: Any) -> None:
+    state = attrs.evolve(AT_60, memory={_WINDOW: window})
+
+    with pytest.raises(InvalidValueError) as info:
+        guarded(Mover(15), WeeklyCap()).decide(WALK_RUN, state, SessionOutcome(day=1))
+
+    assert (info.value.field, info.value.value) == (f"memory.{_WINDOW}", window)
+    assert info.value.reason == "must be a list of [day, bout] pairs of whole numbers"

@@ -186,8 +186,11 @@ def test_unknown_keys_are_refused_and_named() -> None:
     with pytest.raises(InvalidValueError) as info:
         from_dict(_document(colour="red"), SessionOutcome)
 
-    assert info.value.field == "SessionOutcome"
-    assert "extra fields found (colour)" in str(info.value)
+    assert (info.value.field, info.value.value) == ("colour", "red")
+    assert str(info.value) == (
+        "colour: unknown key (known: completed, bouts_completed, pain, balance_losses, "
+        "dizziness, form_breakdown, rpe, next_day_pain, day, date, resume), got 'red'"
+    )
 
 
 def test_a_missing_field_is_named() -> None:
@@ -261,3 +264,116 @@ def test_only_retroprog_types_are_written() -> None:
         to_json({"pain": 3})
 
     assert (info.value.field, info.value.value) == ("type", "dict")
+
+
+# --- nothing is converted -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("resume", "false", "resume: must be true or false, got 'false'"),
+        ("completed", "false", "completed: must be true or false, got 'false'"),
+        ("pain", 2.9, "pain: must be a whole number between 0 and 10, got 2.9"),
+        ("pain", "5", "pain: must be a whole number between 0 and 10, got '5'"),
+        ("pain", True, "pain: must be a whole number between 0 and 10, got True"),
+        ("balance_losses", 0.9, "balance_losses: must be a whole number ≥ 0, got 0.9"),
+        ("next_day_pain", 2.99, "next_day_pain: must be a whole number between 0 and 10, got 2.99"),
+        ("rpe", "5", "rpe: must be a finite number between 0 and 10, got '5'"),
+        ("day", 3.0, "day: must be a whole number ≥ 0, got 3.0"),
+    ],
+)
+def test_an_outcome_s_values_are_judged_as_they_are(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(_document(**{field: value}), SessionOutcome)
+
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "change", "message"),
+    [
+        (
+            ClientState("retro-walk", 45),
+            {"bout_seconds": 45.9},
+            "bout_seconds: must be a whole number ≥ 1, got 45.9",
+        ),
+        (ClientState("retro-walk", 45), {"stage": 5}, "stage: must be a non-empty name, got 5"),
+        (
+            ClientState("retro-walk", 45),
+            {"status": True},
+            "status: must be one of active, stopped, completed, got True",
+        ),
+        (
+            ClientState("retro-walk", 45),
+            {"memory": []},
+            "memory: must be a mapping of names to JSON values, got []",
+        ),
+        (
+            _STAIRCASE_DECISIONS[-1],
+            {"state": {**to_dict(_STAIRCASE_DECISIONS[-1])["state"], "bout_seconds": 45.9}},
+            "state.bout_seconds: must be a whole number ≥ 1, got 45.9",
+        ),
+        (
+            _STAIRCASE_DECISIONS[-1],
+            {"prescription": {"stage": "retro-walk", "bout_seconds": 30, "bouts": "1"}},
+            "prescription.bouts: must be a whole number ≥ 1, got '1'",
+        ),
+        (_STAIRCASE_DECISIONS[-1], {"state": "x"}, "state: must be a JSON object, got 'x'"),
+        (
+            _STAIRCASE_DECISIONS[-1],
+            {"reasons": "success"},
+            "reasons: must be a JSON array, got 'success'",
+        ),
+        (
+            WALK_RUN,
+            {"stages": [to_dict(WALK_RUN)["stages"][0], {"name": "retro-run", "steps": 2}]},
+            "stages[1].steps: unknown key (known: name, base_min_seconds, base_max_seconds, "
+            "min_base_sessions, step_seconds, target_seconds, bouts, rest_seconds), got 2",
+        ),
+        (
+            WALK_RUN,
+            {"stages": [{"name": "retro-walk", "target_seconds": 20.0}]},
+            "stages[0].target_seconds: must be a whole number ≥ 1, got 20.0",
+        ),
+        (WALK_RUN, {"stages": "retro-walk"}, "stages: must be a JSON array, got 'retro-walk'"),
+        (WALK_RUN, {"description": 5}, "description: must be a string, got 5"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)
+def test_fields_are_named_by_their_place_in_the_document(
+    value: Any, change: dict[str, Any], message: str
+) -> None:
+    document = {**to_dict(value), **change}
+
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(document, type(value))
+
+    assert str(info.value) == message
+
+
+def test_several_unknown_keys_are_named_together() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(_document(colour="red", notes=""), SessionOutcome)
+
+    assert (info.value.field, info.value.value) == ("colour, notes", {"colour": "red", "notes": ""})
+    assert info.value.reason.startswith("unknown keys (known: completed, ")
+
+
+def test_a_schema_that_only_equals_one() -> None:
+    with pytest.raises(SchemaVersionError):
+        from_dict(_document(schema=True), SessionOutcome)
+    with pytest.raises(SchemaVersionError):
+        from_dict(_document(schema=1.0), SessionOutcome)
+
+
+def test_a_document_with_a_key_given_twice() -> None:
+    text = to_json(SessionOutcome(pain=2))[:-1] + ', "pain": 9}'
+
+    with pytest.raises(InvalidValueError) as info:
+        from_json(text, SessionOutcome)
+
+    assert info.value.field == "document"
+    assert info.value.reason == "gives the key 'pain' twice (2, then 9)"

@@ -110,12 +110,12 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
     assert error.path == str(path)
     assert [p.key for p in error.problems] == ["line 2", "line 3", "line 6", "line 8", "line 9"]
     messages = [p.message for p in error.problems]
-    assert messages[0].startswith("not JSON (")
-    assert "extra fields found (colour)" in messages[1]
+    assert messages[0].startswith("is not JSON (")
+    assert messages[1].startswith("colour: unknown key (known: completed, ")
     assert messages[2] == "schema: the document has no schema version (expected 1)"
-    assert messages[3] == "goes back in time (day or date before the previous)"
+    assert messages[3] == "day: is before the previous session (day 9), got 4"
     assert messages[4].startswith("schema: document schema 2 is not supported")
-    assert str(error).startswith(f"{path}: 5 problem(s) in session log: line 2: not JSON (")
+    assert str(error).startswith(f"{path}: 5 problem(s) in session log: line 2: is not JSON (")
 
 
 def test_a_bad_value_in_a_line_is_named() -> None:
@@ -142,7 +142,7 @@ def test_dates_going_backwards() -> None:
 
     assert info.value.path == "dated.jsonl"
     assert info.value.problems == (
-        Problem("line 3", "goes back in time (day or date before the previous)"),
+        Problem("line 3", "date: is before the previous session (2024-05-03), got '2024-05-01'"),
     )
 
 

@@ -414,7 +414,7 @@ def test_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ProtocolFileError) as info:
         load_protocol(path)
 
-    assert info.value.problems == (Problem("file", "cannot read: Is a directory"),)
+    assert info.value.problems == (Problem("file", "cannot read: a folder, not a file"),)
 
 
 def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:

@@ -105,6 +105,18 @@ def test_memory_is_copied_from_the_callers_mapping() -> None:
     assert state.memory == {"step": 8, "window": [[1, 15]]}
 
 
+def _nested(levels: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_memory_may_be_none_or_nest_16_levels() -> None:
+    assert ClientState("retro-walk", 15, memory=None).memory == {}
+    assert ClientState("retro-walk", 15, memory={"x": _nested(16)}).memory == {"x": _nested(16)}
+
+
 @pytest.mark.parametrize(
     ("memory", "field", "reason"),
     [
@@ -113,7 +125,16 @@ def test_memory_is_copied_from_the_callers_mapping() -> None:
         ({"x": {"y": {1, 2}}}, "memory.x.y", "memory values must be JSON values"),
         ({1: "one"}, "memory", "memory keys must be strings"),
         ([("x", 1)], "memory", "must be a mapping of names to JSON values"),
+        ([], "memory", "must be a mapping of names to JSON values"),  # not read as no memory
+        (0, "memory", "must be a mapping of names to JSON values"),
+        ("", "memory", "must be a mapping of names to JSON values"),
+        (
+            {"x": _nested(17)},
+            "memory.x" + "[0]" * 16,
+            "memory values may nest at most 16 levels deep",
+        ),
     ],
+    ids=["nan", "inf", "set", "int-key", "pairs", "empty-list", "zero", "empty-text", "deep"],
 )
 def test_memory_must_hold_json_values(memory: Any, field: str, reason: str) -> None:
     with pytest.raises(InvalidValueError) as info:
