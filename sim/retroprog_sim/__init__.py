@@ -20,7 +20,7 @@ so results do not depend on the executor, the number of workers, or the order.
 
 from ._client import Client, ClientModel, ClientParams
 from ._compare import Comparison, Difference, compare, paired_differences
-from ._engine import MAX_CLIENTS, MAX_WEEKS, ClientResult, RunSpec, schedule
+from ._engine import ClientResult, RunSpec, schedule
 from ._experiment import (
     MAX_RUNS,
     Cell,
@@ -47,12 +47,15 @@ from ._population import PRESETS, Population, PresetPopulation, load_population
 from ._report import ReportGroup, render_report, write_report
 from ._run import SimulationResult, executor_for, simulate
 from ._runner import ExperimentResult, run_experiment
+from .settings import DEFAULT_TRACES, MAX_CLIENTS, MAX_WEEKS, SETTINGS, RunSettings, Setting
 
 __all__ = [
+    "DEFAULT_TRACES",
     "MAX_CLIENTS",
     "MAX_RUNS",
     "MAX_WEEKS",
     "PRESETS",
+    "SETTINGS",
     "Cell",
     "Client",
     "ClientModel",
@@ -71,7 +74,9 @@ __all__ = [
     "PresetPopulation",
     "ProtocolChoice",
     "ReportGroup",
+    "RunSettings",
     "RunSpec",
+    "Setting",
     "SimulationResult",
     "Summary",
     "bootstrap_ci",

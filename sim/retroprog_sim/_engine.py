@@ -17,79 +17,71 @@ from retroprog import (
     to_dict,
 )
 from retroprog import support as v
-from retroprog.exceptions import InvalidValueError
 
-from . import _format as fmt
 from ._population import Population, client_streams
+from .settings import SETTINGS, RunSettings
 
-__all__ = ["MAX_CLIENTS", "MAX_WEEKS", "ClientResult", "RunSpec", "run_block", "schedule"]
-
-#: The most clients one run may have: a run keeps every client's result in
-#: memory (about 10 000 000 clients fit in a few gigabytes).
-MAX_CLIENTS = 10_000_000
-#: The most weeks a run may follow its clients (ten years).
-MAX_WEEKS = 520
+__all__ = ["ClientResult", "RunSpec", "run_block", "schedule"]
 
 
-def _up_to(lo: int, hi: int, what: str) -> v.Validator:
-    """A whole number ≥ ``lo``; above ``hi`` it is refused, naming the limit."""
-    whole = v.integer(lo)
-    reason = f"must be at most {fmt.spaced(hi)} (the most {what})"
-
-    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        whole(inst, attribute, value)
-        if value > hi:
-            raise InvalidValueError(attribute.name, value, reason)
-
-    return check
-
-
-@attrs.frozen
+@attrs.frozen(init=False)
 class RunSpec:
     """Everything a run needs, picklable so that any executor can take it.
+
+    The run's settings are a :class:`~retroprog_sim.RunSettings`, given as
+    ``settings`` or field by field as keywords (``RunSpec(protocol, policy,
+    population, clients=50)``), and read as ``spec.settings.clients`` or
+    ``spec.clients``.
 
     :param protocol: the progression protocol.
     :param policy: the regression policy, called through its public ``decide`` only.
     :param population: where clients come from.
-    :param clients: how many clients (ids ``0 … clients-1``; at most :data:`MAX_CLIENTS`).
-    :param weeks: how long each client is followed (at most :data:`MAX_WEEKS`).
-    :param seed: the run's seed; client ``i``'s randomness derives from (seed, i) only.
-    :param sessions_per_week: scheduled sessions a week, spread over the week.
-    :param coach_capacity: if set, a coach (a ``simpy.Resource``) supervises group
-        sessions of at most this many clients, one hour each, eight hours a day;
-        a client not seen that day misses the session.  Each block of clients is
-        one clinic with its own coach; clients arrive in a random order each day.
-    :param trace_clients: record every session of clients ``0 … trace_clients-1``.
+    :param settings: the run's settings (default: :class:`~retroprog_sim.RunSettings`'s).
     :param adverse_pain: the harness's adverse event: pain or next-day pain above
         this, a balance loss, or form breakdown (fixed across policies, so that
         comparisons are fair).
-    :param block_size: clients per block; blocks are the unit of parallel work and
-        do not depend on the number of workers.
     """
 
     protocol: ProgressionProtocol
     policy: RegressionPolicy
     population: Population
-    clients: int = attrs.field(
-        default=1000, validator=_up_to(1, MAX_CLIENTS, "clients a run may have")
-    )
-    weeks: int = attrs.field(default=16, validator=_up_to(1, MAX_WEEKS, "weeks a run may follow"))
-    seed: int = attrs.field(default=0, validator=v.integer(0))
-    sessions_per_week: int = attrs.field(default=3, validator=v.integer(1, 7))
-    coach_capacity: int | None = attrs.field(default=None, validator=v.optional(v.integer(1)))
-    trace_clients: int = attrs.field(default=0, validator=v.integer(0))
+    settings: RunSettings
     adverse_pain: int = attrs.field(default=3, validator=v.integer(0, 10))
-    block_size: int = attrs.field(default=500, validator=v.integer(1))
+
+    def __init__(
+        self,
+        protocol: ProgressionProtocol,
+        policy: RegressionPolicy,
+        population: Population,
+        settings: RunSettings | None = None,
+        *,
+        adverse_pain: int = 3,
+        **changes: Any,
+    ) -> None:
+        base = RunSettings() if settings is None else settings
+        self.__attrs_init__(
+            protocol,
+            policy,
+            population,
+            attrs.evolve(base, **changes) if changes else base,
+            adverse_pain,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        """A setting, e.g. ``spec.clients`` for ``spec.settings.clients``."""
+        if name in SETTINGS:
+            return getattr(self.settings, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def days(self) -> int:
         """Days followed."""
-        return 7 * self.weeks
+        return 7 * self.settings.weeks
 
     def blocks(self) -> list[range]:
         """The client ids of each block, in order."""
-        size = self.block_size
-        return [range(i, min(i + size, self.clients)) for i in range(0, self.clients, size)]
+        size, clients = self.settings.block_size, self.settings.clients
+        return [range(i, min(i + size, clients)) for i in range(0, clients, size)]
 
 
 def schedule(weeks: int, sessions_per_week: int) -> list[int]:
@@ -157,8 +149,9 @@ class BlockResult:
 def run_block(spec: RunSpec, ids: Iterable[int]) -> BlockResult:
     """Simulate the clients ``ids`` in one SimPy environment."""
     env = simpy.Environment()
-    coach = simpy.Resource(env, capacity=spec.coach_capacity) if spec.coach_capacity else None
-    days = schedule(spec.weeks, spec.sessions_per_week)
+    capacity = spec.settings.coach_capacity
+    coach = simpy.Resource(env, capacity=capacity) if capacity else None
+    days = schedule(spec.settings.weeks, spec.settings.sessions_per_week)
     results: list[ClientResult] = []
     traces: list[dict[str, Any]] = []
     for client_id in ids:
@@ -186,16 +179,16 @@ def _client(
 ) -> Generator[simpy.Event, Any, None]:
     protocol, policy = spec.protocol, spec.policy
     decide = policy.decide
-    model = spec.population.client(spec.seed, client_id)
+    model = spec.population.client(spec.settings.seed, client_id)
     # with a coach, clients arrive in a random order each day (their own stream),
     # so that the queue favours nobody
-    arrival = client_streams(spec.seed, client_id, "arrival")[0].random if coach else None
+    arrival = client_streams(spec.settings.seed, client_id, "arrival")[0].random if coach else None
     stage_names = [s.name for s in protocol.stages]
     stage_index = {name: i for i, name in enumerate(stage_names)}
     goal_days: list[int | None] = [None] * len(stage_names)
     goal_sessions: list[int | None] = [None] * len(stage_names)
     state: ClientState = protocol.start()
-    tracing = client_id < spec.trace_clients
+    tracing = client_id < spec.settings.trace_clients
     sessions = missed = after_end = adverse = progressions = regressions = 0
     dropout_day: int | None = None
     ended = False

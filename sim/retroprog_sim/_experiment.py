@@ -36,6 +36,7 @@ from retroprog.support import MAX_TOML_BYTES, loads_toml, read_text
 from . import _format as fmt
 from ._engine import RunSpec
 from ._population import Population, load_population
+from .settings import DEFAULT_TRACES, SETTINGS, RunSettings
 
 __all__ = [
     "MAX_RUNS",
@@ -48,24 +49,18 @@ __all__ = [
     "ProtocolChoice",
     "experiment_from_dict",
     "load_experiment",
-    "run_default",
 ]
 
 #: What an experiment is run as: a paired comparison, or a sweep over a grid.
 Kind = Literal["compare", "sweep"]
 KINDS: tuple[Kind, ...] = ("compare", "sweep")
 
-#: A run's settings as :class:`RunSpec` declares them: defaults and validators.
-_RUN_FIELDS = attrs.fields_dict(RunSpec)
-
-
-def run_default(name: str) -> Any:
-    """:class:`RunSpec`'s default for the setting ``name``."""
-    return _RUN_FIELDS[name].default
-
-
-#: Clients traced per run when the file does not say (for the report's plots).
-DEFAULT_TRACES = 5
+#: The settings' fields, for checking a value given for one.
+_FIELDS = attrs.fields_dict(RunSettings)
+#: What an experiment's settings are when it does not say: traced clients for the report.
+_DEFAULTS = RunSettings(trace_clients=DEFAULT_TRACES)
+#: The adverse-event threshold's default and check (the harness's, as :class:`RunSpec`'s).
+_ADVERSE_PAIN = attrs.fields_dict(RunSpec)["adverse_pain"]
 
 #: The most runs an experiment may have (a sweep's cells; a comparison's policies
 #: × populations × seeds): every run's results are kept in memory and written out.
@@ -214,42 +209,111 @@ def _key(*parts: object) -> str:
     return f"{readable[:80]}-{digest}"
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Experiment:
     """Policies, populations and run settings: a comparison or a sweep, ready to run.
+
+    The run settings are a :class:`~retroprog_sim.RunSettings` (by default with
+    :data:`~retroprog_sim.DEFAULT_TRACES` traced clients), given as
+    ``run_settings`` or field by field as keywords (``Experiment(policies,
+    clients=200)``; ``traces`` is ``trace_clients``), and read as
+    ``experiment.run_settings.clients`` or ``experiment.clients``.  A value out
+    of range is kept aside and reported by :meth:`problems`, never run.
 
     :param policies: the policies; in a comparison the first is the baseline.
     :param name: the experiment's name (the report's title).
     :param description: a sentence or two for the report.
     :param protocol: the protocol every policy follows unless its entry names one.
     :param populations: the populations.
-    :param clients: clients per run.
-    :param weeks: weeks each client is followed.
-    :param seeds: one set of clients per seed.
-    :param sessions_per_week: scheduled sessions a week.
-    :param coach_capacity: group size of a supervising coach (``None``: no coach).
+    :param run_settings: the settings of every run (their seed is each of ``seeds``).
+    :param seeds: one set of clients per seed (default: the settings' seed).
     :param adverse_pain: pain above this counts as an adverse event.
-    :param traces: clients traced per run (for the report's bout-length plots).
     :param out: where results go (``None``: nowhere unless the caller says).
     :param source: the file it was read from, if any.
+    :param from_command_line: the settings given on the command line, which
+        overrode the file's.
     """
 
-    policies: tuple[PolicyEntry, ...] = attrs.field(converter=_policies)
-    name: str = "experiment"
-    description: str = ""
-    protocol: ProtocolChoice = attrs.field(factory=ProtocolChoice)
-    populations: tuple[PopulationEntry, ...] = attrs.field(
-        default=(PopulationEntry("general"),), converter=_populations
-    )
-    clients: int = run_default("clients")
-    weeks: int = run_default("weeks")
-    seeds: tuple[int, ...] = attrs.field(default=(run_default("seed"),), converter=_seeds)
-    sessions_per_week: int = run_default("sessions_per_week")
-    coach_capacity: int | None = run_default("coach_capacity")
-    adverse_pain: int = run_default("adverse_pain")
-    traces: int = DEFAULT_TRACES
-    out: Path | None = None
-    source: Path | None = None
+    policies: tuple[PolicyEntry, ...]
+    name: str
+    description: str
+    protocol: ProtocolChoice
+    populations: tuple[PopulationEntry, ...]
+    run_settings: RunSettings
+    seeds: tuple[int, ...]
+    adverse_pain: int
+    out: Path | None
+    source: Path | None
+    from_command_line: frozenset[str]
+    _invalid: dict[str, Any] = attrs.field(alias="_invalid", repr=False)
+
+    def __init__(
+        self,
+        policies: Iterable[PolicyEntry],
+        name: str = "experiment",
+        description: str = "",
+        protocol: ProtocolChoice | None = None,
+        populations: Iterable[PopulationEntry] = (PopulationEntry("general"),),
+        run_settings: RunSettings = _DEFAULTS,
+        seeds: Iterable[int] | None = None,
+        adverse_pain: int = 3,
+        out: Path | None = None,
+        source: Path | None = None,
+        from_command_line: Iterable[str] = frozenset(),
+        *,
+        _invalid: Mapping[str, Any] | None = None,
+        **settings: Any,
+    ) -> None:
+        if "traces" in settings:
+            settings["trace_clients"] = settings.pop("traces")
+        if "seed" in settings and seeds is None:
+            seeds = (settings.pop("seed"),)
+        invalid = dict(_invalid or {})
+        valid = {}
+        for key, value in settings.items():
+            if key not in _FIELDS:
+                raise TypeError(f"Experiment() got an unexpected keyword argument {key!r}")
+            invalid.pop(key, None)
+            if v.problem(_FIELDS[key], value) is None:
+                valid[key] = value
+            else:
+                invalid[key] = value
+        self.__attrs_init__(
+            tuple(policies),
+            name,
+            description,
+            ProtocolChoice() if protocol is None else protocol,
+            tuple(populations),
+            attrs.evolve(run_settings, **valid) if valid else run_settings,
+            (run_settings.seed,) if seeds is None else tuple(seeds),
+            adverse_pain,
+            out,
+            source,
+            frozenset(from_command_line),
+            invalid,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        """A run setting, e.g. ``experiment.clients`` (``traces``: ``trace_clients``)."""
+        name = "trace_clients" if name == "traces" else name
+        if name in SETTINGS:
+            invalid = self._invalid
+            return invalid[name] if name in invalid else getattr(self.run_settings, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def overridden(self, settings: Mapping[str, Any]) -> Experiment:
+        """The experiment with ``settings`` given on the command line instead of its own.
+
+        A ``seed`` replaces the experiment's seeds.
+        """
+        changes = dict(settings)
+        seeds = (changes.pop("seed"),) if "seed" in changes else self.seeds
+        return attrs.evolve(
+            self,
+            seeds=seeds,
+            from_command_line=self.from_command_line | set(settings),
+            **changes,
+        )
 
     def problems(self, kind: Kind | None = None) -> list[Problem]:
         """Everything wrong with the experiment (for ``kind``, if given), loading each part."""
@@ -283,6 +347,8 @@ class Experiment:
         if problems:
             raise ExperimentFileError(str(self.source or self.name), problems)
         populations = [(entry.label, entry.load()) for entry in self.populations]
+        run = self.run_settings
+        settings = attrs.evolve(run, trace_clients=min(run.trace_clients, run.clients))
         cells: list[Cell] = []
         for (label, population), seed in itertools.product(populations, self.seeds):
             for entry in self.policies:
@@ -299,12 +365,8 @@ class Experiment:
                         choice.load(**protocol_cell),
                         entry.load(**policy_cell),
                         population,
-                        clients=self.clients,
-                        weeks=self.weeks,
+                        settings,
                         seed=seed,
-                        sessions_per_week=self.sessions_per_week,
-                        coach_capacity=self.coach_capacity,
-                        trace_clients=min(self.traces, self.clients),
                         adverse_pain=self.adverse_pain,
                     )
                     values = " ".join(f"{k}={v!r}" for k, v in cell.items())
@@ -334,22 +396,14 @@ class Experiment:
                 for p in self.policies
             ],
             "populations": [attrs.asdict(p) for p in self.populations],
-            "clients": self.clients,
-            "weeks": self.weeks,
+            **{k: v for k, v in attrs.asdict(self.run_settings).items() if k != "seed"},
             "seeds": list(self.seeds),
-            "sessions_per_week": self.sessions_per_week,
-            "coach_capacity": self.coach_capacity,
             "adverse_pain": self.adverse_pain,
-            "traces": self.traces,
+            "from_command_line": sorted(self.from_command_line),
         }
 
 
 # -- checking ----------------------------------------------------------------------------
-
-
-def _run_setting_problem(name: str, value: Any) -> str | None:
-    """What is wrong with one run setting (as :class:`RunSpec` would say), or ``None``."""
-    return v.problem(_RUN_FIELDS[name], value)
 
 
 def _load_problem(key: str, exc: RetroprogError, params_key: str) -> Problem:
@@ -480,14 +534,15 @@ def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
     too_many = too_many_runs(experiment)
     problems: list[Problem] = [] if too_many is None else [too_many]
     each_cell = too_many is None  # else building every cell would be the work refused
-    for name in ("clients", "weeks", "sessions_per_week", "adverse_pain", "coach_capacity"):
-        message = _run_setting_problem(name, getattr(experiment, name))
-        if message:
-            problems.append(Problem(name, message))
+    for name, value in experiment._invalid.items():
+        problems.append(Problem(SETTINGS[name].key, v.problem(_FIELDS[name], value) or ""))
+    message = v.problem(_ADVERSE_PAIN, experiment.adverse_pain)
+    if message:
+        problems.append(Problem("adverse_pain", message))
     if not experiment.seeds:
         problems.append(Problem("seeds", "must list at least one seed"))
     for i, seed in enumerate(experiment.seeds):
-        message = _run_setting_problem("seed", seed)
+        message = v.problem(_FIELDS["seed"], seed)
         if message:
             problems.append(Problem(f"seeds[{i}]", message))
     if len(set(experiment.seeds)) < len(experiment.seeds):
@@ -514,8 +569,6 @@ def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
             f"populations[{i}].params",
         )
     problems += _duplicates([p.label for p in experiment.populations], "populations")
-    if experiment.traces < 0:
-        problems.append(Problem("output.traces", f"must be ≥ 0, got {experiment.traces!r}"))
     return problems
 
 
@@ -534,25 +587,23 @@ def _duplicates(labels: Sequence[str], key: str) -> list[Problem]:
 
 # -- reading a file ------------------------------------------------------------------------
 
+#: The keys of the settings, each at its place (``output.traces``: in ``[output]``).
+_SETTING_KEYS = {name: tuple(setting.key.split(".")) for name, setting in SETTINGS.items()}
 _TOP_KEYS = {
     "name",
     "description",
     "protocol",
-    "clients",
-    "weeks",
-    "seed",
     "seeds",
-    "sessions_per_week",
-    "coach_capacity",
     "adverse_pain",
     "populations",
     "policies",
     "output",
+    *(path[0] for path in _SETTING_KEYS.values() if len(path) == 1),
 }
 _POLICY_KEYS = {"name", "label", "params", "grid", "protocol"}
 _POPULATION_KEYS = {"name", "label", "params"}
 _PROTOCOL_KEYS = {"name", "params", "grid"}
-_OUTPUT_KEYS = {"dir", "traces"}
+_OUTPUT_KEYS = {"dir", *(path[1] for path in _SETTING_KEYS.values() if path[0] == "output")}
 
 
 class _Reader:
@@ -697,17 +748,21 @@ def experiment_from_dict(
                 settings[name] = value
             else:
                 reader.problem(name, f"must be a string, got {value!r}")
-    for name in ("clients", "weeks", "sessions_per_week", "adverse_pain", "coach_capacity"):
-        if name in data:
-            number = reader.integer(data[name], name)
+    for name, parts in _SETTING_KEYS.items():
+        table: Any = data
+        for part in parts[:-1]:
+            table = table.get(part, {}) if isinstance(table, Mapping) else {}
+        if isinstance(table, Mapping) and parts[-1] in table:
+            number = reader.integer(table[parts[-1]], ".".join(parts))
             if number is not None:
                 settings[name] = number
+    if "adverse_pain" in data:
+        number = reader.integer(data["adverse_pain"], "adverse_pain")
+        if number is not None:
+            settings["adverse_pain"] = number
     if "seed" in data and "seeds" in data:
         reader.problem("seed", "give seed or seeds, not both")
-    elif "seed" in data:
-        seed = reader.integer(data["seed"], "seed")
-        if seed is not None:
-            settings["seeds"] = (seed,)
+        settings.pop("seed", None)
     elif "seeds" in data:
         seeds = data["seeds"]
         if isinstance(seeds, list):
@@ -747,10 +802,6 @@ def experiment_from_dict(
         if out is not None:
             path = Path(out).expanduser()
             settings["out"] = path if path.is_absolute() else folder / path
-    if "traces" in output:
-        traces = reader.integer(output["traces"], "output.traces")
-        if traces is not None:
-            settings["traces"] = traces
     experiment = Experiment(policies, **settings)
     if reader.problems:  # the values are not all read: check what was
         problems = reader.problems + [

@@ -27,7 +27,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +38,10 @@ from retroprog.support import write_atomic, write_text_atomic
 
 from . import _format as fmt
 from ._compare import Difference
-from ._engine import ClientResult
+from ._engine import ClientResult, RunSpec
 from ._folder import start_writing, write_manifest
 from ._metrics import KaplanMeier, goal_durations, kaplan_meier
+from .settings import SETTINGS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -60,6 +61,7 @@ __all__ = [
     "parquet_available",
     "plots_available",
     "report_groups",
+    "run_settings",
     "summary_document",
     "summary_row",
     "time_to_goal",
@@ -167,16 +169,21 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
         **result.summary.as_dict(),
         "retroprog_version": retroprog.__version__,
         "settings": {
-            "sessions_per_week": spec.sessions_per_week,
-            "coach_capacity": spec.coach_capacity,
-            "trace_clients": spec.trace_clients,
-            "adverse_pain": spec.adverse_pain,
-            "block_size": spec.block_size,
+            name: value
+            for name, value in run_settings(spec).items()
+            if name not in ("clients", "weeks", "seed")  # the summary's own
         },
         "protocol_settings": describe(spec.protocol),
         "policy_settings": describe(spec.policy),
         "population_settings": describe(spec.population),
     }
+
+
+def run_settings(spec: RunSpec) -> dict[str, Any]:
+    """Every setting of a run, by name."""
+    settings = attrs.asdict(spec.settings)
+    block_size = settings.pop("block_size")
+    return {**settings, "adverse_pain": spec.adverse_pain, "block_size": block_size}
 
 
 def summary_row(summary: Summary) -> dict[str, Any]:
@@ -285,11 +292,7 @@ def write_outputs(
             "protocol": spec.protocol.name,
             "policy": policy,
             "population": population,
-            "clients": spec.clients,
-            "weeks": spec.weeks,
-            "seed": spec.seed,
-            "sessions per week": spec.sessions_per_week,
-            "coach": fmt.coach(spec.coach_capacity),
+            **settings_shown(attrs.asdict(spec.settings)),
         }
         title = f"{spec.protocol.name}: the {policy} policy on the {population} population"
         written.append(
@@ -490,18 +493,29 @@ def _report_settings(experiment: Experiment) -> dict[str, Any]:
         if p.protocol is not None:
             text += f"; protocol {protocol(p.protocol)}"
         policies.append(text)
+    values: dict[str, Any] = attrs.asdict(experiment.run_settings)
+    values["seed"] = ", ".join(str(s) for s in experiment.seeds)
+    shown = settings_shown(values, given=experiment.from_command_line)
+    shown["seeds"] = shown.pop("seed")
     return {
         "protocol": protocol(experiment.protocol),
         "policies": "; ".join(policies),
         "populations": "; ".join(entry(p.label, p.name, p.params) for p in experiment.populations),
-        "clients per run": experiment.clients,
-        "weeks": experiment.weeks,
-        "seeds": ", ".join(str(s) for s in experiment.seeds),
-        "sessions per week": experiment.sessions_per_week,
-        "coach": fmt.coach(experiment.coach_capacity),
+        **shown,
         "adverse event": fmt.adverse_event([experiment.adverse_pain]),
         "source": "" if experiment.source is None else str(experiment.source),
     }
+
+
+def settings_shown(
+    values: Mapping[str, Any], *, given: Collection[str] = frozenset()
+) -> dict[str, str]:
+    """Run settings as a report shows them: label → text, noting those from the command line."""
+    shown = {}
+    for name, setting in SETTINGS.items():
+        text = setting.text(values[name]) if not isinstance(values[name], str) else values[name]
+        shown[setting.label] = f"{text} (from the command line)" if name in given else text
+    return shown
 
 
 def write_experiment(

@@ -26,14 +26,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import cattrs
 
 import retroprog
 from retroprog.support import write_text_atomic
 
 from ._engine import BlockResult, ClientResult, RunSpec
-from ._output import describe, json_text
+from ._output import describe, json_text, run_settings
 from ._run import SimulationResult, assemble
 
 if TYPE_CHECKING:
@@ -81,11 +80,7 @@ def fingerprint(spec: RunSpec) -> str:
         "protocol": describe(spec.protocol),
         "policy": describe(spec.policy),
         "population": describe(spec.population),
-        "settings": {
-            field.name: getattr(spec, field.name)
-            for field in attrs.fields(RunSpec)
-            if field.name not in ("protocol", "policy", "population")
-        },
+        "settings": run_settings(spec),
     }
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -35,16 +35,14 @@ from retroprog.plugins import GROUPS, load_all
 from . import _format as fmt
 from . import _output
 from ._compare import stages_before_goal
-from ._engine import MAX_CLIENTS, MAX_WEEKS, RunSpec
+from ._engine import RunSpec
 from ._experiment import (
-    DEFAULT_TRACES,
     Experiment,
     Kind,
     PolicyEntry,
     PopulationEntry,
     ProtocolChoice,
     load_experiment,
-    run_default,
     too_many_runs,
 )
 from ._folder import MANIFEST, claim
@@ -53,6 +51,7 @@ from ._run import check_dask_address, cpu_count, executor_for, local_workers
 from ._run import simulate as _simulate
 from ._runner import CELLS, ExperimentResult, run_experiment
 from ._terminal import clean, text
+from .settings import DEFAULT_TRACES, SETTINGS, RunSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -264,17 +263,16 @@ class _ProgressBar:
 
 @attrs.frozen
 class _Run:
-    """The options of ``simulate``, ``compare`` and ``sweep`` that are not the policy's."""
+    """The options of ``simulate``, ``compare`` and ``sweep`` that are not the policy's.
+
+    ``settings`` holds the run settings given on the command line (the others
+    are :class:`~retroprog_sim.RunSettings`' defaults, or an experiment file's).
+    """
 
     protocol: str
     populations: tuple[str, ...]
     population_params: dict[str, Any]
-    clients: int
-    weeks: int
-    seed: int
-    sessions_per_week: int
-    coach_capacity: int | None
-    trace: int | None
+    settings: dict[str, Any]
     workers: int
     dask: str | None
     out: Path | None
@@ -282,12 +280,10 @@ class _Run:
     progress: bool | None
     explicit: frozenset[str] = frozenset()
 
-    @property
-    def traces(self) -> int:
-        """Clients traced per run: ``--trace``, else a few when results are written."""
-        if self.trace is not None:
-            return self.trace
-        return DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
+    def run_settings(self) -> RunSettings:
+        """The settings given, the others the defaults (a few traced clients with ``--out``)."""
+        traces = DEFAULT_TRACE_WITH_OUT if self.out is not None else 0
+        return RunSettings(**{"trace_clients": traces, **self.settings})
 
     def spec(self, policy: retroprog.RegressionPolicy, population: str | None = None) -> RunSpec:
         """Build the run's :class:`RunSpec`, loading the protocol and population."""
@@ -295,12 +291,7 @@ class _Run:
             retroprog.load_protocol(self.protocol),
             policy,
             self.population(population or self.populations[0]),
-            clients=self.clients,
-            weeks=self.weeks,
-            seed=self.seed,
-            sessions_per_week=self.sessions_per_week,
-            coach_capacity=self.coach_capacity,
-            trace_clients=self.traces,
+            self.run_settings(),
         )
 
     def population(self, name: str) -> Population:
@@ -325,6 +316,7 @@ class _Run:
 
     def experiment(self, name: str, policies: Sequence[PolicyEntry]) -> Experiment:
         """The experiment these options describe, for ``policies``."""
+        settings = self.run_settings()
         return Experiment(
             policies,
             name=name,
@@ -332,39 +324,35 @@ class _Run:
             populations=[
                 PopulationEntry(p, params=self.population_params) for p in self.populations
             ],
-            clients=self.clients,
-            weeks=self.weeks,
-            seeds=(self.seed,),
-            sessions_per_week=self.sessions_per_week,
-            coach_capacity=self.coach_capacity,
-            traces=self.traces,
+            run_settings=settings,
+            seeds=(settings.seed,),
             out=self.out,
         )
 
     def experiment_file(self, path: str, kind: Kind) -> Experiment:
-        """Read an experiment file; the options it sets must not be given as well."""
+        """Read an experiment file; settings given as options win over the file's.
+
+        What the file holds besides its settings (the protocol, the populations)
+        must not be given as well.
+        """
         for name, option in _EXPERIMENT_OPTIONS.items():
             if name in self.explicit:
                 raise click.UsageError(
                     f"{option} cannot be used with an experiment file: set it in {path}"
                 )
         experiment = load_experiment(path, kind=kind)
+        if self.settings:
+            experiment = experiment.overridden(self.settings)
         return experiment if self.out is None else attrs.evolve(experiment, out=self.out)
 
 
-_RUN_OPTION_NAMES = [f.name for f in attrs.fields(_Run) if f.name != "explicit"]
-#: The options an experiment file sets itself (the others say how and where to run it).
+#: The options of an experiment file's content (its settings may be given as options).
 _EXPERIMENT_OPTIONS = {
     "protocol": "--protocol",
     "populations": "--population",
     "population_params": "--population-param",
-    "clients": "--clients",
-    "weeks": "--weeks",
-    "seed": "--seed",
-    "sessions_per_week": "--sessions-per-week",
-    "coach_capacity": "--coach-capacity",
-    "trace": "--trace",
 }
+_GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
 
 
 def _dask_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -375,6 +363,29 @@ def _dask_option(ctx: click.Context, param: click.Parameter, value: str | None) 
         return check_dask_address(value)
     except InvalidValueError as exc:
         raise click.BadParameter(f"{exc.value!r} {exc.reason}", ctx, param) from None
+
+
+def _setting_options() -> list[Any]:
+    """One option per run setting, made from :data:`~retroprog_sim.settings.SETTINGS`."""
+    options = []
+    for name, setting in SETTINGS.items():
+        default = None if setting.default_text else _SETTING_FIELDS[name].default
+        extra = f"  [default: {setting.default_text}]" if setting.default_text else ""
+        options.append(
+            click.option(
+                setting.option,
+                name,
+                type=click.IntRange(setting.low, setting.high),
+                default=default,
+                show_default=default is not None,
+                metavar="N",
+                help=setting.help + extra,
+            )
+        )
+    return options
+
+
+_SETTING_FIELDS = attrs.fields_dict(RunSettings)
 
 
 def _run_options(
@@ -398,7 +409,8 @@ def _run_options(
             default="general",
             show_default=True,
             metavar="NAME",
-            help="The population: general, deconditioned, post-injury, athlete, or a plug-in.",
+            help="The population: general, deconditioned, post-injury, athlete, a plug-in, "
+            "or MODULE:ATTR.",
         )
     options = [
         click.option(
@@ -406,7 +418,8 @@ def _run_options(
             default="retro-walk-run",
             show_default=True,
             metavar="NAME|FILE.toml",
-            help="The progression protocol: a built-in or plug-in name, or a TOML file.",
+            help="The progression protocol: a built-in or plug-in name, a TOML file, "
+            "or MODULE:ATTR.",
         ),
         population,
         click.option(
@@ -417,45 +430,7 @@ def _run_options(
             metavar="KEY=VALUE",
             help="A population parameter, e.g. heterogeneity=0.5 or attendance=0.9 (repeatable).",
         ),
-        click.option(
-            "--clients",
-            type=click.IntRange(1, MAX_CLIENTS),
-            default=run_default("clients"),
-            show_default=True,
-            metavar="N",
-            help=f"Clients simulated (at most {fmt.spaced(MAX_CLIENTS)} a run).",
-        ),
-        click.option(
-            "--weeks",
-            type=click.IntRange(1, MAX_WEEKS),
-            default=run_default("weeks"),
-            show_default=True,
-            metavar="N",
-            help=f"Weeks each client is followed (at most {MAX_WEEKS}).",
-        ),
-        click.option(
-            "--seed",
-            type=click.IntRange(min=0),
-            default=run_default("seed"),
-            show_default=True,
-            metavar="N",
-            help="The seed; client i's randomness comes from (seed, i) only.",
-        ),
-        click.option(
-            "--sessions-per-week",
-            type=click.IntRange(1, 7),
-            default=run_default("sessions_per_week"),
-            show_default=True,
-            metavar="N",
-            help="Scheduled sessions a week.",
-        ),
-        click.option(
-            "--coach-capacity",
-            type=click.IntRange(min=1),
-            default=None,
-            metavar="N",
-            help="A coach supervises group sessions of at most N clients [default: no coach].",
-        ),
+        *_setting_options(),
         click.option(
             "--workers",
             type=click.IntRange(min=1),
@@ -489,22 +464,20 @@ def _run_options(
             help="Show the progress bar at once / never [default: after 1 s, not with --json].",
         ),
     ]
-    options.insert(
-        -4,
-        click.option(
-            "--trace",
-            type=click.IntRange(min=0),
-            default=None,
-            metavar="N",
-            help="Record every session of the first N clients of each run "
-            f"[default: {DEFAULT_TRACE_WITH_OUT} with --out, else 0].",
-        ),
-    )
+    names = ["protocol", "populations", "population_params", "workers", "dask", "out"]
+    names += ["as_json", "progress"]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> None:
-            shared = {name: kwargs.pop(name, None) for name in _RUN_OPTION_NAMES}
+            ctx = click.get_current_context()
+            values = {name: kwargs.pop(name) for name in SETTINGS}
+            given = {
+                name: value
+                for name, value in values.items()
+                if ctx.get_parameter_source(name) in _GIVEN
+            }
+            shared = {name: kwargs.pop(name) for name in names}
             populations = shared["populations"]
             shared["populations"] = (
                 (populations,) if isinstance(populations, str) else tuple(populations)
@@ -512,12 +485,8 @@ def _run_options(
             shared["population_params"] = _collect(
                 shared["population_params"], "--population-param"
             )
-            ctx = click.get_current_context()
-            given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
-            explicit = frozenset(
-                name for name in _RUN_OPTION_NAMES if ctx.get_parameter_source(name) in given
-            )
-            command(run=_Run(**shared, explicit=explicit), **kwargs)
+            explicit = frozenset(name for name in names if ctx.get_parameter_source(name) in _GIVEN)
+            command(run=_Run(**shared, settings=given, explicit=explicit), **kwargs)
 
         for option in reversed(options):
             wrapper = option(wrapper)

@@ -114,7 +114,8 @@ def test_simulate_defaults_reach_the_run(monkeypatch: pytest.MonkeyPatch) -> Non
 
     def spy(spec: retroprog_sim.RunSpec, **kwargs: Any) -> retroprog_sim.SimulationResult:
         seen.append(spec)  # run a small copy: the defaults are what is checked
-        return real(attrs.evolve(spec, clients=20, weeks=2), **kwargs)
+        small = attrs.evolve(spec.settings, clients=20, weeks=2)
+        return real(attrs.evolve(spec, settings=small), **kwargs)
 
     monkeypatch.setattr("retroprog_sim.cli._simulate", spy)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import textwrap
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -92,14 +93,35 @@ def test_sweep_runs_a_file_and_out_wins(experiment: Path, tmp_path: Path) -> Non
     assert not (experiment.parent / "small-results").exists()
 
 
+def test_settings_given_as_options_win_over_the_file_and_are_recorded(
+    experiment: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["--clients", "12", "--seed", "4", "--out", str(out)]
+    result = invoke("compare", str(experiment), *args)
+
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out / "runs.csv")
+    assert [(r["seed"], r["policy"], r["clients"]) for r in rows] == [
+        ("4", "reference", "12"),
+        ("4", "stairs", "12"),
+    ]
+    document = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
+    settings = document["experiment"]
+    assert (settings["clients"], settings["weeks"], settings["seeds"]) == (12, 4, [4])
+    assert settings["from_command_line"] == ["clients", "seed"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "12 (from the command line)" in report
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        ("compare", "--clients", "5"),
         ("compare", "--population", "athlete"),
+        ("compare", "--protocol", "retro-walk-run"),
         ("compare", "--param", "stop_after=3"),
         ("sweep", "--grid", "stop_after=1,2"),
-        ("sweep", "--seed", "4"),
+        ("sweep", "--population-param", "heterogeneity=0"),
     ],
 )
 def test_options_the_file_sets_are_refused(experiment: Path, args: tuple[str, ...]) -> None:

@@ -154,7 +154,8 @@ def staircase(spec: RunSpec) -> SimulationResult:
     assert isinstance(policy, rp.RulePolicy)
     assert policy.step_shrink < 1  # the preset is a shrinking staircase
     # athletes seldom turn: trace enough clients to see a reversal
-    return simulate(attrs.evolve(spec, policy=policy, trace_clients=10))
+    traced = attrs.evolve(spec.settings, trace_clients=10)
+    return simulate(attrs.evolve(spec, policy=policy, settings=traced))
 
 
 @pytest.fixture(scope="module")

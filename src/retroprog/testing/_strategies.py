@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 
-
 def _builtins(group: str) -> tuple[str, ...]:
     """The names of ``group``'s built-ins, in the registry's order."""
     found = rp.plugins.available(group)
