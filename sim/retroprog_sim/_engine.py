@@ -16,7 +16,6 @@ from retroprog import (
     Status,
     to_dict,
 )
-from retroprog import support as v
 
 from ._population import Population, client_streams
 from .settings import SETTINGS, RunSettings
@@ -37,16 +36,12 @@ class RunSpec:
     :param policy: the regression policy, called through its public ``decide`` only.
     :param population: where clients come from.
     :param settings: the run's settings (default: :class:`~retroprog_sim.RunSettings`'s).
-    :param adverse_pain: the harness's adverse event: pain or next-day pain above
-        this, a balance loss, or form breakdown (fixed across policies, so that
-        comparisons are fair).
     """
 
     protocol: ProgressionProtocol
     policy: RegressionPolicy
     population: Population
     settings: RunSettings
-    adverse_pain: int = attrs.field(default=3, validator=v.integer(0, 10))
 
     def __init__(
         self,
@@ -54,8 +49,6 @@ class RunSpec:
         policy: RegressionPolicy,
         population: Population,
         settings: RunSettings | None = None,
-        *,
-        adverse_pain: int = 3,
         **changes: Any,
     ) -> None:
         base = RunSettings() if settings is None else settings
@@ -64,7 +57,6 @@ class RunSpec:
             policy,
             population,
             attrs.evolve(base, **changes) if changes else base,
-            adverse_pain,
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -99,7 +91,8 @@ class ClientResult:
     :param sessions: sessions attended.
     :param missed: scheduled sessions missed while still in the programme.
     :param after_end: scheduled sessions after dropout, stop or completion.
-    :param adverse_events: sessions with an adverse event (see :attr:`RunSpec.adverse_pain`).
+    :param adverse_events: sessions with an adverse event (see
+        :attr:`RunSettings.adverse_pain <retroprog_sim.RunSettings.adverse_pain>`).
     :param progressions: decisions that lengthened the bout or advanced.
     :param regressions: decisions that shortened the bout.
     :param goal_days: per stage, the day its target was passed (``None``: not reached).

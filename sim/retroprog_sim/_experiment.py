@@ -59,8 +59,6 @@ KINDS: tuple[Kind, ...] = ("compare", "sweep")
 _FIELDS = attrs.fields_dict(RunSettings)
 #: What an experiment's settings are when it does not say: traced clients for the report.
 _DEFAULTS = RunSettings(trace_clients=DEFAULT_TRACES)
-#: The adverse-event threshold's default and check (the harness's, as :class:`RunSpec`'s).
-_ADVERSE_PAIN = attrs.fields_dict(RunSpec)["adverse_pain"]
 
 #: The most runs an experiment may have (a sweep's cells; a comparison's policies
 #: × populations × seeds): every run's results are kept in memory and written out.
@@ -227,7 +225,6 @@ class Experiment:
     :param populations: the populations.
     :param run_settings: the settings of every run (their seed is each of ``seeds``).
     :param seeds: one set of clients per seed (default: the settings' seed).
-    :param adverse_pain: pain above this counts as an adverse event.
     :param out: where results go (``None``: nowhere unless the caller says).
     :param source: the file it was read from, if any.
     :param from_command_line: the settings given on the command line, which
@@ -241,7 +238,6 @@ class Experiment:
     populations: tuple[PopulationEntry, ...]
     run_settings: RunSettings
     seeds: tuple[int, ...]
-    adverse_pain: int
     out: Path | None
     source: Path | None
     from_command_line: frozenset[str]
@@ -256,7 +252,6 @@ class Experiment:
         populations: Iterable[PopulationEntry] = (PopulationEntry("general"),),
         run_settings: RunSettings = _DEFAULTS,
         seeds: Iterable[int] | None = None,
-        adverse_pain: int = 3,
         out: Path | None = None,
         source: Path | None = None,
         from_command_line: Iterable[str] = frozenset(),
@@ -286,7 +281,6 @@ class Experiment:
             tuple(populations),
             attrs.evolve(run_settings, **valid) if valid else run_settings,
             (run_settings.seed,) if seeds is None else tuple(seeds),
-            adverse_pain,
             out,
             source,
             frozenset(from_command_line),
@@ -367,7 +361,6 @@ class Experiment:
                         population,
                         settings,
                         seed=seed,
-                        adverse_pain=self.adverse_pain,
                     )
                     values = " ".join(f"{k}={v!r}" for k, v in cell.items())
                     key = _key(label, f"seed{seed}", entry.label, values)
@@ -398,7 +391,6 @@ class Experiment:
             "populations": [attrs.asdict(p) for p in self.populations],
             **{k: v for k, v in attrs.asdict(self.run_settings).items() if k != "seed"},
             "seeds": list(self.seeds),
-            "adverse_pain": self.adverse_pain,
             "from_command_line": sorted(self.from_command_line),
         }
 
@@ -536,9 +528,6 @@ def _check(experiment: Experiment, kind: Kind | None) -> list[Problem]:
     each_cell = too_many is None  # else building every cell would be the work refused
     for name, value in experiment._invalid.items():
         problems.append(Problem(SETTINGS[name].key, v.problem(_FIELDS[name], value) or ""))
-    message = v.problem(_ADVERSE_PAIN, experiment.adverse_pain)
-    if message:
-        problems.append(Problem("adverse_pain", message))
     if not experiment.seeds:
         problems.append(Problem("seeds", "must list at least one seed"))
     for i, seed in enumerate(experiment.seeds):
@@ -594,7 +583,6 @@ _TOP_KEYS = {
     "description",
     "protocol",
     "seeds",
-    "adverse_pain",
     "populations",
     "policies",
     "output",
@@ -756,10 +744,6 @@ def experiment_from_dict(
             number = reader.integer(table[parts[-1]], ".".join(parts))
             if number is not None:
                 settings[name] = number
-    if "adverse_pain" in data:
-        number = reader.integer(data["adverse_pain"], "adverse_pain")
-        if number is not None:
-            settings["adverse_pain"] = number
     if "seed" in data and "seeds" in data:
         reader.problem("seed", "give seed or seeds, not both")
         settings.pop("seed", None)

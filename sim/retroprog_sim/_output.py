@@ -36,7 +36,6 @@ import attrs
 import retroprog
 from retroprog.support import write_atomic, write_text_atomic
 
-from . import _format as fmt
 from ._compare import Difference
 from ._engine import ClientResult, RunSpec
 from ._folder import start_writing, write_manifest
@@ -181,9 +180,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
 
 def run_settings(spec: RunSpec) -> dict[str, Any]:
     """Every setting of a run, by name."""
-    settings = attrs.asdict(spec.settings)
-    block_size = settings.pop("block_size")
-    return {**settings, "adverse_pain": spec.adverse_pain, "block_size": block_size}
+    return attrs.asdict(spec.settings)
 
 
 def summary_row(summary: Summary) -> dict[str, Any]:
@@ -502,7 +499,6 @@ def _report_settings(experiment: Experiment) -> dict[str, Any]:
         "policies": "; ".join(policies),
         "populations": "; ".join(entry(p.label, p.name, p.params) for p in experiment.populations),
         **shown,
-        "adverse event": fmt.adverse_event([experiment.adverse_pain]),
         "source": "" if experiment.source is None else str(experiment.source),
     }
 

@@ -185,6 +185,16 @@ class RunSettings:
         label="traced clients",
         help="Record every session of the first N clients of each run.",
     )
+    adverse_pain: int = setting(
+        3,
+        low=0,
+        high=10,
+        label="adverse event",
+        shown="pain or next-day pain above {}/10, a balance loss, or form breakdown",
+        help="An adverse event is pain or next-day pain above N/10, a balance loss, "
+        "or form breakdown.",
+        details="The same for every policy, so that policies are judged by one yardstick.",
+    )
     block_size: int = setting(
         500,
         low=1,

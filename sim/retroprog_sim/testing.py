@@ -218,7 +218,7 @@ def assert_adverse_rate_at_most(
 ) -> Summary:
     """Adverse events per 100 sessions are at most ``limit_per_100``.
 
-    An adverse event is the harness's (:attr:`~retroprog_sim.RunSpec.adverse_pain`):
+    An adverse event is the harness's (:attr:`~retroprog_sim.RunSettings.adverse_pain`):
     pain or next-day pain above 3/10, a balance loss, or form breakdown.
 
     :param policy: a policy, or a name for :func:`retroprog.load_policy`.

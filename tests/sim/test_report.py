@@ -238,7 +238,8 @@ def test_many_runs_get_one_row_each(reference: SimulationResult) -> None:
 
 
 def test_the_adverse_threshold_is_stated(reference: SimulationResult) -> None:
-    stricter = attrs.evolve(reference, spec=attrs.evolve(reference.spec, adverse_pain=5))
+    settings = attrs.evolve(reference.spec.settings, adverse_pain=5)
+    stricter = attrs.evolve(reference, spec=attrs.evolve(reference.spec, settings=settings))
 
     same = render_report("r", [ReportGroup("g", (("a", reference),))], plots=False)
     mixed = render_report("r", [ReportGroup("g", (("a", reference), ("b", stricter)))], plots=False)
