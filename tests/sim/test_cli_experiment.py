@@ -97,7 +97,7 @@ def test_settings_given_as_options_win_over_the_file_and_are_recorded(
     experiment: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    args = ["--clients", "12", "--seed", "4", "--out", str(out)]
+    args = ["--clients", "12", "--seed", "4", "--adverse-pain", "5", "--out", str(out)]
     result = invoke("compare", str(experiment), *args)
 
     assert result.exit_code == 0, result.output
@@ -109,7 +109,8 @@ def test_settings_given_as_options_win_over_the_file_and_are_recorded(
     document = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
     settings = document["experiment"]
     assert (settings["clients"], settings["weeks"], settings["seeds"]) == (12, 4, [4])
-    assert settings["from_command_line"] == ["clients", "seed"]
+    assert settings["from_command_line"] == ["adverse_pain", "clients", "seed"]
+    assert [run["settings"]["adverse_pain"] for run in document["runs"]] == [5, 5]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "12 (from the command line)" in report
 
