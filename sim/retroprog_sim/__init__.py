@@ -18,9 +18,6 @@ so results do not depend on the executor, the number of workers, or the order.
 (50, True)
 """
 
-from ._client import Client, ClientModel, ClientParams
-from ._compare import Comparison, Difference, compare, paired_differences
-from ._engine import ClientResult, RunSpec, schedule
 from ._experiment import (
     MAX_RUNS,
     Cell,
@@ -32,8 +29,18 @@ from ._experiment import (
     experiment_from_dict,
     load_experiment,
 )
-from ._folder import OutputFolderError, verify_output
-from ._metrics import (
+from ._output import write_experiment, write_outputs
+from ._report import ReportGroup, render_report, write_report
+from ._runner import ExperimentResult, run_experiment
+from .compare import Comparison, Difference, compare, paired_differences
+from .engine import ClientResult, RunSpec, schedule
+from .execute import SimulationResult, simulate
+from .executors import executor_for
+from .folder import OutputFolderError, verify_output
+from .model.client import Client, ClientModel, ClientParams
+from .model.population import PRESETS, Population, PresetPopulation, load_population
+from .settings import DEFAULT_TRACES, MAX_CLIENTS, MAX_WEEKS, SETTINGS, RunSettings, Setting
+from .stats import (
     KaplanMeier,
     Summary,
     bootstrap_ci,
@@ -42,12 +49,6 @@ from ._metrics import (
     rate_ci,
     summarize,
 )
-from ._output import write_experiment, write_outputs
-from ._population import PRESETS, Population, PresetPopulation, load_population
-from ._report import ReportGroup, render_report, write_report
-from ._run import SimulationResult, executor_for, simulate
-from ._runner import ExperimentResult, run_experiment
-from .settings import DEFAULT_TRACES, MAX_CLIENTS, MAX_WEEKS, SETTINGS, RunSettings, Setting
 
 __all__ = [
     "DEFAULT_TRACES",

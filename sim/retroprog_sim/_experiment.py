@@ -34,8 +34,8 @@ from retroprog.exceptions import (
 from retroprog.support import MAX_TOML_BYTES, loads_toml, read_text
 
 from . import _format as fmt
-from ._engine import RunSpec
-from ._population import Population, load_population
+from .engine import RunSpec
+from .model.population import Population, load_population
 from .settings import DEFAULT_TRACES, SETTINGS, RunSettings
 
 __all__ = [

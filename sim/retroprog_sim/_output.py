@@ -36,20 +36,20 @@ import attrs
 import retroprog
 from retroprog.support import write_atomic, write_text_atomic
 
-from ._compare import Difference
-from ._engine import ClientResult, RunSpec
-from ._folder import start_writing, write_manifest
-from ._metrics import KaplanMeier, goal_durations, kaplan_meier
+from .compare import Difference
+from .engine import ClientResult, RunSpec
+from .folder import start_writing, write_manifest
 from .settings import SETTINGS
+from .stats import KaplanMeier, goal_durations, kaplan_meier
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ._experiment import Cell, Experiment, ProtocolChoice
-    from ._metrics import Summary
     from ._report import ReportGroup
-    from ._run import SimulationResult
     from ._runner import ExperimentResult
+    from .execute import SimulationResult
+    from .stats import Summary
 
 __all__ = [
     "client_rows",
@@ -262,7 +262,7 @@ def write_outputs(
     self-contained ``report.html``; last, ``manifest.json``, naming them all
     (removed first, so that while the files change there is none).
     """
-    from ._store import fingerprint  # _store writes with this module's JSON
+    from .store import fingerprint  # _store writes with this module's JSON
 
     folder = _folder(out_dir)
     spec = result.spec
@@ -423,7 +423,7 @@ _DIFFERENCE_HEADER = [
 
 def experiment_document(result: ExperimentResult) -> dict[str, Any]:
     """``experiment.json``'s content: the settings, every run's summary, the differences."""
-    from ._store import versions  # _store writes with this module's JSON
+    from .store import versions  # _store writes with this module's JSON
 
     return {
         "retroprog_version": retroprog.__version__,
@@ -532,7 +532,7 @@ def write_experiment(
     that while the files change there is none).  The runs themselves are kept
     in ``cells/`` by :func:`~retroprog_sim.run_experiment`.
     """
-    from ._store import experiment_fingerprint
+    from .store import experiment_fingerprint
 
     folder = _folder(out_dir)
     written: list[Path] = []

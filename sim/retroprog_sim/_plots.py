@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._metrics import KaplanMeier
-    from ._run import SimulationResult
+    from .execute import SimulationResult
+    from .stats import KaplanMeier
 
 __all__ = [
     "MAX_BOUT_CLIENTS",

@@ -27,8 +27,8 @@ from retroprog.support import write_text_atomic
 
 from . import _format as fmt
 from . import _output
-from ._compare import Difference, stages_before_goal
-from ._run import SimulationResult
+from .compare import Difference, stages_before_goal
+from .execute import SimulationResult
 
 if TYPE_CHECKING:
     import jinja2

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 
 import attrs
 
-from ._compare import Difference, paired_differences, shared_stages
-from ._engine import BlockResult
 from ._experiment import Cell, Experiment, Kind
-from ._run import Progress, SimulationResult, _run_block, assemble
-from ._store import CellStore
+from .compare import Difference, differences_from
+from .execute import Progress, SimulationResult, run_specs
+from .store import CellStore
 
 __all__ = ["CELLS", "ExperimentResult", "run_cells", "run_experiment"]
 
@@ -68,65 +67,35 @@ def run_cells(
 ) -> tuple[list[SimulationResult], int]:
     """Run ``cells`` (those not in ``store``), saving each the moment it finishes.
 
-    On an executor, every block of every cell is submitted at once, so a cluster
-    stays busy across cells, and a cell is saved as soon as its last block is
-    done, whatever the order.  If anything stops the run (Ctrl-C, a worker that
-    dies), the blocks not started are cancelled and every cell saved so far
-    stays saved: run the same cells again and they are skipped.  Returns the
-    runs, in order, and how many were reused from the store.
+    The cells' runs go through the one scheduler (``execute.run_specs``): if
+    anything stops them, every cell saved so far stays saved, and running the
+    same cells again skips them.  Returns the runs, in order, and how many were
+    reused from the store.
     """
-    total = sum(cell.spec.clients for cell in cells)
-    done = 0
-    results: dict[int, SimulationResult] = {}
-    for i, cell in enumerate(cells):
-        found = store.load(cell) if store is not None else None
-        if found is not None:
-            results[i] = found
-            done += cell.spec.clients
-            if finished is not None:
-                finished(cell, True)
-    reused = len(results)
-    if progress is not None and done:
-        progress(done, total)
-    pending = [i for i in range(len(cells)) if i not in results]
+    reused: list[int] = []
 
-    def complete(i: int, blocks: Iterable[BlockResult]) -> None:
-        result = assemble(cells[i].spec, blocks)
+    def reuse(i: int) -> SimulationResult | None:
+        found = store.load(cells[i]) if store is not None else None
+        if found is not None:
+            reused.append(i)
+            if finished is not None:
+                finished(cells[i], True)
+        return found
+
+    def save(i: int, result: SimulationResult) -> None:
         if store is not None:
             store.save(cells[i], result)
-        results[i] = result
         if finished is not None:
             finished(cells[i], False)
 
-    if executor is None:
-        for i in pending:
-            spec = cells[i].spec
-            blocks = []
-            for block in spec.blocks():
-                blocks.append(_run_block(spec, block.start, block.stop))
-                done += len(block)
-                if progress is not None:
-                    progress(done, total)
-            complete(i, blocks)
-        return [results[i] for i in range(len(cells))], reused
-    futures: dict[Future[BlockResult], int] = {}
-    for i in pending:
-        spec = cells[i].spec
-        for block in spec.blocks():
-            futures[executor.submit(_run_block, spec, block.start, block.stop)] = i
-    waiting = {i: [f for f, j in futures.items() if j == i] for i in pending}
-    try:
-        for future in as_completed(futures):
-            i = futures[future]
-            done += len(future.result().results)
-            if progress is not None:
-                progress(done, total)
-            if all(f.done() for f in waiting[i]) and i not in results:
-                complete(i, (f.result() for f in waiting[i]))
-    finally:  # stopped early or not: nothing left running
-        for future in futures:
-            future.cancel()
-    return [results[i] for i in range(len(cells))], reused
+    results = run_specs(
+        [cell.spec for cell in cells],
+        executor=executor,
+        progress=progress,
+        reuse=reuse,
+        save=save,
+    )
+    return results, len(reused)
 
 
 def run_experiment(
@@ -158,17 +127,12 @@ def run_experiment(
     )
     differences: dict[tuple[str, int], dict[str, list[Difference]]] = {}
     if kind == "compare":
-        for group, runs in _groups(cells, results).items():
+        for (population, seed), runs in _groups(cells, results).items():
             (_, baseline), *others = runs
-            differences[group] = {
-                cell.label: paired_differences(
-                    baseline.clients,
-                    result.clients,
-                    horizon=result.spec.days,
-                    resamples=resamples,
-                    seed=cell.seed,
-                    stages=shared_stages(baseline.spec.protocol, result.spec.protocol),
-                )
-                for cell, result in others
-            }
+            differences[population, seed] = differences_from(
+                baseline,
+                [(cell.label, result) for cell, result in others],
+                resamples=resamples,
+                seed=seed,
+            )
     return ExperimentResult(experiment, kind, tuple(cells), tuple(results), differences, reused)

@@ -34,8 +34,6 @@ from retroprog.plugins import GROUPS, load_all
 
 from . import _format as fmt
 from . import _output
-from ._compare import stages_before_goal
-from ._engine import RunSpec
 from ._experiment import (
     Experiment,
     Kind,
@@ -45,12 +43,14 @@ from ._experiment import (
     load_experiment,
     too_many_runs,
 )
-from ._folder import MANIFEST, claim
-from ._population import Population, load_population
-from ._run import check_dask_address, cpu_count, executor_for, local_workers
-from ._run import simulate as _simulate
 from ._runner import CELLS, ExperimentResult, run_experiment
 from ._terminal import clean, text
+from .compare import stages_before_goal
+from .engine import RunSpec
+from .execute import simulate as _simulate
+from .executors import check_dask_address, cpu_count, executor_for, local_workers
+from .folder import MANIFEST, claim
+from .model.population import Population, load_population
 from .settings import DEFAULT_TRACES, SETTINGS, RunSettings
 
 if sys.version_info >= (3, 11):
@@ -67,10 +67,10 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from ._compare import Difference
     from ._experiment import Cell
-    from ._metrics import Summary
-    from ._run import SimulationResult
+    from .compare import Difference
+    from .execute import SimulationResult
+    from .stats import Summary
 
 __all__ = ["cli", "main", "parse_value"]
 

@@ -47,12 +47,12 @@ from retroprog.exceptions import (
     UnknownStageError,
 )
 
-from ._client import ClientParams
-from ._compare import Difference, paired_differences, shared_stages
-from ._engine import RunSpec
-from ._metrics import Summary
-from ._population import Population, PresetPopulation, load_population
-from ._run import SimulationResult, simulate
+from .compare import Difference, paired_differences, shared_stages
+from .engine import RunSpec
+from .execute import SimulationResult, simulate
+from .model.client import ClientParams
+from .model.population import Population, PresetPopulation, load_population
+from .stats import Summary
 
 __all__ = [
     "CLIENT_PARAM_BOUNDS",

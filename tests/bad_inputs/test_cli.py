@@ -26,7 +26,9 @@ from click.testing import CliRunner
 import retroprog
 import retroprog_sim
 from retroprog.exceptions import InvalidValueError, RetroprogError
-from retroprog_sim import _folder, _output, _run
+from retroprog_sim import _output
+from retroprog_sim import executors as _run
+from retroprog_sim import folder as _folder
 from retroprog_sim.cli import cli, parse_value
 
 #: A run small enough to take well under a second.

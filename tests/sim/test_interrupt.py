@@ -74,8 +74,8 @@ def raising_on_call(number: int) -> Any:
 
 #: phase: (module, function, call that is interrupted, runs saved by then)
 COMPARE_PHASES = {
-    "running": ("retroprog_sim._runner", "_run_block", 2, 1),
-    "saving a run": ("retroprog_sim._store.CellStore", "save", 1, 0),
+    "running": ("retroprog_sim.execute", "_run_block", 2, 1),
+    "saving a run": ("retroprog_sim.store.CellStore", "save", 1, 0),
     "writing the tables": ("retroprog_sim._output", "_write_table", 2, 2),
     "drawing the plots": ("retroprog_sim._report", "render_report", 1, 2),
     "writing the manifest": ("retroprog_sim._output", "write_manifest", 1, 2),
@@ -111,7 +111,7 @@ def test_ctrl_c_in_each_phase_of_a_comparison(
 
 
 SIMULATE_PHASES = {
-    "running": ("retroprog_sim._run", "_run_block", 1),
+    "running": ("retroprog_sim.execute", "_run_block", 1),
     "writing the tables": ("retroprog_sim._output", "_write_table", 1),
     "drawing the plots": ("retroprog_sim._output", "_run_plots", 1),
     "writing the report": ("retroprog_sim._report", "write_report", 1),
@@ -147,7 +147,7 @@ def test_ctrl_c_while_printing_a_run_says_its_results_are_written(
 
 
 def test_ctrl_c_without_an_output_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    _patch(monkeypatch, "retroprog_sim._run", "_run_block", 1)
+    _patch(monkeypatch, "retroprog_sim.execute", "_run_block", 1)
 
     assert interrupted_line(invoke(*SIMULATE)) == "retroprog: error: interrupted"
 
@@ -201,7 +201,7 @@ def test_ctrl_c_lost_in_a_finalizer_is_not_forgotten(
 
 _SCRIPT = """
 import os, sys, time
-import retroprog_sim._output, retroprog_sim._report, retroprog_sim._runner, retroprog_sim.cli
+import retroprog_sim._output, retroprog_sim._report, retroprog_sim.execute, retroprog_sim.cli
 
 phase, args = sys.argv[1], sys.argv[2:]
 
@@ -227,7 +227,7 @@ class PausesWhenCollected:
 
 
 if phase == "running":
-    pausing(retroprog_sim._runner, "_run_block")
+    pausing(retroprog_sim.execute, "_run_block")
 elif phase == "report":
     pausing(retroprog_sim._report, "render_report")
 elif phase == "printing":

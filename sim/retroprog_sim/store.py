@@ -31,9 +31,9 @@ import cattrs
 import retroprog
 from retroprog.support import write_text_atomic
 
-from ._engine import BlockResult, ClientResult, RunSpec
 from ._output import describe, json_text, run_settings
-from ._run import SimulationResult, assemble
+from .engine import BlockResult, ClientResult, RunSpec
+from .execute import SimulationResult, assemble
 
 if TYPE_CHECKING:
     import os

@@ -17,8 +17,8 @@ from retroprog import (
     to_dict,
 )
 
-from ._population import Population, client_streams
-from .settings import SETTINGS, RunSettings
+from ..model.population import Population, client_streams
+from ..settings import SETTINGS, RunSettings
 
 __all__ = ["ClientResult", "RunSpec", "run_block", "schedule"]
 

@@ -1,4 +1,9 @@
-"""Runs: blocks of clients through any ``concurrent.futures.Executor``."""
+"""Executors: local worker processes, or a Dask cluster, for :mod:`~retroprog_sim.execute`.
+
+:func:`executor_for` gives the executor that ``--workers N`` and ``--dask
+ADDRESS`` ask for; a local pool's workers die with the process that started
+them, and a Dask address is checked before any connection.
+"""
 
 from __future__ import annotations
 
@@ -9,113 +14,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
-import attrs
-
 from retroprog.exceptions import InvalidValueError
-
-from ._engine import BlockResult, ClientResult, RunSpec, run_block
-from ._metrics import Summary, summarize
 
 __all__ = [
     "DASK_CONNECT_TIMEOUT",
-    "SimulationResult",
-    "assemble",
     "check_dask_address",
     "cpu_count",
     "executor_for",
     "local_workers",
-    "simulate",
-    "submit",
 ]
-
-#: Called after each finished block with (clients done, clients in all).
-Progress = Callable[[int, int], None]
-
-
-@attrs.frozen
-class SimulationResult:
-    """A run's summary, every client's result, and the traced sessions.
-
-    :param spec: what was run.
-    :param summary: the population's figures.
-    :param clients: one result per client, by client id.
-    :param traces: every session of the traced clients, as JSON-ready dicts.
-    """
-
-    spec: RunSpec
-    summary: Summary
-    clients: list[ClientResult]
-    traces: list[dict[str, Any]]
-
-
-def _run_block(spec: RunSpec, first: int, last: int) -> BlockResult:
-    """Module-level, so that process pools and Dask can pickle it."""
-    return run_block(spec, range(first, last))
-
-
-def simulate(
-    spec: RunSpec,
-    *,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
-) -> SimulationResult:
-    """Simulate ``spec``'s clients, block by block, on ``executor`` (default: in-process).
-
-    The result does not depend on the executor or its number of workers: every
-    client's randomness comes from (seed, client id), blocks are fixed by
-    ``spec.block_size``, and results are put back in client order.
-    """
-    return assemble(spec, submit(spec, executor), progress=progress)
-
-
-def submit(spec: RunSpec, executor: Executor | None) -> Iterator[BlockResult]:
-    """Start ``spec``'s blocks on ``executor`` (at once) or in-process (lazily, as iterated)."""
-    blocks = spec.blocks()
-    if executor is None:
-        return (_run_block(spec, b.start, b.stop) for b in blocks)
-    futures = [executor.submit(_run_block, spec, b.start, b.stop) for b in blocks]
-
-    def results() -> Iterator[BlockResult]:
-        try:
-            for future in futures:
-                yield future.result()
-        finally:  # stopped early (an error, Ctrl-C): drop the blocks not started
-            for future in futures:
-                future.cancel()
-
-    return results()
-
-
-def assemble(
-    spec: RunSpec, blocks: Iterable[BlockResult], *, progress: Progress | None = None
-) -> SimulationResult:
-    """Put a run's finished blocks together, in client order, and summarize them."""
-    done = 0
-    results: list[ClientResult] = []
-    traces: list[dict[str, Any]] = []
-    for block in blocks:
-        results.extend(block.results)
-        traces.extend(block.traces)
-        done += len(block.results)
-        if progress is not None:
-            progress(done, spec.clients)
-    results.sort(key=lambda r: r.client_id)
-    traces.sort(key=lambda t: (t["client"], t["session"]))
-    summary = summarize(
-        results,
-        protocol=spec.protocol.name,
-        policy=spec.policy.name,
-        population=spec.population.name,
-        stage_names=[s.name for s in spec.protocol.stages],
-        seed=spec.seed,
-        weeks=spec.weeks,
-    )
-    return SimulationResult(spec, summary, results, traces)
-
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
 DASK_CONNECT_TIMEOUT = 10.0

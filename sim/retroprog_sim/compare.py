@@ -13,14 +13,15 @@ from numpy.typing import NDArray
 
 from retroprog import ProgressionProtocol, RegressionPolicy
 
-from ._engine import ClientResult, RunSpec
-from ._metrics import bootstrap_ci, goal_durations, kaplan_meier
-from ._run import Progress, SimulationResult, simulate
+from .engine import ClientResult, RunSpec
+from .execute import Progress, SimulationResult, run_specs
+from .stats import bootstrap_ci, goal_durations, kaplan_meier
 
 __all__ = [
     "Comparison",
     "Difference",
     "compare",
+    "differences_from",
     "paired_differences",
     "shared_stages",
     "stages_before_goal",
@@ -147,6 +148,33 @@ def paired_differences(
     ]
 
 
+def differences_from(
+    baseline: SimulationResult,
+    others: Iterable[tuple[str, SimulationResult]],
+    *,
+    resamples: int,
+    seed: int,
+) -> dict[str, list[Difference]]:
+    """Each labelled run's :func:`paired_differences` from ``baseline`` (the same clients).
+
+    The one comparison of runs: :func:`compare` and a comparison's experiment
+    (:func:`~retroprog_sim.run_experiment`) both use it.  The bootstrap is
+    seeded with ``seed`` (the runs' seed); stages' targets are compared when
+    both protocols have the same stages.
+    """
+    return {
+        label: paired_differences(
+            baseline.clients,
+            run.clients,
+            horizon=run.spec.days,
+            resamples=resamples,
+            seed=seed,
+            stages=shared_stages(baseline.spec.protocol, run.spec.protocol),
+        )
+        for label, run in others
+    }
+
+
 def compare(
     spec: RunSpec,
     policies: Sequence[RegressionPolicy],
@@ -160,30 +188,17 @@ def compare(
     Each client's randomness derives from (seed, client id), with separate streams
     for physiology, attendance, sessions and dropout (and coach arrival), so the
     policies meet the same clients with the same luck: differences come from the
-    policies, not from chance.
+    policies, not from chance.  On an executor, every policy's blocks are
+    submitted at once.
     """
     if len(policies) < 2:
         raise ValueError("compare needs at least two policies")
-    runs = []
-    total = spec.clients * len(policies)
-    for i, policy in enumerate(policies):
-        offset = i * spec.clients
-
-        def step(done: int, _total: int, offset: int = offset) -> None:
-            if progress is not None:
-                progress(offset + done, total)
-
-        runs.append(simulate(attrs.evolve(spec, policy=policy), executor=executor, progress=step))
-    baseline = runs[0]
-    differences = {
-        run.spec.policy.name: paired_differences(
-            baseline.clients,
-            run.clients,
-            horizon=spec.days,
-            resamples=resamples,
-            seed=spec.seed,
-            stages=shared_stages(spec.protocol, spec.protocol),
-        )
-        for run in runs[1:]
-    }
+    specs = [attrs.evolve(spec, policy=policy) for policy in policies]
+    runs = run_specs(specs, executor=executor, progress=progress)
+    differences = differences_from(
+        runs[0],
+        [(run.spec.policy.name, run) for run in runs[1:]],
+        resamples=resamples,
+        seed=spec.settings.seed,
+    )
     return Comparison(runs, differences)

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._engine import ClientResult
+from .engine import ClientResult
 
 __all__ = [
     "KaplanMeier",
