@@ -18,24 +18,25 @@ so results do not depend on the executor, the number of workers, or the order.
 (50, True)
 """
 
-from ._experiment import (
+from ._output import write_experiment, write_outputs
+from ._report import ReportGroup, render_report, write_report
+from .compare import Comparison, Difference, compare, paired_differences
+from .engine import ClientResult, RunSpec, schedule
+from .execute import SimulationResult, simulate
+from .executors import executor_for
+from .experiment import (
     MAX_RUNS,
     Cell,
     Experiment,
     ExperimentFileError,
+    ExperimentResult,
     PolicyEntry,
     PopulationEntry,
     ProtocolChoice,
     experiment_from_dict,
     load_experiment,
+    run_experiment,
 )
-from ._output import write_experiment, write_outputs
-from ._report import ReportGroup, render_report, write_report
-from ._runner import ExperimentResult, run_experiment
-from .compare import Comparison, Difference, compare, paired_differences
-from .engine import ClientResult, RunSpec, schedule
-from .execute import SimulationResult, simulate
-from .executors import executor_for
 from .folder import OutputFolderError, verify_output
 from .model.client import Client, ClientModel, ClientParams
 from .model.population import PRESETS, Population, PresetPopulation, load_population

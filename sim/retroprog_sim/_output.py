@@ -45,10 +45,9 @@ from .stats import KaplanMeier, goal_durations, kaplan_meier
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ._experiment import Cell, Experiment, ProtocolChoice
     from ._report import ReportGroup
-    from ._runner import ExperimentResult
     from .execute import SimulationResult
+    from .experiment import Cell, Experiment, ExperimentResult, ProtocolChoice
     from .stats import Summary
 
 __all__ = [

@@ -34,21 +34,23 @@ from retroprog.plugins import GROUPS, load_all
 
 from . import _format as fmt
 from . import _output
-from ._experiment import (
-    Experiment,
-    Kind,
-    PolicyEntry,
-    PopulationEntry,
-    ProtocolChoice,
-    load_experiment,
-    too_many_runs,
-)
-from ._runner import CELLS, ExperimentResult, run_experiment
 from ._terminal import clean, text
 from .compare import stages_before_goal
 from .engine import RunSpec
 from .execute import simulate as _simulate
 from .executors import check_dask_address, cpu_count, executor_for, local_workers
+from .experiment import (
+    CELLS,
+    Experiment,
+    ExperimentResult,
+    Kind,
+    PolicyEntry,
+    PopulationEntry,
+    ProtocolChoice,
+    load_experiment,
+    run_experiment,
+    too_many_runs,
+)
 from .folder import MANIFEST, claim
 from .model.population import Population, load_population
 from .settings import DEFAULT_TRACES, SETTINGS, RunSettings
@@ -67,9 +69,9 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from ._experiment import Cell
     from .compare import Difference
     from .execute import SimulationResult
+    from .experiment import Cell
     from .stats import Summary
 
 __all__ = ["cli", "main", "parse_value"]

@@ -38,7 +38,7 @@ from .execute import SimulationResult, assemble
 if TYPE_CHECKING:
     import os
 
-    from ._experiment import Cell, Kind
+    from .experiment import Cell, Kind
 
 __all__ = ["CellStore", "experiment_fingerprint", "fingerprint", "versions"]
 

@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from retroprog_sim import _output, cli
-from retroprog_sim._experiment import Cell
-from retroprog_sim._runner import run_experiment
+from retroprog_sim.experiment import Cell, run_experiment
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 

@@ -18,7 +18,7 @@ from retroprog_sim import (
     experiment_from_dict,
     load_experiment,
 )
-from retroprog_sim._experiment import Kind
+from retroprog_sim.experiment import Kind
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import attrs
 
-from ._experiment import Cell, Experiment, Kind
-from .compare import Difference, differences_from
-from .execute import Progress, SimulationResult, run_specs
-from .store import CellStore
+from ..compare import Difference, differences_from
+from ..execute import Progress, SimulationResult, run_specs
+from ..store import CellStore
+from .model import Cell, Experiment, Kind
 
 __all__ = ["CELLS", "ExperimentResult", "run_cells", "run_experiment"]
 
