@@ -29,7 +29,7 @@ from ._guards import (
 from ._json import SCHEMA_VERSION, from_dict, from_json, to_dict, to_json
 from ._log import amend_log, dumps_log, loads_log, read_log, write_log
 from ._outcome import SessionOutcome
-from ._policy import RegressionPolicy, RulePolicy
+from ._policy import PAIN_CEILING, RegressionPolicy, RulePolicy, pain_bounds
 from ._presets import load_policy
 from ._protocol import ProgressionProtocol, StagedProtocol, builtin_protocols, load_protocol
 from ._replay import replay, start
@@ -38,6 +38,7 @@ from ._state import ClientState, Status
 from ._version import __version__
 
 __all__ = [
+    "PAIN_CEILING",
     "SCHEMA_VERSION",
     "Action",
     "ClientState",
@@ -68,6 +69,7 @@ __all__ = [
     "load_policy",
     "load_protocol",
     "loads_log",
+    "pain_bounds",
     "read_log",
     "replay",
     "start",

@@ -11,7 +11,7 @@ from . import _transition as t
 from . import _validators as v
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
-from ._policy import RegressionPolicy
+from ._policy import RegressionPolicy, pain_bounds
 from ._protocol import ProgressionProtocol
 from ._registry import GUARDS as GUARD_GROUP
 from ._resolve import resolve
@@ -93,8 +93,11 @@ def _replace(
 class NoProgressAfterAdverse:
     """Never step up after an adverse session, whatever the policy says.
 
-    Adverse: pain during the session or the next day above ``pain_threshold``
-    (default: the policy's), any balance loss, or form breakdown.
+    Adverse: pain during the session above ``pain_threshold``, next-day pain above it,
+    any balance loss, or form breakdown.  Without a ``pain_threshold`` of its own the guard
+    takes the policy's bounds (:func:`~retroprog.pain_bounds`): its threshold during the
+    session, its ``settled_pain`` (if it declares one) the next day, neither above
+    :data:`~retroprog.PAIN_CEILING` (5/10), whatever the policy declares.
     """
 
     pain_threshold: int | None = attrs.field(default=None, validator=v.optional(v.integer(0, 10)))
@@ -111,11 +114,14 @@ class NoProgressAfterAdverse:
         """Turn a step up after an adverse session into a hold."""
         if decision.action not in _UP:
             return decision
-        threshold = policy.pain_threshold if self.pain_threshold is None else self.pain_threshold
+        if self.pain_threshold is None:
+            during, next_day = pain_bounds(policy)
+        else:
+            during = next_day = self.pain_threshold
         found = []
-        if outcome.pain > threshold:
+        if outcome.pain > during:
             found.append(f"pain {outcome.pain}/10")
-        if outcome.next_day_pain is not None and outcome.next_day_pain > threshold:
+        if outcome.next_day_pain is not None and outcome.next_day_pain > next_day:
             found.append(f"next-day pain {outcome.next_day_pain}/10")
         if outcome.balance_losses:
             found.append(f"balance lost {t.times(outcome.balance_losses)}")

@@ -14,7 +14,13 @@ from ._protocol import ProgressionProtocol
 from ._state import ClientState, Status
 from .exceptions import InvalidValueError
 
-__all__ = ["RegressionPolicy", "RulePolicy"]
+__all__ = ["PAIN_CEILING", "RegressionPolicy", "RulePolicy", "pain_bounds"]
+
+#: The highest pain (0–10), during a session or the next day, after which any policy may
+#: still step up, whatever it declares: the top of Silbernagel's acceptable zone
+#: (Silbernagel et al. 2007).  :func:`~retroprog.testing.check_policy` holds every policy
+#: to it, and the :class:`~retroprog.NoProgressAfterAdverse` guard enforces it.
+PAIN_CEILING = 5
 
 
 @runtime_checkable
@@ -42,6 +48,32 @@ class RegressionPolicy(Protocol):
         self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
     ) -> Decision:
         """The decision after ``outcome``, a session done by a client in ``state``."""
+
+
+def pain_bounds(policy: RegressionPolicy, *, ceiling: int = PAIN_CEILING) -> tuple[int, int]:
+    """The highest pain during a session and the next day after which ``policy`` may step up.
+
+    The policy's ``pain_threshold``, and its optional ``settled_pain`` for next-day pain
+    (else its threshold), each capped at ``ceiling``.
+
+    >>> from retroprog import load_policy
+    >>> pain_bounds(load_policy("pain-monitoring"))
+    (5, 2)
+    >>> pain_bounds(load_policy("reference", pain_threshold=6, stop_pain=8))
+    (5, 2)
+    """
+    settled = getattr(policy, "settled_pain", None)
+    return capped(policy.pain_threshold, settled if type(settled) is int else None, ceiling)
+
+
+def capped(threshold: int, settled: int | None, ceiling: int) -> tuple[int, int]:
+    """The (during, next-day) pain bounds of declared values, neither above ``ceiling``.
+
+    Next-day pain is bounded by ``settled`` (``threshold`` when ``None``), never above
+    ``threshold``.
+    """
+    next_day = threshold if settled is None else min(settled, threshold)
+    return min(threshold, ceiling), min(next_day, ceiling)
 
 
 def _le(other: str):  # type: ignore[no-untyped-def]

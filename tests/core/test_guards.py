@@ -12,6 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from retroprog import (
+    PAIN_CEILING,
     Action,
     ClientState,
     Decision,
@@ -645,3 +646,40 @@ def test_a_broken_window_in_memory_is_refused(window: Any) -> None:
 
     assert (info.value.field, info.value.value) == (f"memory.{_WINDOW}", window)
     assert info.value.reason == "must be a list of [day, bout] pairs of whole numbers"
+
+
+# --- the guard's pain bounds: the policy's settled bound and the ceiling -------------------------
+
+
+@attrs.frozen
+class SettlingMover(Mover):
+    """A mover that declares a settled bound below its threshold (and ignores it)."""
+
+    settled_pain: int = 2
+
+
+def test_no_progress_after_adverse_holds_next_day_pain_to_the_settled_bound() -> None:
+    policy = SettlingMover(15, pain_threshold=4)
+    guard = NoProgressAfterAdverse()
+
+    assert _decide(guard, policy, next_day_pain=2)[1].action is Action.PROGRESS
+    held = _decide(guard, policy, next_day_pain=3)[1]
+    assert held.action is Action.HOLD
+    assert "next-day pain 3/10" in held.explanation
+
+
+def test_no_progress_after_adverse_never_allows_more_than_the_ceiling() -> None:
+    policy = Mover(15, pain_threshold=8)  # declares more than the ceiling excuses
+    guard = NoProgressAfterAdverse()
+
+    assert PAIN_CEILING == 5
+    assert _decide(guard, policy, pain=5)[1].action is Action.PROGRESS
+    assert _decide(guard, policy, pain=6)[1].action is Action.HOLD
+    assert _decide(guard, policy, next_day_pain=6)[1].action is Action.HOLD
+
+
+def test_an_explicit_guard_threshold_is_used_as_given() -> None:
+    guard = NoProgressAfterAdverse(pain_threshold=7)
+
+    assert _decide(guard, Mover(15, pain_threshold=8), pain=7)[1].action is Action.PROGRESS
+    assert _decide(guard, Mover(15, pain_threshold=8), pain=8)[1].action is Action.HOLD

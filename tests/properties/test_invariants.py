@@ -149,12 +149,12 @@ class PolicyMachine(RuleBasedStateMachine):
         stage = self.case.protocol.stage(before.stage)
         context = f"{guard!r}: {decision.explanation!r} after {outcome!r}"
         if isinstance(guard, rp.NoProgressAfterAdverse) and done.applied:
-            threshold = self.case.policy.pain_threshold
+            during, next_day = rp.pain_bounds(self.case.policy)
             if guard.pain_threshold is not None:
-                threshold = guard.pain_threshold
+                during = next_day = guard.pain_threshold
             adverse = (
-                outcome.pain > threshold
-                or (outcome.next_day_pain or 0) > threshold
+                outcome.pain > during
+                or (outcome.next_day_pain or 0) > next_day
                 or outcome.balance_losses > 0
                 or outcome.form_breakdown
             )

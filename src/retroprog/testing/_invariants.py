@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 import attrs
 
 import retroprog as rp
+from retroprog._policy import PAIN_CEILING, capped
 from retroprog.exceptions import InvalidValueError, PolicyViolation, UnknownStageError
 
 __all__ = [
@@ -25,10 +26,6 @@ __all__ = [
 
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
 
-#: The highest pain (0–10), during a session or the next day, after which any policy
-#: may still step up: the top of Silbernagel's acceptable zone.  A caller may lower it;
-#: raising it takes ``raise_pain_ceiling=True``.
-PAIN_CEILING = 5
 
 #: Why a policy that decides two ways for the same inputs breaks invariant 7.
 NONDETERMINISTIC = (
@@ -55,13 +52,12 @@ class PainBounds:
     @property
     def during(self) -> int:
         """The highest pain during a session that still allows a step up."""
-        return min(self.threshold, self.ceiling)
+        return capped(self.threshold, self.settled, self.ceiling)[0]
 
     @property
     def next_day(self) -> int:
         """The highest next-day pain that still allows a step up."""
-        settled = self.threshold if self.settled is None else self.settled
-        return min(settled, self.threshold, self.ceiling)
+        return capped(self.threshold, self.settled, self.ceiling)[1]
 
     def declaration_problems(self) -> list[str]:
         """A declared bound above the ceiling, one sentence each (empty when none is)."""
