@@ -18,10 +18,9 @@ so results do not depend on the executor, the number of workers, or the order.
 (50, True)
 """
 
-from ._output import write_experiment, write_outputs
-from ._report import ReportGroup, render_report, write_report
 from .compare import Comparison, Difference, compare, paired_differences
-from .engine import ClientResult, RunSpec, schedule
+from .engine.spec import RunSpec, schedule
+from .engine.tally import ClientResult
 from .execute import SimulationResult, simulate
 from .executors import executor_for
 from .experiment import (
@@ -40,6 +39,8 @@ from .experiment import (
 from .folder import OutputFolderError, verify_output
 from .model.client import Client, ClientModel, ClientParams
 from .model.population import PRESETS, Population, PresetPopulation, load_population
+from .present.files import write_experiment, write_outputs
+from .present.report import ReportGroup, render_report, write_report
 from .settings import DEFAULT_TRACES, MAX_CLIENTS, MAX_WEEKS, SETTINGS, RunSettings, Setting
 from .stats import (
     KaplanMeier,

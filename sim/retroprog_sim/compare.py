@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 
 from retroprog import ProgressionProtocol, RegressionPolicy
 
-from .engine import ClientResult, RunSpec
+from .engine.spec import RunSpec
+from .engine.tally import ClientResult
 from .execute import Progress, SimulationResult, run_specs
 from .stats import bootstrap_ci, goal_durations, kaplan_meier
 

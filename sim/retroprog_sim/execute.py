@@ -22,7 +22,9 @@ from typing import Any
 
 import attrs
 
-from .engine import BlockResult, ClientResult, RunSpec, run_block
+from .engine.process import run_block
+from .engine.spec import RunSpec
+from .engine.tally import BlockResult, ClientResult
 from .stats import Summary, summarize
 
 __all__ = ["Progress", "SimulationResult", "assemble", "run_specs", "simulate"]

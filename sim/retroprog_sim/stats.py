@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .engine import ClientResult
+from .engine.tally import ClientResult
 
 __all__ = [
     "KaplanMeier",
@@ -19,6 +19,7 @@ __all__ = [
     "kaplan_meier",
     "rate_ci",
     "summarize",
+    "time_to_goal",
 ]
 
 _Z95 = 1.959963984540054
@@ -139,6 +140,16 @@ def bootstrap_ci(
             low, high = np.percentile(kept, [2.5, 97.5])
             intervals[name] = (float(low), float(high))
     return intervals
+
+
+def time_to_goal(
+    results: Sequence[ClientResult], *, horizon: int, stage: int | None = None
+) -> KaplanMeier:
+    """Kaplan–Meier time to the goal (or to stage ``stage``'s target), as in the summary.
+
+    A client who did not reach it is censored at dropout, else at the horizon.
+    """
+    return kaplan_meier(*goal_durations(results, stage, horizon))
 
 
 def goal_durations(

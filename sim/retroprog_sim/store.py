@@ -26,14 +26,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import cattrs
 
 import retroprog
 from retroprog.support import write_text_atomic
 
-from ._output import describe, json_text, run_settings
-from .engine import BlockResult, ClientResult, RunSpec
+from .engine.spec import RunSpec
+from .engine.tally import BlockResult, ClientResult
 from .execute import SimulationResult, assemble
+from .present.plain import describe, json_text
 
 if TYPE_CHECKING:
     import os
@@ -80,7 +82,7 @@ def fingerprint(spec: RunSpec) -> str:
         "protocol": describe(spec.protocol),
         "policy": describe(spec.policy),
         "population": describe(spec.population),
-        "settings": run_settings(spec),
+        "settings": attrs.asdict(spec.settings),
     }
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

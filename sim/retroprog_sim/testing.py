@@ -48,7 +48,7 @@ from retroprog.exceptions import (
 )
 
 from .compare import Difference, paired_differences, shared_stages
-from .engine import RunSpec
+from .engine.spec import RunSpec
 from .execute import SimulationResult, simulate
 from .model.client import ClientParams
 from .model.population import Population, PresetPopulation, load_population

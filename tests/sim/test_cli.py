@@ -20,8 +20,10 @@ import retroprog
 import retroprog_sim
 from retroprog import SessionOutcome
 from retroprog.exceptions import InvalidValueError
-from retroprog_sim import _output
-from retroprog_sim.cli import _ProgressBar, cli, parse_value
+from retroprog_sim.cli import cli, parse_value
+from retroprog_sim.cli.progress import ProgressBar as _ProgressBar
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -117,7 +119,7 @@ def test_simulate_defaults_reach_the_run(monkeypatch: pytest.MonkeyPatch) -> Non
         small = attrs.evolve(spec.settings, clients=20, weeks=2)
         return real(attrs.evolve(spec, settings=small), **kwargs)
 
-    monkeypatch.setattr("retroprog_sim.cli._simulate", spy)
+    monkeypatch.setattr("retroprog_sim.execute.simulate", spy)
 
     result = invoke("simulate", "--no-progress")
 
@@ -139,7 +141,12 @@ def test_simulate_prints_the_summary_table() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "retro-walk-run: reference policy, general population" in out
-    for label in ("goal rate", "median days to goal", "adverse /100 sessions", "dropout rate"):
+    for label in (
+        "goal rate",
+        "median days to goal",
+        "adverse events /100 sessions",
+        "dropout rate",
+    ):
         assert label in out
     assert f"{summary.sessions} ({summary.missed_sessions})" in out
     assert f"{100 * summary.stop_rate:.1f} %" in out
@@ -217,7 +224,7 @@ def test_progress_shows_on_stderr_when_asked() -> None:
 def test_out_writes_summary_clients_and_traces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # plots: tested below
+    monkeypatch.setattr(_plots, "available", lambda: False)  # plots: tested below
     out = tmp_path / "new" / "folder"
 
     result = invoke("simulate", *SMALL, "--out", str(out), "--trace", "3")
@@ -245,7 +252,7 @@ def test_out_traces_a_few_clients_by_default(tmp_path: Path) -> None:
     traces = [json.loads(line) for line in (tmp_path / "traces.jsonl").read_text().splitlines()]
     sessions = [int(r["sessions"]) for r in read_csv(tmp_path / "clients.csv")]
     assert {t["client"] for t in traces} == {i for i in range(5) if sessions[i]}
-    if _output.plots_available():
+    if _plots.available():
         assert (tmp_path / "time_to_goal.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (tmp_path / "bout_length.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -579,7 +586,7 @@ def test_compare_params_apply_to_all_or_to_one_policy() -> None:
 def test_compare_out_writes_the_experiment_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # see test_output.py
+    monkeypatch.setattr(_plots, "available", lambda: False)  # see test_output.py
     result = invoke(
         "compare", "reference", "pain-monitoring", "staircase", *SMALL, "--out", str(tmp_path)
     )

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from retroprog_sim import _output, cli
+from retroprog_sim import cli
 from retroprog_sim.experiment import Cell, run_experiment
+from retroprog_sim.present import plots as _plots
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 
@@ -44,7 +45,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture
 def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # fast: no plots
+    monkeypatch.setattr(_plots, "available", lambda: False)  # fast: no plots
     path = tmp_path / "small.toml"
     path.write_text(textwrap.dedent(EXPERIMENT), encoding="utf-8")
     return path
@@ -167,7 +168,7 @@ def _stop_after(count: int, error: BaseException, monkeypatch: pytest.MonkeyPatc
 
         return real(*args, finished=counting, **kwargs)
 
-    monkeypatch.setattr("retroprog_sim.cli.run_experiment", stopping)
+    monkeypatch.setattr("retroprog_sim.experiment.run.run_experiment", stopping)
 
 
 def test_ctrl_c_says_what_is_saved_and_a_rerun_finishes(
@@ -185,7 +186,7 @@ def test_ctrl_c_says_what_is_saved_and_a_rerun_finishes(
     )
     assert not (out / "runs.csv").exists()
     monkeypatch.undo()
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
 
     finished = invoke("compare", str(experiment))
 
@@ -219,7 +220,7 @@ def test_without_an_output_folder_nothing_is_claimed(monkeypatch: pytest.MonkeyP
 def test_the_example_experiments_run(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
     command = "sweep" if "sweep" in path.name else "compare"
 
     result = invoke(command, str(path), "--out", str(tmp_path))

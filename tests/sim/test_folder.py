@@ -15,9 +15,11 @@ from click.testing import CliRunner, Result
 import retroprog
 import retroprog._atomic
 import retroprog_sim
-from retroprog_sim import OutputFolderError, _output, verify_output
+from retroprog_sim import OutputFolderError, verify_output
 from retroprog_sim import folder as _folder
 from retroprog_sim.cli import cli
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
 
 SMALL = ["--clients", "20", "--weeks", "2", "--no-progress"]
 
@@ -36,7 +38,7 @@ def one_line_error(result: Result, code: int = 2) -> str:
 
 @pytest.fixture(autouse=True)
 def _no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # speed: see test_output.py
+    monkeypatch.setattr(_plots, "available", lambda: False)  # speed: see test_output.py
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
-"""The SimPy engine: what a run is, and the process that simulates its clients."""
+"""The SimPy engine: what a run is, and the process that simulates its clients.
 
-from .process import BlockResult, ClientResult, RunSpec, run_block, schedule
+* :mod:`.spec` — :class:`~retroprog_sim.RunSpec`, what a run is (no SimPy here);
+* :mod:`.process` — the SimPy process of each client, block by block;
+* :mod:`.tally` — what is kept of each client, and its result.
 
-__all__ = ["BlockResult", "ClientResult", "RunSpec", "run_block", "schedule"]
+The package imports none of them itself: building a run does not load SimPy.
+"""

@@ -24,7 +24,7 @@ import retroprog
 from retroprog import support as v
 from retroprog.exceptions import FileProblemsError, Problem
 
-from ..engine import RunSpec
+from ..engine.spec import RunSpec
 from ..model.population import Population, load_population
 from ..settings import DEFAULT_TRACES, SETTINGS, RunSettings
 from .check import MAX_RUNS, Kind, combinations, problems

@@ -3,11 +3,13 @@
 matplotlib is imported only inside the functions, and only its object-oriented
 API is used (a :class:`~matplotlib.figure.Figure` drawn by the Agg canvas), so
 importing this module costs nothing and no global backend is switched.  The
-functions return figures; :mod:`retroprog_sim._output` writes them to disk.
+functions return figures; :mod:`.files` writes them to disk, :mod:`.figures` embeds them
+in the report.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +19,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .execute import SimulationResult
-    from .stats import KaplanMeier
+    from ..execute import SimulationResult
+    from ..stats import KaplanMeier
 
 __all__ = [
     "MAX_BOUT_CLIENTS",
     "MAX_REVERSAL_CLIENTS",
+    "available",
     "plot_adverse_events",
     "plot_bouts",
     "plot_goal_rate_by_week",
@@ -47,6 +50,11 @@ _MARKS = {
     "complete": ("D", 60, "goal reached"),
     "stop": ("X", 90, "stopped (avoid, refer)"),
 }
+
+
+def available() -> bool:
+    """Whether matplotlib is installed, so that plots can be drawn."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def _figure() -> tuple[Figure, Axes]:

@@ -1,14 +1,19 @@
-"""How figures are written, the same in the terminal tables and in the report."""
+"""How figures are written and named, the same in the terminal, the report and the files.
+
+Every metric has one readable name (:func:`label`), whatever shows it: the
+summary of a run, a comparison's differences, a sweep's columns.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
+from ..settings import SETTINGS, spaced
+
 __all__ = [
     "METRICS",
     "adverse_event",
-    "coach",
     "compared",
     "day",
     "interval",
@@ -22,7 +27,7 @@ __all__ = [
     "threshold",
 ]
 
-#: Readable names of the compared metrics.
+#: Readable names of the metrics (a stage's: see :func:`label`).
 METRICS = {
     "goal_rate": "goal rate",
     "median_days_to_goal": "median days to goal",
@@ -40,30 +45,25 @@ def threshold(adverse_pain: Iterable[int]) -> str:
 
 
 def adverse_event(adverse_pain: Iterable[int]) -> str:
-    """What counts as an adverse event, with these pain thresholds."""
-    return (
-        f"pain or next-day pain above {threshold(adverse_pain)}, a balance loss, or form breakdown"
-    )
+    """What counts as an adverse event, with these pain thresholds (the setting's own words).
 
-
-def coach(capacity: int | None) -> str:
-    """A run's coach: ``none``, or the largest group the coach supervises."""
-    return "none" if capacity is None else f"groups of at most {capacity}"
-
-
-def spaced(number: int) -> str:
-    """A whole number with its thousands spaced, e.g. ``10 000 000``.
-
-    >>> spaced(1_000_000_000_000)
-    '1 000 000 000 000'
+    >>> adverse_event([5, 3])
+    'pain or next-day pain above 3 or 5/10, a balance loss, or form breakdown'
     """
-    return f"{number:,}".replace(",", " ")
+    values = sorted(set(adverse_pain))
+    return SETTINGS["adverse_pain"].shown.format(" or ".join(map(str, values)))
 
 
 def label(metric: str) -> str:
-    """A compared metric's readable name, e.g. ``retro-walk target reached``."""
+    """A metric's readable name, e.g. ``retro-walk target reached`` for ``retro-walk_target_rate``.
+
+    >>> label("adverse_events_per_100_sessions"), label("retro-run_median_days")
+    ('adverse events /100 sessions', 'median days to the retro-run target')
+    """
     if metric.endswith("_target_rate"):
         return f"{metric.removesuffix('_target_rate')} target reached"
+    if metric.endswith("_median_days"):
+        return f"median days to the {metric.removesuffix('_median_days')} target"
     return METRICS.get(metric, metric.replace("_", " "))
 
 

@@ -1,0 +1,70 @@
+"""``retroprog simulate``: one policy on a population."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+import retroprog
+
+from ..folder import MANIFEST
+from ..present import terminal
+from .app import EXIT_INTERRUPTED, INTERRUPTS, Stopped, cli, examples, interruptible
+from .options import KEY_VALUE, PARAM_HELP, Run, collect, run_options
+from .running import claimed, written
+
+__all__ = ["simulate"]
+
+
+@cli.command(
+    epilog=examples(
+        "retroprog simulate --policy staircase --population deconditioned --out results",
+        "retroprog simulate --param stop_after=3 --population-param heterogeneity=0.5",
+    )
+)
+@click.option(
+    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy."
+)
+@click.option(
+    "--param", "params", multiple=True, type=KEY_VALUE, metavar="KEY=VALUE", help=PARAM_HELP
+)
+@run_options()
+def simulate(run: Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
+    """Simulate one policy on a population and print its figures."""
+    from .. import execute
+    from ..present import documents, files, tables
+    from ..present.plain import json_text
+
+    spec = run.spec(retroprog.load_policy(policy, **collect(params, "--param")))
+    out = run.out
+
+    def stopped() -> Stopped:
+        if out is None:
+            return Stopped("interrupted", EXIT_INTERRUPTED)
+        if (out / MANIFEST).exists():
+            return Stopped(f"interrupted; the results are written in {out}", EXIT_INTERRUPTED)
+        return Stopped(
+            f"interrupted; {out} holds no complete results (no {MANIFEST}); "
+            "run the same command again",
+            EXIT_INTERRUPTED,
+        )
+
+    with claimed(out), interruptible(stopped):
+        clients = spec.settings.clients
+        with run.executor() as executor, run.progress_bar("simulating", clients) as bar:
+            result = execute.simulate(spec, executor=executor, progress=bar)
+        INTERRUPTS.check()
+        paths = files.write_outputs(result, out) if out is not None else []
+        INTERRUPTS.check()
+        if run.as_json:
+            click.echo(json_text(documents.summary_document(result)), nl=False)
+            return
+        console = terminal.console()
+        summary = result.summary
+        caption = f"{summary.protocol}: {summary.policy} policy, {summary.population} population"
+        caption += f" ({summary.weeks} weeks, seed {summary.seed})"
+        table = tables.runs_table(caption, [("", result)])  # the caption names the run
+        terminal.print_table(console, table)
+        if out is not None:
+            written(console, out, paths)
