@@ -6,7 +6,7 @@
 puts each run back together the moment its last block is done and hands it to
 ``save``, and cancels what has not started if anything stops it (Ctrl-C, a
 worker that dies).  :func:`simulate` is one run through it; a comparison and
-an experiment are several (see :mod:`retroprog_sim.compare` and
+an experiment are several (see :mod:`retroprog_sim.comparison` and
 :func:`~retroprog_sim.run_experiment`).
 
 Results do not depend on the executor or its number of workers: every

@@ -47,7 +47,7 @@ from retroprog.exceptions import (
     UnknownStageError,
 )
 
-from .compare import Difference, paired_differences, shared_stages
+from .comparison import Difference, paired_differences, shared_stages
 from .engine.spec import RunSpec
 from .execute import SimulationResult, simulate
 from .model.client import ClientParams

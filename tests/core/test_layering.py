@@ -145,3 +145,101 @@ def test_the_support_module_exports_what_it_declares() -> None:
     assert len(set(support.__all__)) == len(support.__all__)
     missing = [name for name in support.__all__ if not hasattr(support, name)]
     assert missing == []
+
+
+# -- the harness's modules: no cycles, none too long ---------------------------------------------
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(HARNESS.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+HARNESS_NAMES = {_module_name(p): p for p in HARNESS_MODULES}
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    """The lines of ``if TYPE_CHECKING:`` blocks (imports for the type checker only)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in node.body:
+                lines.update(range(inner.lineno, (inner.end_lineno or inner.lineno) + 1))
+    return lines
+
+
+def harness_imports(name: str) -> set[str]:
+    """The harness modules that ``name`` imports when it runs, at the top or inside functions."""
+    path = HARNESS_NAMES[name]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    skipped = _type_checking_lines(tree)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found.update(t for t in targets if t in HARNESS_NAMES and t != name)
+    return found
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph``, or ``[]``."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return [*stack[stack.index(target) :], target]
+            if target not in state:
+                found = visit(target)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def test_the_import_graph_sees_relative_imports_and_imports_in_functions() -> None:
+    graph = {name: harness_imports(name) for name in HARNESS_NAMES}
+
+    assert "retroprog_sim.engine.spec" in graph["retroprog_sim.engine.process"]
+    assert "retroprog_sim.settings" in graph["retroprog_sim.experiment.model"]
+    assert "retroprog_sim.execute" in graph["retroprog_sim.cli.simulate"]  # inside the command
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_no_import_cycles_between_harness_modules() -> None:
+    graph = {name: harness_imports(name) for name in HARNESS_NAMES}
+
+    assert _cycle(graph) == []
+
+
+#: The most lines a module of the harness may have.
+MAX_MODULE_LINES = 600
+
+
+@pytest.mark.parametrize("path", HARNESS_MODULES, ids=lambda p: str(p.relative_to(HARNESS)))
+def test_no_harness_module_is_over_600_lines(path: Path) -> None:
+    assert len(path.read_text(encoding="utf-8").splitlines()) < MAX_MODULE_LINES

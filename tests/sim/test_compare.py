@@ -23,7 +23,7 @@ from retroprog_sim import (
     run_experiment,
     simulate,
 )
-from retroprog_sim.compare import shared_stages
+from retroprog_sim.comparison import shared_stages
 
 if TYPE_CHECKING:
     from .conftest import MakeSpec

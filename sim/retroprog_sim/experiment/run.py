@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from ..compare import Difference, differences_from
+from ..comparison import Difference, differences_from
 from ..execute import Progress, SimulationResult, run_specs
 from ..store import CellStore
 from .model import Cell, Experiment, Kind

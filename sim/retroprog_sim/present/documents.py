@@ -13,7 +13,7 @@ import attrs
 
 import retroprog
 
-from ..compare import Difference
+from ..comparison import Difference
 from ..engine.tally import ClientResult
 from ..store import versions
 from .plain import describe

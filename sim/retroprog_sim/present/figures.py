@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..compare import stages_before_goal
+from ..comparison import stages_before_goal
 from ..stats import time_to_goal
 from . import format as fmt
 

@@ -23,7 +23,7 @@ import retroprog
 from retroprog.exceptions import InvalidValueError
 from retroprog.support import write_text_atomic
 
-from ..compare import Difference
+from ..comparison import Difference
 from ..execute import SimulationResult
 from ..settings import SETTINGS
 from . import format as fmt

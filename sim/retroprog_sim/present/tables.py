@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..compare import Difference, stages_before_goal
 from . import format as fmt
 
 if TYPE_CHECKING:
+    from ..comparison import Difference
     from ..execute import SimulationResult
     from ..experiment import ExperimentResult
 
@@ -187,6 +187,8 @@ _SWEPT = (
 
 def sweep_table(result: ExperimentResult) -> Table:
     """A sweep: one row per cell, its grid values and the headline figures."""
+    from ..comparison import stages_before_goal
+
     cells, runs = result.cells, result.results
     names = list(dict.fromkeys(name for cell in cells for name in cell.parameters))
     first = runs[0].summary
