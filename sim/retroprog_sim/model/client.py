@@ -180,15 +180,13 @@ class Client:
         self.fitness, self.fatigue, self.last_day = fitness + load, fatigue + load, day
         self.exposures[stage_index] = seen + 1
         outcome = SessionOutcome(
-            d6 >= _sigmoid(5.0 * (ratio - 1.6)),  # completed
-            None,
-            pain,
-            balance_losses,
-            d4 < p.dizziness_risk * novelty,  # dizziness
-            d5 < 0.5 * _sigmoid(8.0 * (ratio - 1.5)),  # form breakdown
-            float(min(10, max(0, round(1 + 4 * ratio + 0.7 * noise_b)))),  # RPE
-            None,
-            day,
+            completed=d6 >= _sigmoid(5.0 * (ratio - 1.6)),
+            pain=pain,
+            balance_losses=balance_losses,
+            dizziness=d4 < p.dizziness_risk * novelty,
+            form_breakdown=d5 < 0.5 * _sigmoid(8.0 * (ratio - 1.5)),
+            rpe=float(min(10, max(0, round(1 + 4 * ratio + 0.7 * noise_b)))),
+            day=day,
         )
         return outcome, next_day
 
