@@ -47,7 +47,7 @@ from retroprog.exceptions import (
     UnknownStageError,
 )
 
-from .comparison import Difference, paired_differences, shared_stages
+from .comparison import Difference, differences_from
 from .engine.spec import RunSpec
 from .execute import SimulationResult, simulate
 from .model.client import ClientParams
@@ -347,14 +347,9 @@ def assert_not_worse(
         weeks=weeks,
         seed=seed,
     )
-    differences = paired_differences(
-        first.clients,
-        second.clients,
-        horizon=first.spec.days,
-        resamples=resamples,
-        seed=seed,
-        stages=shared_stages(first.spec.protocol, second.spec.protocol),
-    )
+    (differences,) = differences_from(
+        first, [("candidate", second)], resamples=resamples, seed=seed
+    ).values()
     (found,) = (d for d in differences if d.metric == metric)
     higher_is_worse = metric in HIGHER_IS_WORSE
     bound = found.ci_high if higher_is_worse else found.ci_low

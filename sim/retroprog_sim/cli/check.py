@@ -10,7 +10,7 @@ import retroprog
 from retroprog.exceptions import InvalidValueError
 
 from .app import EXIT_VIOLATION, cli, examples
-from .options import KEY_VALUE, PARAM_HELP, collect
+from .options import PARAM_HELP, collect, param_option, protocol_option
 
 __all__ = ["check"]
 
@@ -23,21 +23,8 @@ __all__ = ["check"]
     )
 )
 @click.argument("policy", metavar="POLICY")
-@click.option(
-    "--protocol",
-    default="retro-walk-run",
-    show_default=True,
-    metavar="NAME|FILE.toml",
-    help="The progression protocol the policy is checked on.",
-)
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    type=KEY_VALUE,
-    metavar="KEY=VALUE",
-    help=PARAM_HELP + " With MODULE:ATTRIBUTE they are passed to the factory.",
-)
+@protocol_option("The progression protocol the policy is checked on")
+@param_option(PARAM_HELP + " With MODULE:ATTRIBUTE they are passed to the factory.")
 @click.option(
     "--examples",
     type=click.IntRange(min=1),

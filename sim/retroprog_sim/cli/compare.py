@@ -10,7 +10,7 @@ import click
 import retroprog
 
 from .app import cli, examples
-from .options import KEY_VALUE, Run, collect, run_options
+from .options import Run, collect, param_option, run_options
 from .running import experiment_argument, run_experiment_command
 
 __all__ = ["compare", "split_params"]
@@ -42,15 +42,11 @@ def split_params(
     )
 )
 @click.argument("policies", nargs=-1, required=True, metavar="EXPERIMENT.toml | POLICY POLICY...")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    type=KEY_VALUE,
-    metavar="[POLICY.]KEY=VALUE",
-    help="A policy parameter (repeatable): KEY=VALUE sets it for every policy, "
+@param_option(
+    "A policy parameter (repeatable): KEY=VALUE sets it for every policy, "
     "POLICY.KEY=VALUE for that policy only (and wins over KEY=VALUE). "
     'The value is read as TOML: 3, 0.5, true, "text".',
+    metavar="[POLICY.]KEY=VALUE",
 )
 @run_options(many_populations=True)
 def compare(run: Run, policies: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> None:

@@ -14,7 +14,7 @@ import retroprog
 
 from ..present.terminal import clean
 from .app import cli, examples
-from .options import KEY_VALUE, PARAM_HELP, collect
+from .options import collect, param_option, policy_option, protocol_option
 
 __all__ = ["next_"]
 
@@ -27,19 +27,9 @@ __all__ = ["next_"]
     ),
 )
 @click.argument("log", metavar="LOG.jsonl")
-@click.option(
-    "--protocol",
-    default="retro-walk-run",
-    show_default=True,
-    metavar="NAME|FILE.toml",
-    help="The progression protocol.",
-)
-@click.option(
-    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy."
-)
-@click.option(
-    "--param", "params", multiple=True, type=KEY_VALUE, metavar="KEY=VALUE", help=PARAM_HELP
-)
+@protocol_option()
+@policy_option()
+@param_option()
 @click.option(
     "--json",
     "as_json",

@@ -45,7 +45,10 @@ __all__ = [
     "PARAM_HELP",
     "Run",
     "collect",
+    "param_option",
     "parse_value",
+    "policy_option",
+    "protocol_option",
     "run_options",
 ]
 
@@ -95,41 +98,32 @@ def _parsed(text: str, param: click.Parameter | None, ctx: click.Context | None)
         raise click.BadParameter(f"{exc.reason}, got {exc.value!r}", ctx, param) from None
 
 
-class _KeyValue(click.ParamType):  # type: ignore[type-arg]
-    """``KEY=VALUE``, the value parsed by :func:`parse_value`."""
+class _KeyValues(click.ParamType):  # type: ignore[type-arg]
+    """``KEY=VALUE`` (or, with ``many``, ``KEY=V1,V2,…``), values parsed by :func:`parse_value`."""
 
-    name = "key=value"
+    def __init__(self, *, many: bool) -> None:
+        self.many = many
+        self.name = "key=v1,v2" if many else "key=value"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """``(KEY, value)``, or ``(KEY, (V1, V2, …))``; one line naming the option if not."""
         if isinstance(value, tuple):
             return value
+        form = "KEY=V1,V2,..." if self.many else "KEY=VALUE"
         key, sep, text = str(value).partition("=")
         key = key.strip()
         if not sep or not key:
-            self.fail(f"{_shortened(str(value))!r} is not KEY=VALUE", param, ctx)
-        return key, _parsed(text.strip(), param, ctx)
-
-
-class _Grid(click.ParamType):  # type: ignore[type-arg]
-    """``KEY=V1,V2,…``, each value parsed by :func:`parse_value`."""
-
-    name = "key=v1,v2"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        key, sep, text = str(value).partition("=")
-        key = key.strip()
+            self.fail(f"{_shortened(str(value))!r} is not {form}", param, ctx)
+        if not self.many:
+            return key, _parsed(text.strip(), param, ctx)
         values = [_parsed(part.strip(), param, ctx) for part in text.split(",") if part.strip()]
-        if not sep or not key or not values:
-            self.fail(f"{_shortened(str(value))!r} is not KEY=V1,V2,...", param, ctx)
+        if not values:
+            self.fail(f"{_shortened(str(value))!r} is not {form}", param, ctx)
         return key, tuple(values)
 
 
-KEY_VALUE = _KeyValue()
-
-
-GRID = _Grid()
+KEY_VALUE = _KeyValues(many=False)
+GRID = _KeyValues(many=True)
 
 
 def collect(pairs: Iterable[tuple[str, Any]], option: str) -> dict[str, Any]:
@@ -308,14 +302,7 @@ def run_options(
             "or MODULE:ATTR.",
         )
     options = [
-        click.option(
-            "--protocol",
-            default="retro-walk-run",
-            show_default=True,
-            metavar="NAME|FILE.toml",
-            help="The progression protocol: a built-in or plug-in name, a TOML file, "
-            "or MODULE:ATTR.",
-        ),
+        protocol_option(),
         population,
         click.option(
             "--population-param",
@@ -392,3 +379,32 @@ PARAM_HELP = (
     "A policy parameter as KEY=VALUE (repeatable); the value is read as TOML: "
     '3, 0.5, true, "text" (a bare word is text).'
 )
+
+
+def protocol_option(help: str = "The progression protocol") -> Callable[[Any], Any]:
+    """``--protocol``: a built-in or plug-in name, a TOML file, or ``MODULE:ATTR``."""
+    return click.option(
+        "--protocol",
+        default="retro-walk-run",
+        show_default=True,
+        metavar="NAME|FILE.toml",
+        help=f"{help}: a built-in or plug-in name, a TOML file, or MODULE:ATTR.",
+    )
+
+
+def policy_option(help: str = "The policy") -> Callable[[Any], Any]:
+    """``--policy``: a built-in or plug-in name, or ``MODULE:ATTR``."""
+    return click.option(
+        "--policy",
+        default="reference",
+        show_default=True,
+        metavar="NAME",
+        help=f"{help}: a built-in or plug-in name, or MODULE:ATTR.",
+    )
+
+
+def param_option(help: str = PARAM_HELP, *, metavar: str = "KEY=VALUE") -> Callable[[Any], Any]:
+    """``--param KEY=VALUE`` (repeatable): a policy parameter."""
+    return click.option(
+        "--param", "params", multiple=True, type=KEY_VALUE, metavar=metavar, help=help
+    )

@@ -8,7 +8,7 @@ The heavy parts of the harness are imported only when a run starts.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..experiment.model import Cell, Experiment, Kind
+    from ..experiment.run import ExperimentResult
+    from ..present.tables import Table
 
-__all__ = ["claimed", "experiment_argument", "run_experiment_command", "written"]
+__all__ = ["claimed", "experiment_argument", "run_experiment_command", "show", "written"]
 
 
 def claimed(out: Path | None) -> contextlib.AbstractContextManager[Any]:
@@ -36,8 +38,7 @@ def claimed(out: Path | None) -> contextlib.AbstractContextManager[Any]:
 def run_experiment_command(run: Run, experiment: Experiment, kind: Kind) -> None:
     """Run an experiment (saving each finished run), then write and print its results."""
     from ..experiment.run import CELLS, run_experiment
-    from ..present import documents, files, tables
-    from ..present.plain import json_text
+    from ..present import documents, files
 
     cells = experiment.cells(kind)
     out = experiment.out
@@ -79,30 +80,63 @@ def run_experiment_command(run: Run, experiment: Experiment, kind: Kind) -> None
                 ),
                 err=True,
             )
-        paths = files.write_experiment(result, out) if out is not None else []
-        INTERRUPTS.check()
-        if run.as_json:
-            click.echo(json_text(documents.experiment_document(result)), nl=False)
-            return
-        console = terminal.console()
-        if kind == "sweep":
-            terminal.print_table(console, tables.sweep_table(result))
-        for (population, seed), runs in result.groups().items() if kind == "compare" else []:
-            first = runs[0][1].summary
-            caption = (
-                f"{first.protocol}: {population} population, the same {first.clients} "
-                f"clients for every policy ({first.weeks} weeks, seed {seed})"
-            )
-            labelled = [(cell.label, run) for cell, run in runs]
-            terminal.print_table(console, tables.runs_table(caption, labelled))
-            baseline = runs[0][0].label
-            for label, differences in result.differences[population, seed].items():
-                console.print()
-                table = tables.differences_table(label, baseline, differences)
-                terminal.print_table(console, table)
+        show(
+            run,
+            out,
+            write=lambda folder: files.write_experiment(result, folder),
+            document=lambda: documents.experiment_document(result),
+            shown=lambda: _experiment_tables(result),
+        )
+
+
+def _experiment_tables(result: ExperimentResult) -> Iterator[Table | None]:
+    """A sweep's table; or per group, its runs and each policy's differences."""
+    from ..present import tables
+
+    if result.kind == "sweep":
+        yield tables.sweep_table(result)
+        return
+    for (population, seed), runs in result.groups().items():
+        first = runs[0][1].summary
+        caption = (
+            f"{first.protocol}: {population} population, the same {first.clients} "
+            f"clients for every policy ({first.weeks} weeks, seed {seed})"
+        )
+        yield tables.runs_table(caption, [(cell.label, run) for cell, run in runs])
+        baseline = runs[0][0].label
+        for label, differences in result.differences[population, seed].items():
+            yield None
+            yield tables.differences_table(label, baseline, differences)
+        yield None
+
+
+def show(
+    run: Run,
+    out: Path | None,
+    *,
+    write: Callable[[Path], list[Path]],
+    document: Callable[[], Any],
+    shown: Callable[[], Iterable[Table | None]],
+) -> None:
+    """Write the results into ``out`` (if given), then print them: JSON, or the tables.
+
+    ``shown`` gives the tables in order, ``None`` for a blank line between them.
+    """
+    from ..present.plain import json_text
+
+    paths = write(out) if out is not None else []
+    INTERRUPTS.check()
+    if run.as_json:
+        click.echo(json_text(document()), nl=False)
+        return
+    console = terminal.console()
+    for table in shown():
+        if table is None:
             console.print()
-        if out is not None:
-            written(console, out, paths)
+        else:
+            terminal.print_table(console, table)
+    if out is not None:
+        written(console, out, paths)
 
 
 def _worker_lost(exc: BaseException) -> bool:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
 import retroprog
 
 from ..folder import MANIFEST
-from ..present import terminal
 from .app import EXIT_INTERRUPTED, INTERRUPTS, Stopped, cli, examples, interruptible
-from .options import KEY_VALUE, PARAM_HELP, Run, collect, run_options
-from .running import claimed, written
+from .options import Run, collect, param_option, policy_option, run_options
+from .running import claimed, show
 
 __all__ = ["simulate"]
 
@@ -23,18 +20,13 @@ __all__ = ["simulate"]
         "retroprog simulate --param stop_after=3 --population-param heterogeneity=0.5",
     )
 )
-@click.option(
-    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy."
-)
-@click.option(
-    "--param", "params", multiple=True, type=KEY_VALUE, metavar="KEY=VALUE", help=PARAM_HELP
-)
+@policy_option()
+@param_option()
 @run_options()
 def simulate(run: Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
     """Simulate one policy on a population and print its figures."""
     from .. import execute
     from ..present import documents, files, tables
-    from ..present.plain import json_text
 
     spec = run.spec(retroprog.load_policy(policy, **collect(params, "--param")))
     out = run.out
@@ -55,16 +47,13 @@ def simulate(run: Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None
         with run.executor() as executor, run.progress_bar("simulating", clients) as bar:
             result = execute.simulate(spec, executor=executor, progress=bar)
         INTERRUPTS.check()
-        paths = files.write_outputs(result, out) if out is not None else []
-        INTERRUPTS.check()
-        if run.as_json:
-            click.echo(json_text(documents.summary_document(result)), nl=False)
-            return
-        console = terminal.console()
         summary = result.summary
         caption = f"{summary.protocol}: {summary.policy} policy, {summary.population} population"
         caption += f" ({summary.weeks} weeks, seed {summary.seed})"
-        table = tables.runs_table(caption, [("", result)])  # the caption names the run
-        terminal.print_table(console, table)
-        if out is not None:
-            written(console, out, paths)
+        show(
+            run,
+            out,
+            write=lambda folder: files.write_outputs(result, folder),
+            document=lambda: documents.summary_document(result),
+            shown=lambda: [tables.runs_table(caption, [("", result)])],  # the caption names it
+        )

@@ -10,7 +10,7 @@ import click
 import retroprog
 
 from .app import cli, examples
-from .options import GRID, KEY_VALUE, Run, collect, run_options
+from .options import GRID, Run, collect, param_option, policy_option, run_options
 from .running import run_experiment_command
 
 __all__ = ["sweep"]
@@ -25,17 +25,8 @@ __all__ = ["sweep"]
     )
 )
 @click.argument("experiment_file", required=False, metavar="[EXPERIMENT.toml]")
-@click.option(
-    "--policy", default="reference", show_default=True, metavar="NAME", help="The policy swept."
-)
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    type=KEY_VALUE,
-    metavar="KEY=VALUE",
-    help="A policy parameter fixed for every cell (repeatable; the value is read as TOML).",
-)
+@policy_option("The policy swept")
+@param_option("A policy parameter fixed for every cell (repeatable; the value is read as TOML).")
 @click.option(
     "--grid",
     "grid",

@@ -97,62 +97,70 @@ def _loading_problems(
             return problems
 
 
-def _check_protocol(
-    choice: ProtocolChoice, key: str, kind: Kind | None, *, each_cell: bool = True
+def _check_part(
+    load: Callable[..., object],
+    params: Mapping[str, Any],
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    key: str,
+    name_key: str,
+    kind: Kind | None,
+    each_cell: bool,
+    grid_in_compare: str,
 ) -> list[Problem]:
+    """Every problem of a protocol or policy entry: its grid, its parameters, each grid cell.
+
+    ``load`` loads the part by its name with parameters; ``key`` is where the
+    entry is (``policies[0]``), ``name_key`` where its name is.
+    """
     problems: list[Problem] = []
-    if choice.grid and kind == "compare":
-        problems.append(Problem(f"{key}.grid", "a grid is for sweeps (retroprog sweep)"))
-    for name in choice.grid:
-        if name in choice.params:
+    if grid and kind == "compare":
+        problems.append(Problem(f"{key}.grid", grid_in_compare))
+    for name in grid:
+        if name in params:
             problems.append(Problem(f"{key}.grid.{name}", "is also set in params"))
-    found = _loading_problems(
-        functools.partial(retroprog.load_protocol, choice.source),
-        choice.params,
-        key,
-        f"{key}.params",
-    )
+    found = _loading_problems(load, params, name_key, f"{key}.params")
     if found:
         return problems + found
     if kind != "compare" and each_cell:
-        for cell in combinations(choice.grid) if choice.grid else []:
+        for cell in combinations(grid) if grid else []:
             try:
-                choice.load(**cell)
+                load(**params, **cell)
             except RetroprogError as exc:
-                problem = _load_problem(key, exc, f"{key}.grid")
+                problem = _load_problem(name_key, exc, f"{key}.grid")
                 if problem not in problems:
                     problems.append(problem)
     return problems
+
+
+def _check_protocol(
+    choice: ProtocolChoice, key: str, kind: Kind | None, *, each_cell: bool = True
+) -> list[Problem]:
+    return _check_part(
+        functools.partial(retroprog.load_protocol, choice.source),
+        choice.params,
+        choice.grid,
+        key=key,
+        name_key=key,
+        kind=kind,
+        each_cell=each_cell,
+        grid_in_compare="a grid is for sweeps (retroprog sweep)",
+    )
 
 
 def _check_policy(
     entry: PolicyEntry, key: str, kind: Kind | None, *, each_cell: bool = True
 ) -> list[Problem]:
-    problems: list[Problem] = []
-    if entry.grid and kind == "compare":
-        problems.append(
-            Problem(f"{key}.grid", "a grid is for sweeps (retroprog sweep); compare takes params")
-        )
-    for name in entry.grid:
-        if name in entry.params:
-            problems.append(Problem(f"{key}.grid.{name}", "is also set in params"))
-    found = _loading_problems(
+    return _check_part(
         functools.partial(retroprog.load_policy, entry.name),
         entry.params,
-        f"{key}.name",
-        f"{key}.params",
+        entry.grid,
+        key=key,
+        name_key=f"{key}.name",
+        kind=kind,
+        each_cell=each_cell,
+        grid_in_compare="a grid is for sweeps (retroprog sweep); compare takes params",
     )
-    if found:
-        return problems + found
-    if kind != "compare" and each_cell:
-        for cell in combinations(entry.grid) if entry.grid else []:
-            try:
-                entry.load(**cell)
-            except RetroprogError as exc:
-                problem = _load_problem(f"{key}.name", exc, f"{key}.grid")
-                if problem not in problems:
-                    problems.append(problem)
-    return problems
 
 
 def too_many_runs(experiment: Experiment) -> Problem | None:

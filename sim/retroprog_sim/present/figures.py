@@ -130,7 +130,7 @@ def _adverse_image(group: ReportGroup) -> Image:
     from .plots import plot_adverse_events
 
     runs = group.runs
-    definition = _definition([r.spec.adverse_pain for _, r in runs])
+    definition = _definition([r.spec.settings.adverse_pain for _, r in runs])
     figures = {
         label: (
             r.summary.adverse_events_per_100_sessions,

@@ -20,10 +20,11 @@ Layout of an output folder:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,10 +79,25 @@ def _save(path: Path, figure: Figure, written: list[Path]) -> None:
     written.append(path)
 
 
-def _folder(out_dir: str | os.PathLike[str]) -> Path:
+@contextlib.contextmanager
+def _writing(
+    out_dir: str | os.PathLike[str], *, kind: str, fingerprint: str
+) -> Iterator[tuple[Path, list[Path]]]:
+    """Write one set of results into ``out_dir``: the folder, and the list of files written.
+
+    The folder is created if missing and its manifest removed first; when the
+    block ends without an error, ``manifest.json`` is written last, naming the
+    files, and added to the list.
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    written: list[Path] = []
+    previous = start_writing(folder)
+    yield folder, written
+    manifest = write_manifest(
+        folder, written, kind=kind, fingerprint=fingerprint, previous=previous
+    )
+    written.append(manifest)
 
 
 def write_outputs(
@@ -100,35 +116,32 @@ def write_outputs(
     self-contained ``report.html``; last, ``manifest.json``, naming them all
     (removed first, so that while the files change there is none).
     """
-    folder = _folder(out_dir)
     spec = result.spec
-    stage_names = [s.name for s in spec.protocol.stages]
-    written: list[Path] = []
-    previous = start_writing(folder)
-    _write(folder / SUMMARY, json_text(summary_document(result)), written)
-    header, rows = client_rows(result.clients, stage_names)
-    _write_table(folder, CLIENTS.removesuffix(".csv"), header, rows, written)
-    if result.traces:
-        lines = (json.dumps(plain(t), ensure_ascii=False, allow_nan=False) for t in result.traces)
-        _write(folder / TRACES, "".join(line + "\n" for line in lines), written)
-    if plots and _plots.available():
-        written += _run_plots(result, folder)
-    if report:
-        policy, population = spec.policy.name, spec.population.name
-        group = ReportGroup(
-            f"{population} population, seed {spec.settings.seed} ({spec.settings.clients} clients)",
-            ((policy, result),),
-        )
-        title = f"{spec.protocol.name}: the {policy} policy on the {population} population"
-        written.append(
-            _report.write_report(
+    stages = [s.name for s in spec.protocol.stages]
+    with _writing(out_dir, kind="simulate", fingerprint=fingerprint(spec)) as (folder, written):
+        _write(folder / SUMMARY, json_text(summary_document(result)), written)
+        header, rows = client_rows(result.clients, stages)
+        _write_table(folder, CLIENTS.removesuffix(".csv"), header, rows, written)
+        if result.traces:
+            lines = (
+                json.dumps(plain(t), ensure_ascii=False, allow_nan=False) for t in result.traces
+            )
+            _write(folder / TRACES, "".join(line + "\n" for line in lines), written)
+        if plots and _plots.available():
+            written += _run_plots(result, folder)
+        if report:
+            policy, population = spec.policy.name, spec.population.name
+            group = ReportGroup(
+                f"{population} population, seed {spec.settings.seed} "
+                f"({spec.settings.clients} clients)",
+                ((policy, result),),
+            )
+            title = f"{spec.protocol.name}: the {policy} policy on the {population} population"
+            path = _report.write_report(
                 folder / REPORT, title, [group], settings=run_settings(result), plots=plots
             )
-        )
-    manifest = write_manifest(
-        folder, written, kind="simulate", fingerprint=fingerprint(spec), previous=previous
-    )
-    return [*written, manifest]
+            written.append(path)
+    return written
 
 
 def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
@@ -204,28 +217,20 @@ def write_experiment(
     that while the files change there is none).  The runs themselves are kept
     in ``cells/`` by :func:`~retroprog_sim.run_experiment`.
     """
-    folder = _folder(out_dir)
-    written: list[Path] = []
-    previous = start_writing(folder)
-    for stem, (header, rows) in experiment_tables(result).items():
-        _write_table(folder, stem, header, rows, written)
-    _write(folder / EXPERIMENT_JSON, json_text(experiment_document(result)), written)
-    if report:
-        experiment = result.experiment
-        path = _report.write_report(
-            folder / REPORT,
-            f"{experiment.name}: {'comparison' if result.kind == 'compare' else 'sweep'}",
-            report_groups(result),
-            description=experiment.description,
-            settings=experiment_settings(experiment),
-            plots=plots,
-        )
-        written.append(path)
-    manifest = write_manifest(
-        folder,
-        written,
-        kind=result.kind,
-        fingerprint=experiment_fingerprint(result.cells, result.kind),
-        previous=previous,
-    )
-    return [*written, manifest]
+    digest = experiment_fingerprint(result.cells, result.kind)
+    with _writing(out_dir, kind=result.kind, fingerprint=digest) as (folder, written):
+        for stem, (header, rows) in experiment_tables(result).items():
+            _write_table(folder, stem, header, rows, written)
+        _write(folder / EXPERIMENT_JSON, json_text(experiment_document(result)), written)
+        if report:
+            experiment = result.experiment
+            path = _report.write_report(
+                folder / REPORT,
+                f"{experiment.name}: {'comparison' if result.kind == 'compare' else 'sweep'}",
+                report_groups(result),
+                description=experiment.description,
+                settings=experiment_settings(experiment),
+                plots=plots,
+            )
+            written.append(path)
+    return written

@@ -25,7 +25,7 @@ from retroprog.support import write_text_atomic
 
 from ..comparison import Difference
 from ..execute import SimulationResult
-from ..settings import SETTINGS
+from ..settings import SETTINGS, RunSettings
 from . import format as fmt
 from . import plots as _plots
 from .figures import Image, group_images
@@ -137,14 +137,15 @@ def _default_settings(groups: Sequence[ReportGroup]) -> dict[str, Any]:
 
     if not results:
         return {}
-    return {
+    shown: dict[str, Any] = {
         "protocol": distinct([r.summary.protocol for r in results]),
         "populations": distinct([r.summary.population for r in results]),
-        "clients": distinct([r.summary.clients for r in results]),
-        "weeks": distinct([r.summary.weeks for r in results]),
-        "seeds": distinct([r.summary.seed for r in results]),
-        "sessions_per_week": distinct([r.spec.settings.sessions_per_week for r in results]),
     }
+    for name, setting in SETTINGS.items():
+        values = distinct([getattr(r.spec.settings, name) for r in results])
+        label = "seeds" if name == "seed" else setting.label
+        shown[label] = values if isinstance(values, list) else setting.text(values)
+    return shown
 
 
 def render_report(
@@ -284,10 +285,9 @@ def experiment_settings(experiment: Experiment) -> dict[str, Any]:
         if p.protocol is not None:
             text += f"; protocol {protocol(p.protocol)}"
         policies.append(text)
-    values: dict[str, Any] = attrs.asdict(experiment.run_settings)
-    values["seed"] = ", ".join(str(s) for s in experiment.seeds)
-    shown = settings_shown(values, given=experiment.from_command_line)
-    shown["seeds"] = shown.pop("seed")
+    shown = settings_shown(
+        experiment.run_settings, given=experiment.from_command_line, seeds=experiment.seeds
+    )
     return {
         "protocol": protocol(experiment.protocol),
         "policies": "; ".join(policies),
@@ -298,13 +298,22 @@ def experiment_settings(experiment: Experiment) -> dict[str, Any]:
 
 
 def settings_shown(
-    values: Mapping[str, Any], *, given: Collection[str] = frozenset()
+    settings: RunSettings,
+    *,
+    given: Collection[str] = frozenset(),
+    seeds: Sequence[int] | None = None,
 ) -> dict[str, str]:
-    """Run settings as a report shows them: label → text, noting those from the command line."""
+    """Run settings as a report shows them: label → text, noting those from the command line.
+
+    ``seeds``: an experiment's, in place of the settings' seed.
+    """
     shown = {}
     for name, setting in SETTINGS.items():
-        text = setting.text(values[name]) if not isinstance(values[name], str) else values[name]
-        shown[setting.label] = f"{text} (from the command line)" if name in given else text
+        if name == "seed" and seeds is not None:
+            label, text = "seeds", ", ".join(map(str, seeds))
+        else:
+            label, text = setting.label, setting.text(getattr(settings, name))
+        shown[label] = f"{text} (from the command line)" if name in given else text
     return shown
 
 
@@ -315,5 +324,5 @@ def run_settings(result: SimulationResult) -> dict[str, Any]:
         "protocol": spec.protocol.name,
         "policy": spec.policy.name,
         "population": spec.population.name,
-        **settings_shown(attrs.asdict(spec.settings)),
+        **settings_shown(spec.settings),
     }
