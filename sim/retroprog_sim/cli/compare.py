@@ -10,7 +10,7 @@ import click
 import retroprog
 
 from .app import cli, examples
-from .options import Run, collect, param_option, run_options
+from .options import RunOptions, collect, param_option, run_options
 from .running import experiment_argument, run_experiment_command
 
 __all__ = ["compare", "split_params"]
@@ -49,7 +49,9 @@ def split_params(
     metavar="[POLICY.]KEY=VALUE",
 )
 @run_options(many_populations=True)
-def compare(run: Run, policies: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> None:
+def compare(
+    run: RunOptions, policies: tuple[str, ...], params: tuple[tuple[str, Any], ...]
+) -> None:
     """Run policies on the same clients; compare each with the first.
 
     Each client meets every policy with the same luck (randomness from (seed,

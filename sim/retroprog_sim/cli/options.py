@@ -4,7 +4,7 @@
 (``--protocol``, ``--population``), one option per run setting (made from
 :data:`~retroprog_sim.SETTINGS`, so a new setting is a new option without a
 change here), and how and where to run (``--workers``, ``--dask``, ``--out``,
-``--json``, ``--progress``).  A command receives them as one :class:`Run`.
+``--json``, ``--progress``).  A command receives them as one :class:`RunOptions`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ __all__ = [
     "KEY_VALUE",
     "MAX_VALUE_LENGTH",
     "PARAM_HELP",
-    "Run",
+    "RunOptions",
     "collect",
     "param_option",
     "parse_value",
@@ -137,7 +137,7 @@ def collect(pairs: Iterable[tuple[str, Any]], option: str) -> dict[str, Any]:
 
 
 @attrs.frozen
-class Run:
+class RunOptions:
     """The options of ``simulate``, ``compare`` and ``sweep`` that are not the policy's.
 
     ``settings`` holds the run settings given on the command line (the others
@@ -280,7 +280,7 @@ _SETTING_FIELDS = attrs.fields_dict(RunSettings)
 def run_options(
     *, many_populations: bool = False
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Add the shared run options to a command; it receives them as ``run: Run``."""
+    """Add the shared run options to a command; it receives them as ``run: RunOptions``."""
     if many_populations:
         population = click.option(
             "--population",
@@ -366,7 +366,7 @@ def run_options(
             )
             shared["population_params"] = collect(shared["population_params"], "--population-param")
             explicit = frozenset(name for name in names if ctx.get_parameter_source(name) in _GIVEN)
-            command(run=Run(**shared, settings=given, explicit=explicit), **kwargs)
+            command(run=RunOptions(**shared, settings=given, explicit=explicit), **kwargs)
 
         for option in reversed(options):
             wrapper = option(wrapper)

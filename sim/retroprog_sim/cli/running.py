@@ -18,7 +18,7 @@ from ..folder import claim
 from ..present import terminal
 from ..present.terminal import clean
 from .app import EXIT_ERROR, EXIT_INTERRUPTED, INTERRUPTS, Stopped, interruptible
-from .options import Run
+from .options import RunOptions
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,7 +35,7 @@ def claimed(out: Path | None) -> contextlib.AbstractContextManager[Any]:
     return contextlib.nullcontext() if out is None else claim(out)
 
 
-def run_experiment_command(run: Run, experiment: Experiment, kind: Kind) -> None:
+def run_experiment_command(run: RunOptions, experiment: Experiment, kind: Kind) -> None:
     """Run an experiment (saving each finished run), then write and print its results."""
     from ..experiment.run import CELLS, run_experiment
     from ..present import documents, files
@@ -111,7 +111,7 @@ def _experiment_tables(result: ExperimentResult) -> Iterator[Table | None]:
 
 
 def show(
-    run: Run,
+    run: RunOptions,
     out: Path | None,
     *,
     write: Callable[[Path], list[Path]],

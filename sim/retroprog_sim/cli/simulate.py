@@ -8,7 +8,7 @@ import retroprog
 
 from ..folder import MANIFEST
 from .app import EXIT_INTERRUPTED, INTERRUPTS, Stopped, cli, examples, interruptible
-from .options import Run, collect, param_option, policy_option, run_options
+from .options import RunOptions, collect, param_option, policy_option, run_options
 from .running import claimed, show
 
 __all__ = ["simulate"]
@@ -23,7 +23,7 @@ __all__ = ["simulate"]
 @policy_option()
 @param_option()
 @run_options()
-def simulate(run: Run, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
+def simulate(run: RunOptions, policy: str, params: tuple[tuple[str, Any], ...]) -> None:
     """Simulate one policy on a population and print its figures."""
     from .. import execute
     from ..present import documents, files, tables

@@ -10,7 +10,7 @@ import click
 import retroprog
 
 from .app import cli, examples
-from .options import GRID, Run, collect, param_option, policy_option, run_options
+from .options import GRID, RunOptions, collect, param_option, policy_option, run_options
 from .running import run_experiment_command
 
 __all__ = ["sweep"]
@@ -38,7 +38,7 @@ __all__ = ["sweep"]
 )
 @run_options(many_populations=True)
 def sweep(
-    run: Run,
+    run: RunOptions,
     experiment_file: str | None,
     policy: str,
     params: tuple[tuple[str, Any], ...],
