@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,3 +84,22 @@ def test_an_unknown_guard_name_is_refused() -> None:
 
     with pytest.raises(UnknownPluginError, match="unknown guard 'nope'"):
         rt.guards("nope")
+
+
+def test_the_presets_and_guards_drawn_are_the_registrys_builtins() -> None:
+    from retroprog.testing import _strategies
+
+    assert _strategies.PRESETS == ("reference", "pain-monitoring", "staircase")
+    assert _strategies.GUARD_NAMES == ("no-progress-after-adverse", "one-step", "gap", "weekly-cap")
+
+
+def test_a_new_preset_is_drawn_without_a_change_to_the_strategies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from retroprog import _presets
+    from retroprog.testing import _strategies
+
+    gentle = _presets._preset("gentle", successes_to_progress=4)
+    monkeypatch.setitem(_presets.PRESETS, "gentle", gentle)
+
+    assert _strategies._rule_presets() == ("reference", "pain-monitoring", "staircase", "gentle")
