@@ -24,6 +24,7 @@ from retroprog_sim.cli import cli, parse_value
 from retroprog_sim.cli.progress import ProgressBar as _ProgressBar
 from retroprog_sim.present import files as _output
 from retroprog_sim.present import plots as _plots
+from retroprog_sim.present.format import signed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -551,7 +552,7 @@ def test_compare_prints_paired_differences() -> None:
     assert "staircase − reference, paired on the same clients" in text.stdout
     assert "bootstrap 95 % CI" in text.stdout
     (goal,) = [d for d in expected.differences["staircase"] if d.metric == "goal_rate"]
-    assert f"{100 * goal.difference:+.1f} pp" in text.stdout
+    assert f"{signed(100 * goal.difference)} pp" in text.stdout
     (found,) = document["differences"]
     assert (found["population"], found["policy"]) == ("general", "staircase")
     for got, want in zip(found["differences"], expected.differences["staircase"], strict=True):

@@ -283,7 +283,7 @@ def test_differences_table_when_differences_are_given(
     )
     assert table.cell("goal rate", "reference") == _pct(goal.baseline)
     assert goal.ci_high < 0  # the staircase is clearly slower here
-    assert table.cell("goal rate", "reading") == "lower"
+    assert table.cell("goal rate", "reading") == "worse (lower)"
     adverse = by_metric["adverse_events_per_100_sessions"]
     assert table.cell("adverse events /100 sessions", "difference") == f"{adverse.difference:+.2f}"
     assert len(table.rows) == 1 + len(differences)
@@ -350,9 +350,8 @@ def test_a_group_needs_runs_with_unique_labels(reference: SimulationResult) -> N
 
 
 def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
-    # time to the walk target and to goal, goal rate by week, adverse events; a bout plot
-    # per run; the staircase
-    assert len(page.images) == 4 + 2 + 1
+    # time to the walk target and to goal, adverse events; a bout plot per run; the staircase
+    assert len(page.images) == 3 + 2 + 1
     for image in page.images:
         src = image["src"] or ""
         assert src.startswith(DATA_PNG)
@@ -360,10 +359,9 @@ def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
         assert image["alt"]
     assert not [url for url in page.urls if url.startswith(("http://", "https://", "//"))]
     assert all(url.startswith(("data:", "#")) for url in page.urls)
-    assert page.headings[-7:] == [
+    assert page.headings[-6:] == [
         "Time to the retro-walk target",
         "Time to goal",
-        "Goal rate by week",
         "Adverse events",
         "Bout length over time: reference",
         "Bout length over time: staircase",
@@ -388,7 +386,7 @@ def test_the_staircase_plot_only_for_a_shrinking_staircase(
     page = Page(render_report("r", [ReportGroup("g", (("ref", reference), ("fixed", fixed)))]))
 
     assert not [h for h in page.headings if h.startswith("Staircase")]
-    assert len(page.images) == 4 + 2
+    assert len(page.images) == 3 + 2
 
 
 def test_without_matplotlib_a_note_and_no_images(
@@ -421,17 +419,16 @@ def test_many_runs_leave_curves_and_trace_figures_out(
 
     page = Page(render_report("r", [ReportGroup("g", runs)]))
 
-    # 4 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
-    assert len(page.images) == 4 + 1
-    assert page.headings[-5:] == [
+    # 3 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
+    assert len(page.images) == 3 + 1
+    assert page.headings[-4:] == [
         "Time to the retro-walk target",
         "Time to goal",
-        "Goal rate by week",
         "Adverse events",
         "Bout length over time: a",
     ]
     left_out = "Showing the first 2 of 4 runs; left out: c, d."
-    assert [c.endswith(left_out) for c in page.captions] == [True, True, True, False, False]
+    assert [c.endswith(left_out) for c in page.captions] == [True, True, False, False]
     assert page.notes == [
         "Traced clients are drawn for the first 1 of 3 runs with traces "
         "(2 figures at most); left out: c, d."
@@ -458,7 +455,7 @@ def test_user_strings_are_escaped(reference: SimulationResult) -> None:
     page = Page(html)
     assert page.table("Figures").header == ["", "<b>x</b>"]
     assert "Bout length over time: <b>x</b>" in page.headings
-    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[3:])
+    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[2:])
 
 
 def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -> None:
@@ -467,7 +464,7 @@ def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -
 
     page = Page(render_report("r", [ReportGroup("$x^$", runs)]))
 
-    assert len(page.images) == 4 + 1
+    assert len(page.images) == 3 + 1
 
 
 def test_write_report_is_atomic_and_writes_what_render_returns(
@@ -518,7 +515,7 @@ def test_goal_rate_by_week_draws_a_line_per_curve() -> None:
     legend = ax.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
-    assert ax.get_ylim() == (0, 1)
+    assert ax.get_ylim() == (0, 0.6)  # scaled to the data: 50 % and a little room
     assert ax.get_title() == "t"
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..experiment import ExperimentResult
 
 __all__ = [
+    "WIDE_LABEL_LENGTH",
     "WIDE_TABLE_RUNS",
     "Table",
     "differences_table",
@@ -32,6 +33,9 @@ __all__ = [
 
 #: Up to this many runs a table has one column per run; beyond, one row per run.
 WIDE_TABLE_RUNS = 6
+
+#: Labels longer than this make a table of runs one row per run (columns would not fit).
+WIDE_LABEL_LENGTH = 24
 
 
 @attrs.frozen
@@ -136,7 +140,7 @@ def runs_table(
     """Each run's :func:`figures`: a column per run, or a row per run when there are many."""
     lines = figures(runs, show_threshold=show_threshold)
     labels = [label for label, _ in runs]
-    if len(runs) <= WIDE_TABLE_RUNS:
+    if len(runs) <= WIDE_TABLE_RUNS and max(map(len, labels), default=0) <= WIDE_LABEL_LENGTH:
         return Table(
             caption,
             ("", *labels),
@@ -151,8 +155,14 @@ def runs_table(
     )
 
 
-def differences_table(label: str, baseline: str, differences: Sequence[Difference]) -> Table:
-    """One run's paired differences from the baseline run, with the figures compared."""
+def differences_table(
+    label: str, baseline: str, differences: Sequence[Difference], *, pooled: bool = False
+) -> Table:
+    """One run's paired differences from the baseline run, with the figures compared.
+
+    ``pooled``: the differences are pooled over seeds (the mean of each seed's,
+    with a bootstrap that resamples clients within each seed), and the table says so.
+    """
     rows = tuple(
         (
             fmt.label(d.metric),
@@ -160,17 +170,33 @@ def differences_table(label: str, baseline: str, differences: Sequence[Differenc
             fmt.compared(d.metric, d.other),
             fmt.compared(d.metric, d.difference, signed=True),
             fmt.interval(d.metric, d.ci_low, d.ci_high),
-            fmt.reading(d.ci_low, d.ci_high),
+            fmt.reading(d.ci_low, d.ci_high, d.metric),
         )
         for d in differences
     )
+    how = (
+        "pooled over the seeds: the mean of each seed's paired difference"
+        if pooled
+        else "paired on the same clients"
+    )
+    note = (
+        "Rates differ in percentage points (pp), medians in days (d). "
+        "A difference is clear when its paired bootstrap 95 % CI excludes 0; better or "
+        "worse where the direction is known (a higher goal or target rate is better; fewer "
+        "adverse events, regressions, stops and dropouts are better), sooner or later for "
+        "days; n/a: not defined, e.g. a median that was not reached."
+    )
+    if pooled:
+        note += (
+            " Pooled: each figure is the mean over the seeds, and the CI comes from a "
+            "bootstrap that resamples clients within each seed, keeping each client's "
+            "pair of runs together."
+        )
     return Table(
-        f"{label} − {baseline}, paired on the same clients",
+        f"{label} − {baseline}, {how}",
         ("", baseline, label, "difference", "95 % CI", "reading"),
         rows,
-        note="Rates differ in percentage points (pp), medians in days (d). "
-        "A difference is clear when its paired bootstrap 95 % CI excludes 0; "
-        "n/a: not defined, e.g. a median that was not reached.",
+        note=note,
         left=frozenset({5}),
     )
 
