@@ -15,7 +15,9 @@ nothing else of retroprog that is private):
   limits), with the limits :data:`MAX_TOML_BYTES`, :data:`MAX_LOG_BYTES`,
   :data:`MAX_DEPTH` and :data:`MAX_DIGITS`;
 * **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
-  object) and :func:`check_keywords`.
+  object) and :func:`check_keywords`;
+* **install hints**: :func:`install_hint` says how to install an extra, naming
+  the folder when retroprog was installed from a clone.
 
 >>> import attrs
 >>> from retroprog import support
@@ -31,6 +33,7 @@ retroprog.exceptions.InvalidValueError: minutes: must be a whole number between 
 """
 
 from ._atomic import fsync_folder, write_atomic, write_text_atomic
+from ._extras import install_hint
 from ._files import (
     MAX_DEPTH,
     MAX_DIGITS,
@@ -71,6 +74,7 @@ __all__ = [
     "flag",
     "fsync_folder",
     "importable_here",
+    "install_hint",
     "instance",
     "integer",
     "loads_json",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ import pytest
 
 import retroprog as rp
 from retroprog.exceptions import InvalidValueError
+from retroprog.support import install_hint
 from retroprog_sim import RunSpec, SimulationResult, paired_differences, simulate
 from retroprog_sim.present import figures as _figures
 from retroprog_sim.present import plots as _plots
@@ -33,7 +35,9 @@ if TYPE_CHECKING:
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DATA_PNG = "data:image/png;base64,"
-NO_MATPLOTLIB = "plots need matplotlib: pip install &#39;retroprog[plot]&#39;"
+NO_MATPLOTLIB = "plots need matplotlib: " + html_escape(install_hint("plot")).replace(
+    "&#x27;", "&#39;"
+)
 
 
 # -- reading the page back --------------------------------------------------------------------

@@ -20,6 +20,7 @@ import click
 import retroprog
 from retroprog.exceptions import RetroprogError
 
+from ..extras import MissingExtraError, extra_of
 from ..present.terminal import clean
 
 __all__ = [
@@ -108,9 +109,20 @@ def _exit_code(exc: BaseException) -> int:
         return _error(exc.format_message())
     if isinstance(exc, RetroprogError):
         return _error(str(exc))
+    if isinstance(exc, ModuleNotFoundError) and extra_of(exc.name or "") is not None:
+        extra = extra_of(exc.name or "") or ""
+        command = _command_path()
+        return _error(str(MissingExtraError(command, extra, [(exc.name or "").split(".")[0]])))
     if isinstance(exc, OSError):
         return _error(_os_error(exc))
     raise exc
+
+
+def _command_path() -> str:
+    """The command that was running (``retroprog simulate``), or ``retroprog``."""
+    words = [arg for arg in sys.argv[1:2] if not arg.startswith("-")]
+    command = cli.commands.get(words[0]) if words else None
+    return f"retroprog {command.name}" if command is not None else "retroprog"
 
 
 def _os_error(exc: OSError) -> str:

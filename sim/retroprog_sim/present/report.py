@@ -21,7 +21,7 @@ import attrs
 
 import retroprog
 from retroprog.exceptions import InvalidValueError
-from retroprog.support import write_text_atomic
+from retroprog.support import install_hint, write_text_atomic
 
 from ..comparison import Difference
 from ..execute import SimulationResult
@@ -47,7 +47,8 @@ __all__ = [
 ]
 
 
-_NO_MATPLOTLIB = "plots need matplotlib: pip install 'retroprog[plot]'"
+def _no_matplotlib() -> str:
+    return f"plots need matplotlib: {install_hint('plot')}"
 
 
 _PLOTS_OFF = "Plots were turned off for this report."
@@ -240,7 +241,7 @@ def render_report(
         if draw:
             images, notes = group_images(group)
         else:
-            notes.append(_NO_MATPLOTLIB if plots else _PLOTS_OFF)
+            notes.append(_no_matplotlib() if plots else _PLOTS_OFF)
         pooled = bool(group.per_seed)
         tables = _tables(group, anchor=f"group-{i}", show_threshold=several, pooled=pooled)
         rendered.append(
