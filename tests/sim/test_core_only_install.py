@@ -134,6 +134,16 @@ def test_next_works_with_the_core_alone(core_only: tuple[Path, Path, Path]) -> N
     assert result.stdout.startswith("next session: retro-walk: 1 × 30 s")
 
 
+def test_log_add_works_with_the_core_alone(core_only: tuple[Path, Path, Path]) -> None:
+    log = core_only[1].parent / "added.jsonl"
+
+    result = _run(core_only, "log", "add", str(log), "--pain", "1", "--show-next")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"recorded session 1 in {log}: pain 1/10")
+    assert "next session: retro-walk: 1 × 15 s" in result.stdout
+
+
 def test_plugins_lists_without_rich(core_only: tuple[Path, Path, Path]) -> None:
     result = _run(core_only, "plugins")
 
