@@ -49,6 +49,7 @@ def install_hint(extra: str) -> str:
     Installed from a folder, the hint names it (``pip install '/src/retroprog[dask]'``,
     with ``-e`` when it was installed editably), so that it works from a clone.
 
+    >>> from retroprog.support import install_hint
     >>> hint = install_hint("plot")
     >>> hint.startswith("pip install "), hint.endswith("[plot]'")
     (True, True)

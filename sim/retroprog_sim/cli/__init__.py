@@ -16,7 +16,7 @@ simulation engine (SimPy, NumPy) only when they run, so ``retroprog --help``
 ``next``, ``log``, ``describe`` and ``plugins`` need the core alone.
 """
 
-from . import check, compare, log, next_session, plugins, simulate, sweep  # the commands
+from . import check, compare, describe, log, next_session, plugins, simulate, sweep  # commands
 from .app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_VIOLATION, cli, main
 from .options import DEFAULT_TRACE_WITH_OUT, MAX_VALUE_LENGTH, parse_value
 
@@ -29,6 +29,7 @@ __all__ = [
     "check",
     "cli",
     "compare",
+    "describe",
     "log",
     "main",
     "next_session",

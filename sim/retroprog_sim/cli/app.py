@@ -222,7 +222,9 @@ class Stopped(click.ClickException):
         "retroprog sweep --grid stop_after=1,2,3  a grid over a policy's parameters",
         "retroprog check mypolicies:cautious      a policy against the safety invariants",
         "retroprog next client.jsonl              a client's next prescription, and why",
+        "retroprog log add client.jsonl --pain 2  record a session without writing JSON",
         "retroprog plugins                        protocols, policies, populations",
+        "retroprog describe staircase             a policy's parameters, defaults, meaning",
     ),
 )
 @click.version_option(retroprog.__version__, prog_name="retroprog")
