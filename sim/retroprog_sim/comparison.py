@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -16,6 +16,10 @@ from retroprog import ProgressionProtocol, RegressionPolicy
 from .engine.spec import RunSpec
 from .engine.tally import ClientResult
 from .execute import Progress, SimulationResult, run_specs
+
+if TYPE_CHECKING:
+    import pandas
+
 from .stats import bootstrap_ci, goal_durations, kaplan_meier, stratified_bootstrap_ci
 
 __all__ = [
@@ -60,6 +64,21 @@ class Comparison:
 
     runs: list[SimulationResult]
     differences: dict[str, list[Difference]]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The paired differences: one row per policy and metric, with the reading in words.
+
+        pandas is optional (``pip install 'retroprog[pandas]'``).
+        """
+        from .present.notebook import comparison_frame
+
+        return comparison_frame(self)
+
+    def _repr_html_(self) -> str:
+        """The runs side by side and each policy's differences, as the report's tables."""
+        from .present.notebook import comparison_html
+
+        return comparison_html(self)
 
 
 def _arrays(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import pandas
 
 from .engine.tally import ClientResult
 
@@ -239,6 +243,22 @@ class Summary:
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The figures as a one-row pandas DataFrame (the columns of ``runs.csv``).
+
+        pandas is optional (``pip install 'retroprog[pandas]'``); without it this
+        raises :exc:`~retroprog_sim.extras.MissingExtraError`.
+        """
+        from .present.notebook import summary_frame
+
+        return summary_frame(self)
+
+    def _repr_html_(self) -> str:
+        """The figures as the report's table, for notebooks."""
+        from .present.notebook import summary_html
+
+        return summary_html(self)
 
 
 def _per_100(count: int, sessions: int) -> float:

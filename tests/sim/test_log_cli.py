@@ -89,6 +89,7 @@ def test_amend_changes_the_last_session_and_replays(tmp_path: Path) -> None:
         (("--date", "2025-13-01"), ("--date", "YYYY-MM-DD")),
         (("--day", "3", "--date", "2025-03-01"), ("give day (3) or date, not both",)),
         (("--date", "2025-02-01"), ("session 2 cannot be recorded", "is before")),
+        (("--show-next", "--policy", "nope"), ("unknown policy 'nope'",)),
     ],
 )
 def test_add_refuses_a_session_in_one_line_and_keeps_the_log(

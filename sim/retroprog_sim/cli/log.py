@@ -17,7 +17,7 @@ import retroprog
 
 from ..present.terminal import clean
 from .app import cli, examples
-from .next_session import show_next
+from .next_session import load, show_next
 from .options import param_option, policy_option, protocol_option
 from .sessions import given, outcome_options, recorded
 
@@ -85,11 +85,12 @@ def add(
     value (no pain, no balance loss...).  Next-day pain may be given now or
     later with 'retroprog log amend'.
     """
+    loaded = load(protocol, policy, params) if show_next else None  # a wrong name: nothing written
     outcome = retroprog.SessionOutcome(**given(fields))
     outcomes = [*_read(path), outcome]
     _write(path, outcomes, f"session {len(outcomes)}")
     click.echo(clean(f"recorded session {len(outcomes)} in {path}: {recorded(outcome)}"))
-    _after(path, outcomes, show_next, protocol, policy, params)
+    _after(path, outcomes, loaded)
 
 
 @log.command()
@@ -114,6 +115,7 @@ def amend(
 ) -> None:
     """Change fields of the last session (or --session N), e.g. --next-day-pain 4."""
     changes = given(fields)
+    loaded = load(protocol, policy, params) if show_next else None
     if not changes:
         raise click.UsageError("give at least one field to change, e.g. --next-day-pain 4")
     if not path.exists():
@@ -129,18 +131,15 @@ def amend(
     outcomes = retroprog.amend_log(outcomes, number - 1, **changes)
     _write(path, outcomes, f"session {number}")
     click.echo(clean(f"amended session {number} in {path}: {recorded(outcomes[number - 1])}"))
-    _after(path, outcomes, show_next, protocol, policy, params)
+    _after(path, outcomes, loaded)
 
 
 def _after(
     path: Path,
     outcomes: list[retroprog.SessionOutcome],
-    show: bool,
-    protocol: str,
-    policy: str,
-    params: tuple[tuple[str, Any], ...],
+    loaded: tuple[retroprog.ProgressionProtocol, retroprog.RegressionPolicy] | None,
 ) -> None:
-    if show:
-        show_next(outcomes, protocol, policy, params)
+    if loaded is not None:
+        show_next(outcomes, *loaded)
     else:
         click.echo(clean(f"the next prescription: retroprog next {path}"))

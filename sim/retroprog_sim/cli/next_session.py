@@ -18,7 +18,7 @@ from .app import cli, examples
 from .options import collect, param_option, policy_option, protocol_option
 from .sessions import EXAMPLE, fields_help
 
-__all__ = ["next_", "show_next"]
+__all__ = ["load", "next_", "show_next"]
 
 
 def _help() -> str:
@@ -64,21 +64,27 @@ def _help() -> str:
 def next_(  # noqa: D103 (its help is _help())
     log: str, protocol: str, policy: str, params: tuple[tuple[str, Any], ...], as_json: bool
 ) -> None:
-    outcomes = retroprog.read_log(log)
-    show_next(outcomes, protocol, policy, params, as_json=as_json)
+    loaded = load(protocol, policy, params)  # a wrong name is said before the log is read
+    show_next(retroprog.read_log(log), *loaded, as_json=as_json)
+
+
+def load(
+    protocol: str, policy: str, params: tuple[tuple[str, Any], ...]
+) -> tuple[retroprog.ProgressionProtocol, retroprog.RegressionPolicy]:
+    """The protocol and the policy the options name."""
+    return retroprog.load_protocol(protocol), retroprog.load_policy(
+        policy, **collect(params, "--param")
+    )
 
 
 def show_next(
     outcomes: list[retroprog.SessionOutcome],
-    protocol: str,
-    policy: str,
-    params: tuple[tuple[str, Any], ...],
+    loaded_protocol: retroprog.ProgressionProtocol,
+    loaded_policy: retroprog.RegressionPolicy,
     *,
     as_json: bool = False,
 ) -> None:
     """Print the next prescription after ``outcomes``, and why (as ``retroprog next``)."""
-    loaded_protocol = retroprog.load_protocol(protocol)
-    loaded_policy = retroprog.load_policy(policy, **collect(params, "--param"))
     decisions = retroprog.replay(loaded_protocol, loaded_policy, outcomes)
     if decisions:
         last = decisions[-1]

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -13,6 +14,9 @@ from ..comparison import Difference, differences_from, pooled_differences, share
 from ..execute import Progress, SimulationResult, pooled_run, run_specs
 from ..store import CellStore
 from .model import Cell, Experiment, Kind
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = ["CELLS", "ExperimentResult", "run_cells", "run_experiment"]
 
@@ -46,6 +50,23 @@ class ExperimentResult:
     def groups(self) -> dict[tuple[str, int], list[tuple[Cell, SimulationResult]]]:
         """The cells of each (population, seed), in order: each group meets the same clients."""
         return _groups(self.cells, self.results)
+
+    def to_pandas(self, table: str = "runs") -> pandas.DataFrame:
+        """One of the tables written to the output folder, as a pandas DataFrame.
+
+        ``table``: ``runs`` (one row per run), ``clients`` (every client of every
+        run) or, for a comparison, ``differences``.  pandas is optional
+        (``pip install 'retroprog[pandas]'``).
+        """
+        from ..present.notebook import experiment_frame
+
+        return experiment_frame(self, table)
+
+    def _repr_html_(self) -> str:
+        """The tables the terminal shows, for notebooks."""
+        from ..present.notebook import experiment_html
+
+        return experiment_html(self)
 
     @property
     def seeds(self) -> tuple[int, ...]:

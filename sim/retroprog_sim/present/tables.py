@@ -17,17 +17,21 @@ import attrs
 from . import format as fmt
 
 if TYPE_CHECKING:
-    from ..comparison import Difference
+    from ..comparison import Comparison, Difference
     from ..execute import SimulationResult
     from ..experiment import ExperimentResult
+    from ..stats import Summary
 
 __all__ = [
     "WIDE_LABEL_LENGTH",
     "WIDE_TABLE_RUNS",
     "Table",
+    "comparison_tables",
     "differences_table",
     "figures",
+    "result_tables",
     "runs_table",
+    "summary_figures",
     "sweep_table",
 ]
 
@@ -70,7 +74,14 @@ def figures(
     stage); ``show_threshold`` adds each run's adverse-event threshold, for
     runs that differ in it.
     """
-    summaries = [r.summary for _, r in runs]
+    thresholds = [r.spec.settings.adverse_pain for _, r in runs] if show_threshold else None
+    return summary_figures([r.summary for _, r in runs], thresholds=thresholds)
+
+
+def summary_figures(
+    summaries: Sequence[Summary], *, thresholds: Sequence[int] | None = None
+) -> list[Figure]:
+    """:func:`figures` of summaries alone (``thresholds``: each one's adverse-event pain)."""
     stages: list[str] = []
     for s in summaries:
         stages += [stage for stage in s.stage_goal_rates if stage not in stages]
@@ -115,9 +126,9 @@ def figures(
             ],
         ),
     ]
-    if show_threshold:
-        thresholds = [f"{r.spec.settings.adverse_pain}/10" for _, r in runs]
-        lines.append(("adverse_pain", "adverse event: pain above", thresholds))
+    if thresholds is not None:
+        shown = [f"{threshold}/10" for threshold in thresholds]
+        lines.append(("adverse_pain", "adverse event: pain above", shown))
     lines += [
         (
             "regressions_per_100_sessions",
@@ -251,3 +262,42 @@ def sweep_table(result: ExperimentResult) -> Table:
         note="target reached: the share who passed the stage's target; goal: completing "
         "the protocol; not reached: fewer than half completed.",
     )
+
+
+def result_tables(result: ExperimentResult) -> list[Table | None]:
+    """An experiment's tables: a sweep's; or per group, its runs and each one's differences.
+
+    ``None`` marks a break between groups (a blank line in the terminal).
+    """
+    if result.kind == "sweep":
+        return [sweep_table(result)]
+    out: list[Table | None] = []
+    for (population, seed), runs in result.groups().items():
+        first = runs[0][1].summary
+        caption = (
+            f"{first.protocol}: {population} population, the same {first.clients} "
+            f"clients for every policy ({first.weeks} weeks, seed {seed})"
+        )
+        out.append(runs_table(caption, [(cell.label, run) for cell, run in runs]))
+        baseline = runs[0][0].label
+        for label, differences in result.differences[population, seed].items():
+            out += [None, differences_table(label, baseline, differences)]
+        out.append(None)
+    return out
+
+
+def comparison_tables(comparison: Comparison) -> list[Table]:
+    """A comparison's runs side by side, and each policy's differences from the first."""
+    runs = [(run.spec.policy.name, run) for run in comparison.runs]
+    first = comparison.runs[0].summary
+    tables = [
+        runs_table(
+            f"{first.protocol}: {first.population} population, the same {first.clients} "
+            f"clients for every policy ({first.weeks} weeks, seed {first.seed})",
+            runs,
+        )
+    ]
+    baseline = runs[0][0]
+    for label, differences in comparison.differences.items():
+        tables.append(differences_table(label, baseline, differences))
+    return tables
