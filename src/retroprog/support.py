@@ -17,7 +17,8 @@ nothing else of retroprog that is private):
 * **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
   object) and :func:`check_keywords`;
 * **install hints**: :func:`install_hint` says how to install an extra, naming
-  the folder when retroprog was installed from a clone.
+  the folder when retroprog was installed from a clone;
+* **"did you mean"**: :func:`did_you_mean` for a name or key that is not there.
 
 >>> import attrs
 >>> from retroprog import support
@@ -44,6 +45,7 @@ from ._files import (
     loads_toml,
     read_text,
 )
+from ._guess import did_you_mean
 from ._resolve import FileReader, check_keywords, importable_here, resolve
 from ._validators import (
     Validator,
@@ -71,6 +73,7 @@ __all__ = [
     "Problem",
     "Validator",
     "check_keywords",
+    "did_you_mean",
     "flag",
     "fsync_folder",
     "importable_here",

@@ -115,7 +115,10 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
     assert messages[2] == "schema: the document has no schema version (expected 1)"
     assert messages[3] == "day: is before the previous session (day 9), got 4"
     assert messages[4].startswith("schema: document schema 2 is not supported")
-    assert str(error).startswith(f"{path}: 5 problem(s) in session log: line 2: is not JSON (")
+    head, first, *rest = str(error).splitlines()  # one problem per line
+    assert head == f"{path}: 5 problems in session log:"
+    assert first.startswith("  line 2: is not JSON (")
+    assert len(rest) == 4
 
 
 def test_a_bad_value_in_a_line_is_named() -> None:

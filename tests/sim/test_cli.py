@@ -6,6 +6,7 @@ import csv
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,11 +67,14 @@ def assert_one_line_error(result: Result, *fragments: str) -> None:
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # handled, not a crash
     assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("retroprog: error: ")
+    head, *problems = result.stderr.splitlines()
+    assert head.startswith("retroprog: error: ")
+    # one line; a file's problems follow their count, one indented line each
+    found = re.search(r" (\d+) problems? in [a-z ]+:$", head)
+    assert len(problems) == (int(found.group(1)) if found else 0), result.stderr
+    assert all(line.startswith("  ") for line in problems), result.stderr
     for fragment in fragments:
-        assert fragment in lines[0]
+        assert fragment in " ".join([head, *problems])
 
 
 def small_spec(**changes: Any) -> retroprog_sim.RunSpec:

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 import retroprog
-from retroprog.exceptions import RetroprogError
+from retroprog.exceptions import FileProblemsError, RetroprogError
 
 from ..extras import MissingExtraError, extra_of
 from ..present.terminal import clean
@@ -107,6 +107,8 @@ def _exit_code(exc: BaseException) -> int:
         return _error(exc.format_message() + hint)
     if isinstance(exc, click.ClickException):
         return _error(exc.format_message())
+    if isinstance(exc, FileProblemsError):  # a line per problem, as the error says them
+        return _error(str(exc), lines=True)
     if isinstance(exc, RetroprogError):
         return _error(str(exc))
     if isinstance(exc, ModuleNotFoundError) and extra_of(exc.name or "") is not None:
@@ -131,9 +133,19 @@ def _os_error(exc: OSError) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _error(message: str, code: int = EXIT_ERROR) -> int:
-    """Print ``message`` as one line on stderr, without control characters; returns ``code``."""
-    click.echo(f"retroprog: error: {' '.join(clean(message).split())}", err=True)
+def _error(message: str, code: int = EXIT_ERROR, *, lines: bool = False) -> int:
+    """Print ``message`` on stderr, without control characters; returns ``code``.
+
+    One line; with ``lines``, each line of ``message`` stays a line (a file's
+    problems, one each), the first after ``retroprog: error:``.
+    """
+    if not lines:
+        click.echo(f"retroprog: error: {' '.join(clean(message).split())}", err=True)
+        return code
+    first, *rest = message.splitlines() or [""]
+    click.echo(f"retroprog: error: {' '.join(clean(first).split())}", err=True)
+    for line in rest:
+        click.echo(clean(line).rstrip(), err=True)
     return code
 
 
