@@ -106,3 +106,10 @@ def test_an_old_protocol_document_is_the_protocol_it_was() -> None:
         rp.from_dict(_document("StagedProtocol-intervals"), rp.StagedProtocol)
         == PROTOCOLS["walk-run-intervals"]
     )
+
+
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+def test_an_old_protocol_file_loads_as_the_same_protocol(name: str) -> None:
+    loaded = rp.load_protocol(DATA / "protocols" / f"{name}.toml")
+
+    assert loaded == PROTOCOLS[name]
