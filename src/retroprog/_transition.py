@@ -1,6 +1,6 @@
-"""The bookkeeping every decision shares: counting a session, moving the bout, wording it.
+"""The bookkeeping every decision shares: counting a session, moving the level, wording it.
 
-Policies decide *where* the bout goes; these helpers keep the state's counters
+Policies decide *where* the level goes; these helpers keep the state's counters
 consistent whichever policy or guard decided, so ``replay`` and the step-by-step
 result always agree.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol, StagedProtocol
-from ._stage import Stage
+from ._stage import Prescription, Stage
 from ._state import ClientState, Status
 from .exceptions import InvalidArgumentError, InvalidValueError
 
@@ -94,12 +94,13 @@ def session_day(state: ClientState, outcome: SessionOutcome) -> int | None:
 
 
 def check_bounds(stage: Stage, state: ClientState) -> None:
-    """Refuse a state whose bout lies outside its stage's bounds."""
-    if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
+    """Refuse a state whose level lies outside its stage's ladder."""
+    if not stage.contains(state.level):
+        unit = " (its levels)" if stage.levels else " s"
         raise InvalidValueError(
-            "bout_seconds",
-            state.bout_seconds,
-            f"must be between {stage.base_min_seconds} and {stage.target_seconds} "
+            "level",
+            state.level,
+            f"must be between {stage.first_level} and {stage.last_level}{unit} "
             f"for stage {stage.name!r}",
         )
 
@@ -107,7 +108,7 @@ def check_bounds(stage: Stage, state: ClientState) -> None:
 def record(
     stage: Stage, state: ClientState, outcome: SessionOutcome, *, success: bool, adverse: bool
 ) -> ClientState:
-    """``state`` after counting the session just done, before the bout moves.
+    """``state`` after counting the session just done, before the level moves.
 
     :raises ~retroprog.exceptions.InvalidValueError: the session is dated before
         the state's last one (see :func:`session_day`).
@@ -115,11 +116,11 @@ def record(
     day = session_day(state, outcome)
     return ClientState(  # positional, for speed: this runs once per decision
         state.stage,
-        state.bout_seconds,
+        state.level,
         state.status,
         state.sessions + 1,
         state.sessions_at_level + 1,
-        state.base_sessions + (state.bout_seconds <= stage.base_max_seconds),
+        state.base_sessions + (state.level <= stage._ladder[2]),
         state.successes + 1 if success else 0,
         0 if success else state.failures + 1,
         state.adverse + 1 if adverse else 0,
@@ -128,13 +129,13 @@ def record(
     )
 
 
-def move(state: ClientState, bout_seconds: int) -> ClientState:
-    """``state`` at a new bout length in the same stage (level counters restart)."""
-    if bout_seconds == state.bout_seconds:
+def move(state: ClientState, level: int) -> ClientState:
+    """``state`` at another level of the same stage (level counters restart)."""
+    if level == state.level:
         return state
     s = state
     return ClientState(
-        s.stage, bout_seconds, s.status, s.sessions, 0, s.base_sessions, 0, s.failures,
+        s.stage, level, s.status, s.sessions, 0, s.base_sessions, 0, s.failures,
         s.adverse, s.last_day, s.memory,
     )  # fmt: skip
 
@@ -143,16 +144,42 @@ def enter(state: ClientState, stage: Stage) -> ClientState:
     """``state`` at the start of ``stage`` (every stage counter restarts)."""
     s = state
     return ClientState(
-        stage.name, stage.base_min_seconds, s.status, s.sessions, 0, 0, 0, 0, 0, s.last_day,
+        stage.name, stage.first_level, s.status, s.sessions, 0, 0, 0, 0, 0, s.last_day,
         s.memory,
     )  # fmt: skip
+
+
+def reenter(state: ClientState, stage: Stage) -> ClientState:
+    """``state`` back at the last level of ``stage``, an earlier stage, after a regression.
+
+    The stage was done before, so its sessions at base count as done: the client
+    can climb out of it again.  The failures and adverse sessions in a row go on.
+    """
+    s = state
+    return ClientState(
+        stage.name, stage.last_level, s.status, s.sessions, 0, stage.min_base_sessions, 0,
+        s.failures, s.adverse, s.last_day, s.memory,
+    )  # fmt: skip
+
+
+def stage_below(protocol: ProgressionProtocol, name: str) -> Stage | None:
+    """The stage a regression at ``name``'s first level goes to, if the protocol allows one."""
+    if getattr(protocol, "regress_across_stages", False) is not True:
+        return None
+    previous = getattr(protocol, "previous_stage", None)
+    if callable(previous):
+        found = previous(name)
+        return found if isinstance(found, Stage) else None
+    names = [stage.name for stage in protocol.stages]
+    index = names.index(name) if name in names else 0
+    return protocol.stages[index - 1] if index else None
 
 
 def with_memory(state: ClientState, memory: dict[str, Any]) -> ClientState:
     """``state`` with another memory."""
     s = state
     return ClientState(
-        s.stage, s.bout_seconds, s.status, s.sessions, s.sessions_at_level, s.base_sessions,
+        s.stage, s.level, s.status, s.sessions, s.sessions_at_level, s.base_sessions,
         s.successes, s.failures, s.adverse, s.last_day, memory,
     )  # fmt: skip
 
@@ -161,7 +188,7 @@ def with_status(state: ClientState, status: Status) -> ClientState:
     """``state`` with another status."""
     s = state
     return ClientState(
-        s.stage, s.bout_seconds, status, s.sessions, s.sessions_at_level, s.base_sessions,
+        s.stage, s.level, status, s.sessions, s.sessions_at_level, s.base_sessions,
         s.successes, s.failures, s.adverse, s.last_day, s.memory,
     )  # fmt: skip
 
@@ -181,6 +208,11 @@ def times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
+def at_level(stage: Stage, level: int) -> str:
+    """Where a level is, as explanations say it: ``45 s``, ``week 3``, ``week 5 level 2``."""
+    return f"{level} s" if not stage.levels else stage.level_name(level)
+
+
 def decision(
     protocol: ProgressionProtocol,
     before: ClientState,
@@ -188,37 +220,72 @@ def decision(
     reasons: Sequence[str],
     why: str,
 ) -> Decision:
-    """The decision that leads from ``before`` to ``after``, worded from the bout change.
+    """The decision that leads from ``before`` to ``after``, worded from the change of level.
 
-    When ``before`` was stopped or complete and ``after`` is not, a resume was
-    recorded, and the sentence says so.
+    On a stage that generates its levels the sentence names bout lengths
+    (``progressed 30 s → 45 s: …``); on one that lists them, the new level and its
+    plan (``progressed to week 5 level 2: walk 5 min, …; …``).  When ``before`` was
+    stopped or complete and ``after`` is not, a resume was recorded, and the
+    sentence says so.
     """
     if before.status is not Status.ACTIVE and after.status is not before.status:
-        base = protocol.stage(before.stage).base_min_seconds
-        why = f"resumed at the {seconds(base)} base of {before.stage}; {why}"
+        stage = protocol.stage(before.stage)
+        where = (
+            f"the {seconds(stage.first_level)} base of {before.stage}"
+            if not stage.levels
+            else stage.level_name(stage.first_level)
+        )
+        why = f"resumed at {where}; {why}"
+    prescription = protocol.prescribe(after)
+    plan = ""  # the new level's plan, on a stage that lists its levels
+    tail = ""
     if after.status is Status.STOPPED:
         action = Action.STOP
         head = f"stopped {before.stage}" if before.active else f"still stopped at {before.stage}"
         tail = "; avoid the exercise and refer"
     elif after.status is Status.COMPLETED:
         action = Action.COMPLETE
-        head, tail = f"completed {protocol.name}", ""
+        head = f"completed {protocol.name}"
     elif after.stage != before.stage:
-        action = Action.ADVANCE
-        head, tail = f"advanced to {after.stage} at {seconds(after.bout_seconds)}", ""
-    elif after.bout_seconds > before.bout_seconds:
+        following = protocol.next_stage(before.stage)
+        action = (
+            Action.ADVANCE
+            if following is not None and following.name == after.stage
+            else Action.REGRESS
+        )
+        verb = "advanced" if action is Action.ADVANCE else "regressed"
+        stage = protocol.stage(after.stage)
+        if stage.levels:
+            head, plan = f"{verb} to {stage.level_name(after.level)}", _plan(prescription)
+        else:
+            head = f"{verb} to {after.stage} at {seconds(after.level)}"
+    elif prescription is not None and prescription.level is not None:
+        stage = protocol.stage(after.stage)
+        name = stage.level_name(after.level)
+        if after.level > before.level:
+            action, head, plan = Action.PROGRESS, f"progressed to {name}", _plan(prescription)
+        elif after.level < before.level:
+            action, head, plan = Action.REGRESS, f"regressed to {name}", _plan(prescription)
+        else:
+            action, head = Action.HOLD, f"held at {name}"
+    elif after.level > before.level:
         action = Action.PROGRESS
-        head = f"progressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
-        tail = ""
-    elif after.bout_seconds < before.bout_seconds:
+        head = f"progressed {seconds(before.level)} → {seconds(after.level)}"
+    elif after.level < before.level:
         action = Action.REGRESS
-        head = f"regressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
-        tail = ""
+        head = f"regressed {seconds(before.level)} → {seconds(after.level)}"
     else:
         action = Action.HOLD
-        head, tail = f"held at {seconds(after.bout_seconds)}", ""
-    explanation = f"{head}: {why}{tail}" if why else head + tail
-    return Decision(action, after, protocol.prescribe(after), tuple(reasons), explanation)
+        head = f"held at {seconds(after.level)}"
+    if plan:
+        explanation = f"{head}: {plan}; {why}" if why else f"{head}: {plan}"
+    else:
+        explanation = f"{head}: {why}{tail}" if why else head + tail
+    return Decision(action, after, prescription, tuple(reasons), explanation)
+
+
+def _plan(prescription: Prescription | None) -> str:
+    return "" if prescription is None else prescription.plan
 
 
 def absorbed(

@@ -8,6 +8,7 @@ collect every problem of a file at once).
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -106,6 +107,11 @@ def raise_first(inst: Any, checks: dict[str, Validator]) -> None:
     fields = attrs.fields_dict(type(inst))
     for field_name, check in checks.items():
         check(inst, fields[field_name], getattr(inst, field_name))
+
+
+def check(name: str, validator: Validator, value: Any) -> None:
+    """Run ``validator`` on a value that is not an attrs field (e.g. a function's argument)."""
+    validator(None, types.SimpleNamespace(name=name), value)  # type: ignore[arg-type]
 
 
 def problem(field: attrs.Attribute[Any], value: Any) -> str | None:

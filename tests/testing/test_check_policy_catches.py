@@ -31,7 +31,7 @@ MUTANTS: list[tuple[str, Unsafe, int, int]] = [
     ("progress-on-form-breakdown", ProgressOn(finding="form"), 1, 2),
     ("increase-before-min-base-sessions", EarlyIncrease(), 3, 4),
     ("two-steps-in-one-decision", TwoSteps(), 5, 10),
-    ("run-stage-before-walk-target", EarlyAdvance(), 4, 3),
+    ("run-stage-before-walk-target", EarlyAdvance(), 4, 6),
     ("leave-a-stop-without-resume", Unstop(), 6, 3),
     ("writes-into-its-input-memory", WritesMemory(), 7, 1),
     ("declares-threshold-10", DeclaresHighThreshold(), 1, 0),

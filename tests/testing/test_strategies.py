@@ -18,11 +18,11 @@ def test_states_are_valid_for_their_protocol(
     state = data.draw(rt.states(protocol))
     stage = protocol.stage(state.stage)
 
-    assert stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds
+    assert stage.first_level <= state.level <= stage.last_level
     assert state.sessions_at_level <= state.sessions
     assert state.base_sessions <= state.sessions
     # a state beyond base had its minimum sessions there (invariant 3 holds in it)
-    if state.bout_seconds > stage.base_max_seconds:
+    if state.level > stage.base_max_level:
         assert state.base_sessions >= min(stage.min_base_sessions, state.sessions)
     rp.load_policy("reference").decide(protocol, state, rp.SessionOutcome())
 

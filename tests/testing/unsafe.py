@@ -78,7 +78,7 @@ class ProgressOn(Unsafe):
         bout = protocol.step_up(state)
         if not (state.active and found and bout > state.bout_seconds):
             return None
-        after = attrs.evolve(decision.state, status=rp.Status.ACTIVE, bout_seconds=bout)
+        after = attrs.evolve(decision.state, status=rp.Status.ACTIVE, level=bout)
         return _decision(protocol, rp.Action.PROGRESS, attrs.evolve(after, stage=state.stage))
 
 
@@ -100,7 +100,7 @@ class EarlyIncrease(Unsafe):
         ):
             return None
         after = attrs.evolve(
-            decision.state, bout_seconds=min(top + stage.step_seconds, stage.target_seconds)
+            decision.state, level=min(top + stage.step_seconds, stage.target_seconds)
         )
         return _decision(protocol, rp.Action.PROGRESS, after)
 
@@ -120,14 +120,16 @@ class TwoSteps(Unsafe):
         if decision.action is not rp.Action.PROGRESS or state.bout_seconds < stage.base_max_seconds:
             return None
         bout = min(decision.state.bout_seconds + stage.step_seconds, stage.target_seconds)
-        return _decision(
-            protocol, rp.Action.PROGRESS, attrs.evolve(decision.state, bout_seconds=bout)
-        )
+        return _decision(protocol, rp.Action.PROGRESS, attrs.evolve(decision.state, level=bout))
 
 
 @attrs.frozen
 class EarlyAdvance(Unsafe):
-    """Starts the next stage instead of any step up, target reached or not."""
+    """Starts the next stage instead of any step up, target reached or not.
+
+    Only once the stage's minimum sessions at base are done: an advance before them
+    breaks invariant 3, and this mutant is about invariant 4 (not from the target).
+    """
 
     def corrupt(
         self,
@@ -137,12 +139,16 @@ class EarlyAdvance(Unsafe):
         decision: rp.Decision,
     ) -> rp.Decision | None:
         following = protocol.next_stage(state.stage)
-        if decision.action is not rp.Action.PROGRESS or following is None:
+        if (
+            decision.action is not rp.Action.PROGRESS
+            or following is None
+            or decision.state.base_sessions < protocol.stage(state.stage).min_base_sessions
+        ):
             return None
         after = attrs.evolve(
             decision.state,
             stage=following.name,
-            bout_seconds=following.base_min_seconds,
+            level=following.base_min_seconds,
             sessions_at_level=0,
             base_sessions=0,
             successes=0,
