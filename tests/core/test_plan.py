@@ -51,7 +51,7 @@ def test_durations_a_coach_writes(text: str, seconds: int) -> None:
             + [("run", 30), ("rest", 30)] * 2
             + [("walk", 60)]
             + [("run", 30), ("rest", 30)] * 2,
-        ),  # noqa: E501
+        ),
         ("brisk walk 5 min", [("brisk walk", 300)]),
         ("  walk   5 min ,run 1 min  ", [("walk", 300), ("run", 60)]),
     ],
