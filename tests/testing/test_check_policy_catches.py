@@ -28,6 +28,7 @@ from .unsafe import (
 )
 
 WALK_RUN = rp.load_protocol("retro-walk-run")
+assert isinstance(WALK_RUN, rp.StagedProtocol)
 COUCH_TO_5K = rp.load_protocol("couch-to-5k")
 
 #: Issue 11's hole: a stage whose base range is its target, with 5 sessions at base.
