@@ -255,7 +255,9 @@ class _Reader:
             self.at += 1
             inner = self.items(depth + 1)
             if self.peek() != ")":
-                raise self.fail("expected ',' or ')' to close the repeat opened here", start)
+                raise self.fail(
+                    f"expected ',' or ')' to close the repeat opened at character {start + 1}"
+                )
             self.at += 1
         else:
             inner = [self.segment()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -437,6 +438,31 @@ class Stage:
         if not self.levels:
             return f"{level} s"
         return f"{self.level_name(level)}: {self._plan(level).plan}"
+
+
+class _ShownDefault:
+    """A default as a signature shows it, when attrs computes the value."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _signature_of_stage() -> inspect.Signature:
+    """Stage's signature, with ``min_base_sessions``'s default in words (not ``NOTHING``)."""
+    signature = inspect.signature(Stage)
+    shown = _ShownDefault("6 (0 when levels are listed)")
+    return signature.replace(
+        parameters=[
+            p.replace(default=shown) if p.name == "min_base_sessions" else p
+            for p in signature.parameters.values()
+        ]
+    )
+
+
+setattr(Stage, "__signature__", _signature_of_stage())  # noqa: B010 (a class attribute)
 
 
 def stage_consistency(values: dict[str, Any]) -> list[InvalidValueError]:
