@@ -465,10 +465,11 @@ def _stage_from_dict(
     problems.extend(stage_problems)
     if stage_problems or len(good) != len(values) - listed:
         return None
-    if listed:
-        assert levels is not None
-        return Stage(**good, levels=levels)
-    return Stage(**good)
+    try:
+        return Stage(**good, levels=levels or ())
+    except InvalidValueError as exc:  # e.g. a warm-up that makes the plans too long
+        problems.append(Problem(where, f"{exc.field}: {exc.reason}"))
+        return None
 
 
 _STAGE_DEFAULTS = {

@@ -314,9 +314,11 @@ class Stage:
     def __attrs_post_init__(self) -> None:
         for problem in stage_consistency(attrs.asdict(self, recurse=False)):
             raise problem
-        if self.levels:  # every level's prescription, built now: a bad plan shows at once
-            for i in range(len(self.levels)):
-                self._plans[i].work_seconds  # noqa: B018
+        # every level's plan is built now, so a plan too long shows at once, not mid-decision
+        if self.levels:
+            self._plans  # noqa: B018
+        elif self.warmup or self.cooldown:
+            self.prescription(self.first_level)
 
     @functools.cached_property
     def _ladder(self) -> tuple[int, int, int, int]:

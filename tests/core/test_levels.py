@@ -296,3 +296,19 @@ def test_a_protocol_regresses_across_stages_only_when_it_says_so() -> None:
     assert protocol.previous_stage("retro-run") == protocol.stage("retro-walk")
     assert protocol.previous_stage("retro-walk") is None
     assert attrs.evolve(protocol, regress_across_stages=True).regress_across_stages
+
+
+def test_a_warm_up_that_makes_the_plans_too_long_is_refused_at_once(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        Stage("a", bouts=500, rest_seconds=5, warmup="2 × walk 1 min")
+    assert "at most 1000 segments" in info.value.reason
+
+    with pytest.raises(ProtocolFileError) as file_info:
+        _load(
+            tmp_path,
+            'name = "long"\n[[stages]]\nname = "a"\nbouts = 500\nrest_seconds = 5\n'
+            'warmup = "2 × walk 1 min"\n',
+        )
+    (problem,) = file_info.value.problems
+    assert problem.key == "stages[0]"
+    assert "at most 1000 segments" in problem.message
