@@ -13,10 +13,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 import retroprog
 import retroprog_sim
+from retroprog_sim.settings import SETTINGS
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +77,9 @@ plot_formats = [("png", 100)]
 # Without intersphinx the standard library is not in the inventory: these names appear
 # in signatures (e.g. ``read_log(path: str | os.PathLike[str])``) and stay plain text.
 nitpick_ignore = [
+    ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Iterable"),
+    ("py:class", "collections.abc.Iterator"),
     ("py:class", "collections.abc.Mapping"),
     ("py:class", "collections.abc.Sequence"),
     ("py:class", "datetime.date"),
@@ -89,6 +94,11 @@ nitpick_ignore = [
     # The type variable of ``from_dict(data, cls: type[T]) -> T``: a type variable is
     # not an object with a page of its own, so there is nothing to link to.
     ("py:class", "retroprog._json.T"),
+    # retroprog.support's validators: attrs' docs are not in the inventory, and
+    # ``Validator`` is a type alias (documented as data, not a class).
+    ("py:class", "attrs.Attribute"),
+    ("py:class", "Validator"),
+    ("py:func", "os.replace"),
 ]
 
 
@@ -148,8 +158,43 @@ def _no_type_docstring(
         lines.clear()
 
 
+class RunSettingsTable(SphinxDirective):
+    """``.. run-settings::``: a table of the run settings, made from the record itself.
+
+    One row per field of :class:`retroprog_sim.RunSettings`: its command-line
+    option, its experiment-file key, its default and its documentation, so a
+    new setting appears here without an edit.
+    """
+
+    def run(self) -> list[Any]:
+        """The table, as nodes."""
+        fields = attrs.fields_dict(retroprog_sim.RunSettings)
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 18 18 14 50",
+            "",
+            "   * - option",
+            "     - experiment key",
+            "     - default",
+            "     - what it is",
+        ]
+        for name, setting in SETTINGS.items():
+            default = fields[name].default
+            shown = setting.default_text if setting.default_text else str(default)
+            text = f"{setting.help} {setting.details}".strip()
+            lines += [
+                f"   * - ``{setting.option} N``",
+                f"     - ``{setting.key}``",
+                f"     - {shown}",
+                f"     - {text}",
+            ]
+        return self.parse_text_to_nodes("\n".join(lines))
+
+
 def setup(app: Any) -> None:
     """Hook the helpers above into the build."""
+    app.add_directive("run-settings", RunSettingsTable)
     app.connect("autodoc-process-docstring", _no_type_docstring)
     app.connect("autodoc-process-bases", _public_bases)
     app.connect("builder-inited", _check_api_page)

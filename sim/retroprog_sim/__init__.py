@@ -18,41 +18,60 @@ so results do not depend on the executor, the number of workers, or the order.
 (50, True)
 """
 
-from ._client import Client, ClientModel, ClientParams
-from ._compare import Comparison, Difference, compare, paired_differences
-from ._engine import MAX_CLIENTS, MAX_WEEKS, ClientResult, RunSpec, schedule
-from ._experiment import (
-    MAX_RUNS,
-    Cell,
-    Experiment,
-    ExperimentFileError,
-    PolicyEntry,
-    PopulationEntry,
-    ProtocolChoice,
-    experiment_from_dict,
-    load_experiment,
-)
-from ._folder import OutputFolderError, verify_output
-from ._metrics import (
-    KaplanMeier,
-    Summary,
-    bootstrap_ci,
-    goal_durations,
-    kaplan_meier,
-    rate_ci,
-    summarize,
-)
-from ._output import write_experiment, write_outputs
-from ._population import PRESETS, Population, PresetPopulation, load_population
-from ._report import ReportGroup, render_report, write_report
-from ._run import SimulationResult, executor_for, simulate
-from ._runner import ExperimentResult, run_experiment
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .comparison import Comparison, Difference, compare, paired_differences
+    from .engine.spec import RunSpec, schedule
+    from .engine.tally import ClientResult
+    from .execute import SimulationResult, simulate
+    from .executors import executor_for
+    from .experiment import (
+        MAX_RUNS,
+        Cell,
+        Experiment,
+        ExperimentFileError,
+        ExperimentResult,
+        PolicyEntry,
+        PopulationEntry,
+        ProtocolChoice,
+        experiment_from_dict,
+        load_experiment,
+        run_experiment,
+    )
+    from .folder import OutputFolderError, verify_output
+    from .model.client import Client, ClientModel, ClientParams
+    from .model.population import PRESETS, Population, PresetPopulation, load_population
+    from .present.files import write_experiment, write_outputs
+    from .present.report import ReportGroup, render_report, write_report
+    from .settings import (
+        DEFAULT_TRACES,
+        MAX_CLIENTS,
+        MAX_WEEKS,
+        SETTINGS,
+        RunSettings,
+        Setting,
+    )
+    from .stats import (
+        KaplanMeier,
+        Summary,
+        bootstrap_ci,
+        goal_durations,
+        kaplan_meier,
+        rate_ci,
+        summarize,
+    )
 
 __all__ = [
+    "DEFAULT_TRACES",
     "MAX_CLIENTS",
     "MAX_RUNS",
     "MAX_WEEKS",
     "PRESETS",
+    "SETTINGS",
     "Cell",
     "Client",
     "ClientModel",
@@ -71,7 +90,9 @@ __all__ = [
     "PresetPopulation",
     "ProtocolChoice",
     "ReportGroup",
+    "RunSettings",
     "RunSpec",
+    "Setting",
     "SimulationResult",
     "Summary",
     "bootstrap_ci",
@@ -94,3 +115,71 @@ __all__ = [
     "write_outputs",
     "write_report",
 ]
+
+#: Where each public name lives.  They are imported when first used, so that
+#: ``import retroprog_sim`` (and the command line's ``--help`` and ``next``)
+#: does not load SimPy, NumPy or matplotlib.
+_LOCATIONS = {
+    "DEFAULT_TRACES": "settings",
+    "MAX_CLIENTS": "settings",
+    "MAX_RUNS": "experiment",
+    "MAX_WEEKS": "settings",
+    "PRESETS": "model.population",
+    "SETTINGS": "settings",
+    "Cell": "experiment",
+    "Client": "model.client",
+    "ClientModel": "model.client",
+    "ClientParams": "model.client",
+    "ClientResult": "engine.tally",
+    "Comparison": "comparison",
+    "Difference": "comparison",
+    "Experiment": "experiment",
+    "ExperimentFileError": "experiment",
+    "ExperimentResult": "experiment",
+    "KaplanMeier": "stats",
+    "OutputFolderError": "folder",
+    "PolicyEntry": "experiment",
+    "Population": "model.population",
+    "PopulationEntry": "experiment",
+    "PresetPopulation": "model.population",
+    "ProtocolChoice": "experiment",
+    "ReportGroup": "present.report",
+    "RunSettings": "settings",
+    "RunSpec": "engine.spec",
+    "Setting": "settings",
+    "SimulationResult": "execute",
+    "Summary": "stats",
+    "bootstrap_ci": "stats",
+    "compare": "comparison",
+    "executor_for": "executors",
+    "experiment_from_dict": "experiment",
+    "goal_durations": "stats",
+    "kaplan_meier": "stats",
+    "load_experiment": "experiment",
+    "load_population": "model.population",
+    "paired_differences": "comparison",
+    "rate_ci": "stats",
+    "render_report": "present.report",
+    "run_experiment": "experiment",
+    "schedule": "engine.spec",
+    "simulate": "execute",
+    "summarize": "stats",
+    "verify_output": "folder",
+    "write_experiment": "present.files",
+    "write_outputs": "present.files",
+    "write_report": "present.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module when first asked for."""
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -47,12 +47,12 @@ from retroprog.exceptions import (
     UnknownStageError,
 )
 
-from ._client import ClientParams
-from ._compare import Difference, paired_differences, shared_stages
-from ._engine import RunSpec
-from ._metrics import Summary
-from ._population import Population, PresetPopulation, load_population
-from ._run import SimulationResult, simulate
+from .comparison import Difference, differences_from
+from .engine.spec import RunSpec
+from .execute import SimulationResult, simulate
+from .model.client import ClientParams
+from .model.population import Population, PresetPopulation, load_population
+from .stats import Summary
 
 __all__ = [
     "CLIENT_PARAM_BOUNDS",
@@ -218,7 +218,7 @@ def assert_adverse_rate_at_most(
 ) -> Summary:
     """Adverse events per 100 sessions are at most ``limit_per_100``.
 
-    An adverse event is the harness's (:attr:`~retroprog_sim.RunSpec.adverse_pain`):
+    An adverse event is the harness's (:attr:`~retroprog_sim.RunSettings.adverse_pain`):
     pain or next-day pain above 3/10, a balance loss, or form breakdown.
 
     :param policy: a policy, or a name for :func:`retroprog.load_policy`.
@@ -347,14 +347,9 @@ def assert_not_worse(
         weeks=weeks,
         seed=seed,
     )
-    differences = paired_differences(
-        first.clients,
-        second.clients,
-        horizon=first.spec.days,
-        resamples=resamples,
-        seed=seed,
-        stages=shared_stages(first.spec.protocol, second.spec.protocol),
-    )
+    (differences,) = differences_from(
+        first, [("candidate", second)], resamples=resamples, seed=seed
+    ).values()
     (found,) = (d for d in differences if d.metric == metric)
     higher_is_worse = metric in HIGHER_IS_WORSE
     bound = found.ci_high if higher_is_worse else found.ci_low

@@ -1,4 +1,4 @@
-"""Files are written whole or not at all."""
+"""Files are written whole or not at all, and stay written after a power loss."""
 
 from __future__ import annotations
 
@@ -24,13 +24,32 @@ def _umask() -> int:
     return mask
 
 
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Flush ``folder``'s entries to disk, so that a rename in it survives a power loss.
+
+    A no-op where folders cannot be opened (Windows).
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # pragma: no cover - depends on the platform
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems cannot
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Write a file whole or not at all.
 
-    ``write`` fills a temporary file in the same folder, which is flushed to disk
-    (fsync) and then renamed over ``path`` (:func:`os.replace`); if anything fails
-    the old file stays as it was.  The file gets the usual permissions (``0o666``
-    less the umask), not the private ones of a temporary file.
+    ``write`` fills a temporary file in the same folder (``.NAME.XXXXXXXX.tmp``),
+    which is flushed to disk (fsync) and then renamed over ``path``
+    (:func:`os.replace`); the folder is fsynced after the rename, so that the
+    new file survives a power loss.  If anything fails the old file stays as it
+    was.  The file gets the usual permissions (``0o666`` less the umask), not the
+    private ones of a temporary file.
     """
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -44,6 +63,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_folder(target.parent)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -12,10 +12,11 @@ from . import _validators as v
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
 from ._policy import RegressionPolicy, pain_bounds
-from ._presets import check_keywords
 from ._protocol import ProgressionProtocol
+from ._registry import GUARDS as GUARD_GROUP
+from ._resolve import resolve
 from ._state import ClientState, Status
-from .exceptions import InvalidArgumentError, InvalidValueError, UnknownPluginError
+from .exceptions import InvalidArgumentError, InvalidValueError
 
 __all__ = [
     "GapRegress",
@@ -400,12 +401,16 @@ GUARDS: Mapping[str, Callable[..., Guard]] = {
 
 
 def load_guard(name: str, **params: Any) -> Guard:
-    """A built-in guard by name, e.g. ``load_guard("gap", max_gap_days=10)``."""
+    """A guard by name (built-in or plug-in) or ``MODULE:ATTR``, with its parameters.
+
+    ``load_guard("gap", max_gap_days=10)``; ``name`` is resolved as
+    :func:`retroprog.plugins.resolve` says.
+
+    :raises ~retroprog.exceptions.UnknownPluginError: no guard has that name.
+    :raises ~retroprog.exceptions.UnknownParameterError: the guard has no such parameter.
+    :raises ~retroprog.exceptions.InvalidArgumentError: ``name`` is not a name.
+    """
     if type(name) is not str:
         raise InvalidArgumentError("name", name, f"must be a guard's name ({', '.join(GUARDS)})")
-    try:
-        factory = GUARDS[name]
-    except KeyError:
-        raise UnknownPluginError("retroprog.guards", name, sorted(GUARDS)) from None
-    check_keywords(f"guard {name!r}", factory, params)
-    return factory(**params)
+    guard: Guard = resolve(GUARD_GROUP, name, params, expect=Guard)
+    return guard

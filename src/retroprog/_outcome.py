@@ -112,15 +112,13 @@ class SessionOutcome:
         >>> SessionOutcome(pain=3).amend(next_day_pain=1).next_day_pain
         1
         """
-        values = {name: getattr(self, name) for name in _CHECKS}
         for key in changes:
-            if key not in values:
-                raise UnknownParameterError("SessionOutcome", key, list(values))
-        values.update(changes)
-        return SessionOutcome(**values)
+            if key not in _CHECKS:
+                raise UnknownParameterError("SessionOutcome", key, list(_CHECKS))
+        return _evolve(self, **changes)
 
 
-_CHECKS: dict[str, v.Validator] = {
+_CHECKS: dict[str, v.Validator] = {  # every field, in order
     "completed": v.flag,
     "bouts_completed": v.optional(v.integer(0)),
     "pain": v.integer(0, 10),
@@ -133,3 +131,6 @@ _CHECKS: dict[str, v.Validator] = {
     "date": _date,
     "resume": v.flag,
 }
+
+#: A copy of an outcome with some fields changed (keywords only, validated as usual).
+_evolve = v.evolver(SessionOutcome)

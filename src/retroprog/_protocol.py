@@ -13,6 +13,8 @@ import attrs
 from . import _validators as v
 from ._files import MAX_TOML_BYTES, loads_toml, read_text
 from ._plan import parse_plan
+from ._registry import PROTOCOLS
+from ._resolve import resolve
 from ._stage import GENERATED, Level, Prescription, Stage, stage_consistency
 from ._state import ClientState, Status
 from .exceptions import (
@@ -223,8 +225,9 @@ def builtin_protocols() -> dict[str, Path]:
 
 
 def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> ProgressionProtocol:
-    """Load a protocol by name (built-in or plug-in) or from a TOML file.
+    """Load a protocol by name (built-in or plug-in), from a TOML file, or ``MODULE:ATTR``.
 
+    ``source`` is resolved as :func:`retroprog.plugins.resolve` says;
     ``overrides`` set a stage field on every stage it suits, e.g.
     ``step_seconds=10`` on the stages that generate their levels.
 
@@ -251,31 +254,19 @@ def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> Progressi
     for key in overrides:
         if key not in _SHARED_KEYS:
             raise UnknownParameterError("a protocol", key, _SHARED_KEYS)
-    builtins = builtin_protocols()
-    text_source = os.fspath(source)
-    if text_source in builtins:
-        return _read_protocol_file(builtins[text_source], overrides, label=text_source)
-    path = Path(text_source)
-    if path.suffix == ".toml" or path.exists():
-        return _read_protocol_file(path, overrides, label=text_source)
-    from ._registry import PROTOCOLS, load_plugin
-
-    plugin = load_plugin(PROTOCOLS, text_source)
-    if isinstance(plugin, ProgressionProtocol) and not callable(plugin):
-        if overrides:
-            raise UnknownParameterError(f"protocol {text_source!r}", next(iter(overrides)), [])
-        return plugin
-    if callable(plugin):
-        made = plugin(**overrides)
-        if isinstance(made, ProgressionProtocol):
-            return made
-        plugin = made
-    raise InvalidValueError(
-        "protocol", text_source, f"the plug-in gave {type(plugin).__name__}, not a protocol"
+    protocol: ProgressionProtocol = resolve(
+        PROTOCOLS, source, overrides, expect=ProgressionProtocol, probe=("name", "stages")
     )
+    return protocol
 
 
-def _read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str) -> StagedProtocol:
+def builtin_factory(name: str, **overrides: Any) -> StagedProtocol:
+    """The built-in protocol ``name``, read from its file with ``overrides``."""
+    return read_protocol_file(builtin_protocols()[name], overrides, label=name)
+
+
+def read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str) -> StagedProtocol:
+    """Read a protocol file (TOML) with stage ``overrides``, reporting every problem at once."""
     text = read_text(path, label=label, error=ProtocolFileError, max_bytes=MAX_TOML_BYTES)
     data = loads_toml(text, label=label, error=ProtocolFileError)
     return protocol_from_dict(data, overrides, label=label)

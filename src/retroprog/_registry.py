@@ -10,21 +10,28 @@ from typing import Any
 import attrs
 
 from .exceptions import PluginError, UnknownPluginError
+from .exceptions import _noun as noun
 
 __all__ = [
+    "GUARDS",
     "POLICIES",
     "POPULATIONS",
     "PROTOCOLS",
     "PluginReport",
     "PluginSpec",
     "available",
+    "builtin_factories",
+    "file_reader",
     "load_all",
     "load_plugin",
+    "noun",
 ]
 
 PROTOCOLS = "retroprog.protocols"
 POLICIES = "retroprog.policies"
 POPULATIONS = "retroprog.populations"
+GUARDS = "retroprog.guards"
+#: The groups ``retroprog plugins`` lists.
 GROUPS = (PROTOCOLS, POLICIES, POPULATIONS)
 
 
@@ -58,8 +65,37 @@ class PluginReport:
     specs: Mapping[str, PluginSpec]
 
 
+def builtin_factories(group: str) -> dict[str, Callable[..., Any]]:
+    """The built-ins of ``group``: name → factory taking the parameters as keywords."""
+    if group == PROTOCOLS:
+        from ._protocol import builtin_factory, builtin_protocols
+
+        return {name: partial(builtin_factory, name) for name in builtin_protocols()}
+    if group == POLICIES:
+        from ._presets import PRESETS
+
+        return dict(PRESETS)
+    if group == GUARDS:
+        from ._guards import GUARDS as BUILTIN_GUARDS
+
+        return dict(BUILTIN_GUARDS)
+    return {}
+
+
+def file_reader(group: str) -> Callable[..., Any] | None:
+    """How ``group``'s files are read: ``read(path, params, label=…)``; ``None``: no files.
+
+    Protocols are read from TOML files; other groups have no files yet.
+    """
+    if group == PROTOCOLS:
+        from ._protocol import read_protocol_file
+
+        return read_protocol_file
+    return None
+
+
 def _builtins(group: str) -> dict[str, tuple[str, Callable[[], Any]]]:
-    """Built-in plug-ins: name → (where, loader)."""
+    """Built-in plug-ins, as listed: name → (where, loader)."""
     if group == PROTOCOLS:
         from ._protocol import builtin_protocols, load_protocol
 
@@ -68,11 +104,14 @@ def _builtins(group: str) -> dict[str, tuple[str, Callable[[], Any]]]:
             for name, path in builtin_protocols().items()
         }
     if group == POLICIES:
-        from ._presets import PRESETS
-
         return {
             name: (f"retroprog:load_policy({name!r})", partial(_same, factory))
-            for name, factory in PRESETS.items()
+            for name, factory in builtin_factories(group).items()
+        }
+    if group == GUARDS:
+        return {
+            name: (f"retroprog:load_guard({name!r})", partial(_same, factory))
+            for name, factory in builtin_factories(group).items()
         }
     return {}
 

@@ -16,7 +16,11 @@ from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol, StagedProtocol
 from ._stage import Prescription, Stage
 from ._state import ClientState, Status
+from ._validators import evolver
 from .exceptions import InvalidArgumentError, InvalidValueError
+
+#: A copy of a state with some fields changed (keywords only, validated as usual).
+_evolve = evolver(ClientState)
 
 
 def how_to_get(loader: str, value: object, example: str) -> str:
@@ -114,18 +118,15 @@ def record(
         the state's last one (see :func:`session_day`).
     """
     day = session_day(state, outcome)
-    return ClientState(  # positional, for speed: this runs once per decision
-        state.stage,
-        state.level,
-        state.status,
-        state.sessions + 1,
-        state.sessions_at_level + 1,
-        state.base_sessions + (state.level <= stage._ladder[2]),
-        state.successes + 1 if success else 0,
-        0 if success else state.failures + 1,
-        state.adverse + 1 if adverse else 0,
-        state.last_day if day is None else day,
-        state.memory,
+    return _evolve(
+        state,
+        sessions=state.sessions + 1,
+        sessions_at_level=state.sessions_at_level + 1,
+        base_sessions=state.base_sessions + (state.level <= stage._ladder[2]),
+        successes=state.successes + 1 if success else 0,
+        failures=0 if success else state.failures + 1,
+        adverse=state.adverse + 1 if adverse else 0,
+        last_day=state.last_day if day is None else day,
     )
 
 
@@ -133,20 +134,21 @@ def move(state: ClientState, level: int) -> ClientState:
     """``state`` at another level of the same stage (level counters restart)."""
     if level == state.level:
         return state
-    s = state
-    return ClientState(
-        s.stage, level, s.status, s.sessions, 0, s.base_sessions, 0, s.failures,
-        s.adverse, s.last_day, s.memory,
-    )  # fmt: skip
+    return _evolve(state, level=level, sessions_at_level=0, successes=0)
 
 
 def enter(state: ClientState, stage: Stage) -> ClientState:
     """``state`` at the start of ``stage`` (every stage counter restarts)."""
-    s = state
-    return ClientState(
-        stage.name, stage.first_level, s.status, s.sessions, 0, 0, 0, 0, 0, s.last_day,
-        s.memory,
-    )  # fmt: skip
+    return _evolve(
+        state,
+        stage=stage.name,
+        level=stage.first_level,
+        sessions_at_level=0,
+        base_sessions=0,
+        successes=0,
+        failures=0,
+        adverse=0,
+    )
 
 
 def reenter(state: ClientState, stage: Stage) -> ClientState:
@@ -155,11 +157,14 @@ def reenter(state: ClientState, stage: Stage) -> ClientState:
     The stage was done before, so its sessions at base count as done: the client
     can climb out of it again.  The failures and adverse sessions in a row go on.
     """
-    s = state
-    return ClientState(
-        stage.name, stage.last_level, s.status, s.sessions, 0, stage.min_base_sessions, 0,
-        s.failures, s.adverse, s.last_day, s.memory,
-    )  # fmt: skip
+    return _evolve(
+        state,
+        stage=stage.name,
+        level=stage.last_level,
+        sessions_at_level=0,
+        base_sessions=stage.min_base_sessions,
+        successes=0,
+    )
 
 
 def stage_below(protocol: ProgressionProtocol, name: str) -> Stage | None:
@@ -177,20 +182,12 @@ def stage_below(protocol: ProgressionProtocol, name: str) -> Stage | None:
 
 def with_memory(state: ClientState, memory: dict[str, Any]) -> ClientState:
     """``state`` with another memory."""
-    s = state
-    return ClientState(
-        s.stage, s.level, s.status, s.sessions, s.sessions_at_level, s.base_sessions,
-        s.successes, s.failures, s.adverse, s.last_day, memory,
-    )  # fmt: skip
+    return _evolve(state, memory=memory)
 
 
 def with_status(state: ClientState, status: Status) -> ClientState:
     """``state`` with another status."""
-    s = state
-    return ClientState(
-        s.stage, s.level, status, s.sessions, s.sessions_at_level, s.base_sessions,
-        s.successes, s.failures, s.adverse, s.last_day, s.memory,
-    )  # fmt: skip
+    return _evolve(state, status=status)
 
 
 def seconds(value: int) -> str:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._state import ClientState
 
 __all__ = [
+    "FileProblemsError",
     "InvalidArgumentError",
     "InvalidValueError",
     "PlanSyntaxError",
@@ -144,8 +145,21 @@ class Problem:
         return f"{self.key}: {self.message}"
 
 
-class _FileProblemsError(RetroprogError, ValueError):
-    """Base of the errors that report every problem of one file at once."""
+class FileProblemsError(RetroprogError, ValueError):
+    """Base of the errors that report every problem of one file at once.
+
+    A subclass names the kind of file in ``what`` (``"protocol"``,
+    ``"experiment"``, …), which the message uses.
+
+    :ivar path: the file, as the user gave it.
+    :ivar problems: every :class:`Problem` found, in file order.
+
+    >>> from retroprog.exceptions import FileProblemsError, Problem
+    >>> class RecipeFileError(FileProblemsError):
+    ...     what = "recipe"
+    >>> str(RecipeFileError("soup.toml", [Problem("salt", "must be ≥ 0, got -1")]))
+    'soup.toml: 1 problem(s) in recipe: salt: must be ≥ 0, got -1'
+    """
 
     what = "file"
 
@@ -156,7 +170,11 @@ class _FileProblemsError(RetroprogError, ValueError):
         super().__init__(f"{path}: {len(self.problems)} problem(s) in {self.what}: {lines}")
 
 
-class ProtocolFileError(_FileProblemsError):
+#: The old, private name of :class:`FileProblemsError`.
+_FileProblemsError = FileProblemsError
+
+
+class ProtocolFileError(FileProblemsError):
     """A protocol file (TOML) has problems; all of them are listed.
 
     :ivar path: the file (or the built-in protocol's name).
@@ -166,7 +184,7 @@ class ProtocolFileError(_FileProblemsError):
     what = "protocol"
 
 
-class SessionLogError(_FileProblemsError):
+class SessionLogError(FileProblemsError):
     """A session log (JSONL) has problems; all of them are listed.
 
     :ivar path: the log file.
@@ -210,9 +228,14 @@ class UnknownPluginError(RetroprogError, LookupError):
         self.group = group
         self.name = name
         self.known = tuple(known)
-        plural = group.rsplit(".", 1)[-1]
-        kind = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+        kind = _noun(group)
         super().__init__(f"unknown {kind} {name!r} (available: {', '.join(self.known) or 'none'})")
+
+
+def _noun(group: str) -> str:
+    """What one plug-in of ``group`` is called: ``retroprog.policies`` → ``policy``."""
+    plural = group.rsplit(".", 1)[-1]
+    return plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
 
 
 class PluginError(RetroprogError, ImportError):

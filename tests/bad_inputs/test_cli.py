@@ -26,8 +26,10 @@ from click.testing import CliRunner
 import retroprog
 import retroprog_sim
 from retroprog.exceptions import InvalidValueError, RetroprogError
-from retroprog_sim import _folder, _output, _run
+from retroprog_sim import executors as _run
+from retroprog_sim import folder as _folder
 from retroprog_sim.cli import cli, parse_value
+from retroprog_sim.present import plots as _plots
 
 #: A run small enough to take well under a second.
 SMALL = ["--clients", "20", "--weeks", "2", "--no-progress"]
@@ -153,7 +155,7 @@ def _ctrl_c_in_the_report(_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     def interrupted(*_args: Any, **_kwargs: Any) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("retroprog_sim._report.render_report", interrupted)
+    monkeypatch.setattr("retroprog_sim.present.report.render_report", interrupted)
     yield
 
 
@@ -278,7 +280,7 @@ CLI: dict[str, Row] = {
     ),
     "markup and escapes in stage and protocol names (simulate)": Row(
         ("simulate", *SMALL, "--protocol", "{stages}"),
-        ("[bold red]x[/]: reference policy", "  [/closing] target reached", "]0;titlewalk target"),
+        ("[bold red]x[/]: reference policy", "[/closing] target reached", "]0;titlewalk target"),
         code=0,
         seconds=30.0,
     ),
@@ -301,7 +303,7 @@ CLI: dict[str, Row] = {
 def test_cli(
     row: Row, files: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
     args = [arg.format(**files) for arg in row.args]
     with row.setup(tmp_path, monkeypatch) if row.setup else contextlib.nullcontext():
         started = time.monotonic()

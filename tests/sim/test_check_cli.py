@@ -145,7 +145,7 @@ def test_a_policy_whose_name_raises_is_one_line() -> None:
         (["reference", "--param", "stop_after=0"], ["stop_after", "≥ 1"]),
         (["no_such_module_xyz:policy"], ["cannot import 'no_such_module_xyz'"]),
         (["tests.sim.unsafe_policies:missing"], ["has no attribute 'missing'"]),
-        (["tests.sim.unsafe_policies:not_a_policy"], ["is of type int, not a policy"]),
+        (["tests.sim.unsafe_policies:not_a_policy"], ["the plug-in gave int, not a policy"]),
         ([":policy"], ["not NAME or MODULE:ATTRIBUTE"]),
         ([UNSAFE, "--param", "stop_after=3"], ["stop_after", "not a factory"]),
         (

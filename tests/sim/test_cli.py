@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 import shutil
@@ -19,10 +20,13 @@ import retroprog
 import retroprog_sim
 from retroprog import SessionOutcome
 from retroprog.exceptions import InvalidValueError
-from retroprog_sim import _output
-from retroprog_sim.cli import _ProgressBar, cli, parse_value
+from retroprog_sim.cli import cli, parse_value
+from retroprog_sim.cli.progress import ProgressBar as _ProgressBar
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 SUMMARY_KEYS = {
@@ -112,9 +116,10 @@ def test_simulate_defaults_reach_the_run(monkeypatch: pytest.MonkeyPatch) -> Non
 
     def spy(spec: retroprog_sim.RunSpec, **kwargs: Any) -> retroprog_sim.SimulationResult:
         seen.append(spec)  # run a small copy: the defaults are what is checked
-        return real(attrs.evolve(spec, clients=20, weeks=2), **kwargs)
+        small = attrs.evolve(spec.settings, clients=20, weeks=2)
+        return real(attrs.evolve(spec, settings=small), **kwargs)
 
-    monkeypatch.setattr("retroprog_sim.cli._simulate", spy)
+    monkeypatch.setattr("retroprog_sim.execute.simulate", spy)
 
     result = invoke("simulate", "--no-progress")
 
@@ -136,7 +141,12 @@ def test_simulate_prints_the_summary_table() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "retro-walk-run: reference policy, general population" in out
-    for label in ("goal rate", "median days to goal", "adverse /100 sessions", "dropout rate"):
+    for label in (
+        "goal rate",
+        "median days to goal",
+        "adverse events /100 sessions",
+        "dropout rate",
+    ):
         assert label in out
     assert f"{summary.sessions} ({summary.missed_sessions})" in out
     assert f"{100 * summary.stop_rate:.1f} %" in out
@@ -214,7 +224,7 @@ def test_progress_shows_on_stderr_when_asked() -> None:
 def test_out_writes_summary_clients_and_traces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # plots: tested below
+    monkeypatch.setattr(_plots, "available", lambda: False)  # plots: tested below
     out = tmp_path / "new" / "folder"
 
     result = invoke("simulate", *SMALL, "--out", str(out), "--trace", "3")
@@ -242,7 +252,7 @@ def test_out_traces_a_few_clients_by_default(tmp_path: Path) -> None:
     traces = [json.loads(line) for line in (tmp_path / "traces.jsonl").read_text().splitlines()]
     sessions = [int(r["sessions"]) for r in read_csv(tmp_path / "clients.csv")]
     assert {t["client"] for t in traces} == {i for i in range(5) if sessions[i]}
-    if _output.plots_available():
+    if _plots.available():
         assert (tmp_path / "time_to_goal.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (tmp_path / "bout_length.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -454,6 +464,53 @@ def test_simulate_runs_the_example_plugin_population() -> None:
         assert document[key] == (list(value) if isinstance(value, tuple) else value), key
 
 
+POPULATION_MODULE = """\
+from retroprog_sim import ClientParams, PresetPopulation
+
+POP = PresetPopulation("mine", ClientParams(tolerance_seconds=90.0))
+
+
+def made(heterogeneity=1.0):
+    return PresetPopulation("made", heterogeneity=heterogeneity)
+"""
+
+
+@pytest.fixture
+def population_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``mymodule.py`` in the current folder, defining a population and a factory."""
+    (tmp_path / "mymodule.py").write_text(POPULATION_MODULE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    importlib.invalidate_caches()
+    yield "mymodule"
+    sys.modules.pop("mymodule", None)
+
+
+@pytest.mark.usefixtures("population_module")
+def test_simulate_takes_a_population_as_module_attr() -> None:
+    document = json_output(invoke("simulate", *SMALL, "--population", "mymodule:POP", "--json"))
+
+    assert document["population"] == "mine"
+    assert document["population_settings"]["typical"]["tolerance_seconds"] == 90.0
+
+
+@pytest.mark.usefixtures("population_module")
+def test_a_population_factory_takes_the_population_params() -> None:
+    args = ["--population", "mymodule:made", "--population-param", "heterogeneity=0", "--json"]
+    document = json_output(invoke("simulate", *SMALL, *args))
+
+    assert document["population"] == "made"
+    assert document["population_settings"]["heterogeneity"] == 0
+
+
+@pytest.mark.usefixtures("population_module")
+def test_population_params_for_a_population_object_are_one_line() -> None:
+    result = invoke(
+        "simulate", *SMALL, "--population", "mymodule:POP", "--population-param", "attendance=1"
+    )
+
+    assert_one_line_error(result, "attendance", "(an object, not a factory)")
+
+
 def test_plugins_reports_a_broken_plugin_and_lists_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -529,7 +586,7 @@ def test_compare_params_apply_to_all_or_to_one_policy() -> None:
 def test_compare_out_writes_the_experiment_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # see test_output.py
+    monkeypatch.setattr(_plots, "available", lambda: False)  # see test_output.py
     result = invoke(
         "compare", "reference", "pain-monitoring", "staircase", *SMALL, "--out", str(tmp_path)
     )

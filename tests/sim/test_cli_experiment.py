@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import textwrap
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -11,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from retroprog_sim import _output, cli
-from retroprog_sim._experiment import Cell
-from retroprog_sim._runner import run_experiment
+from retroprog_sim import cli
+from retroprog_sim.experiment import Cell, run_experiment
+from retroprog_sim.present import plots as _plots
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 
@@ -44,7 +45,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture
 def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # fast: no plots
+    monkeypatch.setattr(_plots, "available", lambda: False)  # fast: no plots
     path = tmp_path / "small.toml"
     path.write_text(textwrap.dedent(EXPERIMENT), encoding="utf-8")
     return path
@@ -92,14 +93,36 @@ def test_sweep_runs_a_file_and_out_wins(experiment: Path, tmp_path: Path) -> Non
     assert not (experiment.parent / "small-results").exists()
 
 
+def test_settings_given_as_options_win_over_the_file_and_are_recorded(
+    experiment: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["--clients", "12", "--seed", "4", "--adverse-pain", "5", "--out", str(out)]
+    result = invoke("compare", str(experiment), *args)
+
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out / "runs.csv")
+    assert [(r["seed"], r["policy"], r["clients"]) for r in rows] == [
+        ("4", "reference", "12"),
+        ("4", "stairs", "12"),
+    ]
+    document = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
+    settings = document["experiment"]
+    assert (settings["clients"], settings["weeks"], settings["seeds"]) == (12, 4, [4])
+    assert settings["from_command_line"] == ["adverse_pain", "clients", "seed"]
+    assert [run["settings"]["adverse_pain"] for run in document["runs"]] == [5, 5]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "12 (from the command line)" in report
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        ("compare", "--clients", "5"),
         ("compare", "--population", "athlete"),
+        ("compare", "--protocol", "retro-walk-run"),
         ("compare", "--param", "stop_after=3"),
         ("sweep", "--grid", "stop_after=1,2"),
-        ("sweep", "--seed", "4"),
+        ("sweep", "--population-param", "heterogeneity=0"),
     ],
 )
 def test_options_the_file_sets_are_refused(experiment: Path, args: tuple[str, ...]) -> None:
@@ -145,7 +168,7 @@ def _stop_after(count: int, error: BaseException, monkeypatch: pytest.MonkeyPatc
 
         return real(*args, finished=counting, **kwargs)
 
-    monkeypatch.setattr("retroprog_sim.cli.run_experiment", stopping)
+    monkeypatch.setattr("retroprog_sim.experiment.run.run_experiment", stopping)
 
 
 def test_ctrl_c_says_what_is_saved_and_a_rerun_finishes(
@@ -163,7 +186,7 @@ def test_ctrl_c_says_what_is_saved_and_a_rerun_finishes(
     )
     assert not (out / "runs.csv").exists()
     monkeypatch.undo()
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
 
     finished = invoke("compare", str(experiment))
 
@@ -197,7 +220,7 @@ def test_without_an_output_folder_nothing_is_claimed(monkeypatch: pytest.MonkeyP
 def test_the_example_experiments_run(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
     command = "sweep" if "sweep" in path.name else "compare"
 
     result = invoke(command, str(path), "--out", str(tmp_path))

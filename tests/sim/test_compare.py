@@ -23,7 +23,7 @@ from retroprog_sim import (
     run_experiment,
     simulate,
 )
-from retroprog_sim._compare import shared_stages
+from retroprog_sim.comparison import shared_stages
 
 if TYPE_CHECKING:
     from .conftest import MakeSpec
@@ -139,7 +139,9 @@ def test_paired_differences_need_the_same_clients(comparison: Comparison) -> Non
 
 def test_compare_reports_progress_over_all_policies(spec: RunSpec) -> None:
     seen: list[tuple[int, int]] = []
-    small = attrs.evolve(spec, clients=20, block_size=10, trace_clients=0)
+    small = attrs.evolve(
+        spec, settings=attrs.evolve(spec.settings, clients=20, block_size=10, trace_clients=0)
+    )
     compare(
         small,
         [rp.load_policy("reference"), rp.load_policy("staircase")],

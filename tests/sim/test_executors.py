@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from retroprog.exceptions import InvalidValueError
-from retroprog_sim import RunSpec, SimulationResult, _run, executor_for, simulate
-from retroprog_sim._run import check_dask_address
+from retroprog_sim import RunSpec, SimulationResult, executor_for, simulate
+from retroprog_sim import executors as _run
+from retroprog_sim.executors import check_dask_address
 
 if TYPE_CHECKING:
     from .conftest import MakeSpec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from retroprog_sim import (
     experiment_from_dict,
     load_experiment,
 )
-from retroprog_sim._experiment import Kind
+from retroprog_sim.experiment import Kind
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "experiments"
 
@@ -288,3 +289,45 @@ def test_the_example_experiments_load(path: Path) -> None:
     experiment = load_experiment(path, kind=kind)
 
     assert experiment.cells(kind)
+
+
+def test_populations_may_be_module_attr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "clinic.py").write_text(
+        "from retroprog_sim import PresetPopulation\n"
+        "def ours(heterogeneity=1.0):\n"
+        "    return PresetPopulation('ours', heterogeneity=heterogeneity)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "clinic", raising=False)
+    path = write(
+        tmp_path,
+        """
+        [[policies]]
+        name = "reference"
+
+        [[populations]]
+        name = "clinic:ours"
+        label = "ours"
+        params = { heterogeneity = 0.25 }
+        """,
+    )
+
+    experiment = load_experiment(path)
+    (population,) = experiment.populations
+
+    assert population.load().name == "ours"
+    assert population.load().heterogeneity == 0.25  # type: ignore[attr-defined]
+    assert problems(write(tmp_path, _with_population("clinic:nope"), "bad.toml")) == {
+        "populations[0].name": "population: 'clinic' has no attribute 'nope', got 'clinic:nope'"
+    }
+
+
+def _with_population(name: str) -> str:
+    return f"""
+    [[policies]]
+    name = "reference"
+
+    [[populations]]
+    name = "{name}"
+    """

@@ -15,10 +15,11 @@ from retroprog_sim import (
     ExperimentResult,
     PolicyEntry,
     PopulationEntry,
-    _output,
     run_experiment,
     write_experiment,
 )
+from retroprog_sim.present import files as _output
+from retroprog_sim.present.plain import csv_cell
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -117,7 +118,7 @@ def test_parquet_holds_the_same_tables(compared: ExperimentResult, tmp_path: Pat
         assert len(table) == len(rows)
         assert list(table[0]) == list(rows[0])
         for got, want in zip(table, rows, strict=True):
-            assert {k: _output._cell(v) for k, v in got.items()} == want
+            assert {k: csv_cell(v) for k, v in got.items()} == want
 
 
 def test_without_pyarrow_only_csv(

@@ -15,8 +15,11 @@ from click.testing import CliRunner, Result
 import retroprog
 import retroprog._atomic
 import retroprog_sim
-from retroprog_sim import OutputFolderError, _folder, _output, verify_output
+from retroprog_sim import OutputFolderError, verify_output
+from retroprog_sim import folder as _folder
 from retroprog_sim.cli import cli
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
 
 SMALL = ["--clients", "20", "--weeks", "2", "--no-progress"]
 
@@ -35,7 +38,7 @@ def one_line_error(result: Result, code: int = 2) -> str:
 
 @pytest.fixture(autouse=True)
 def _no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)  # speed: see test_output.py
+    monkeypatch.setattr(_plots, "available", lambda: False)  # speed: see test_output.py
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def test_the_manifest_is_written_last_and_names_every_file(
     assert written[-1] == tmp_path / "manifest.json"
     manifest = verify_output(tmp_path)
     assert manifest["kind"] == "simulate"
-    assert manifest["fingerprint"] == retroprog_sim._store.fingerprint(result.spec)
+    assert manifest["fingerprint"] == retroprog_sim.store.fingerprint(result.spec)
     assert [f["name"] for f in manifest["files"]] == [p.name for p in written[:-1]]
     for entry in manifest["files"]:
         assert entry["bytes"] == (tmp_path / entry["name"]).stat().st_size
@@ -138,7 +141,7 @@ def test_every_rename_is_followed_by_an_fsync_of_its_folder(
     result: retroprog_sim.SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[str] = []
-    replace, fsync_folder = os.replace, _folder.fsync_folder
+    replace, fsync_folder = os.replace, retroprog._atomic.fsync_folder
 
     def renaming(source: Any, target: Any) -> None:
         replace(source, target)
@@ -149,7 +152,7 @@ def test_every_rename_is_followed_by_an_fsync_of_its_folder(
         events.append(f"fsync {Path(folder)}")
 
     monkeypatch.setattr(os, "replace", renaming)
-    monkeypatch.setattr(_folder, "fsync_folder", syncing)
+    monkeypatch.setattr(retroprog._atomic, "fsync_folder", syncing)
 
     written = _output.write_outputs(result, tmp_path)
 
@@ -200,7 +203,7 @@ def test_a_run_in_another_process_is_refused_with_its_pid(tmp_path: Path) -> Non
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from retroprog_sim._folder import claim\n"
+            "import sys, time; from pathlib import Path; from retroprog_sim.folder import claim\n"
             "with claim(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
             str(tmp_path),
         ],
@@ -337,7 +340,7 @@ def test_runs_of_different_settings_never_share_a_file(tmp_path: Path) -> None:
         clients=10,
         weeks=2,
     )
-    store = retroprog_sim._store.CellStore(tmp_path / "cells")
+    store = retroprog_sim.store.CellStore(tmp_path / "cells")
     names = [store.path(cell).name for cell in experiment.cells("compare")]
 
     assert len(one_week) == 2

@@ -21,8 +21,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from retroprog_sim import _output, verify_output
+from retroprog_sim import verify_output
 from retroprog_sim.cli import cli
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
 
 SMALL = ["--clients", "20", "--weeks", "2", "--no-progress"]
 COMPARE = ["compare", "reference", "staircase", *SMALL]
@@ -74,12 +76,12 @@ def raising_on_call(number: int) -> Any:
 
 #: phase: (module, function, call that is interrupted, runs saved by then)
 COMPARE_PHASES = {
-    "running": ("retroprog_sim._runner", "_run_block", 2, 1),
-    "saving a run": ("retroprog_sim._store.CellStore", "save", 1, 0),
-    "writing the tables": ("retroprog_sim._output", "_write_table", 2, 2),
-    "drawing the plots": ("retroprog_sim._report", "render_report", 1, 2),
-    "writing the manifest": ("retroprog_sim._output", "write_manifest", 1, 2),
-    "printing": ("retroprog_sim.cli", "_print", 1, 2),
+    "running": ("retroprog_sim.execute", "_run_block", 2, 1),
+    "saving a run": ("retroprog_sim.store.CellStore", "save", 1, 0),
+    "writing the tables": ("retroprog_sim.present.files", "_write_table", 2, 2),
+    "drawing the plots": ("retroprog_sim.present.report", "render_report", 1, 2),
+    "writing the manifest": ("retroprog_sim.present.files", "write_manifest", 1, 2),
+    "printing": ("retroprog_sim.present.terminal", "print_table", 1, 2),
 }
 
 
@@ -104,18 +106,18 @@ def test_ctrl_c_in_each_phase_of_a_comparison(
     if phase != "printing":
         assert not (tmp_path / "manifest.json").exists()
     monkeypatch.undo()
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
     again = invoke(*COMPARE, "--out", str(tmp_path))
     assert again.exit_code == 0, again.output
     verify_output(tmp_path)
 
 
 SIMULATE_PHASES = {
-    "running": ("retroprog_sim._run", "_run_block", 1),
-    "writing the tables": ("retroprog_sim._output", "_write_table", 1),
-    "drawing the plots": ("retroprog_sim._output", "_run_plots", 1),
-    "writing the report": ("retroprog_sim._report", "write_report", 1),
-    "writing the manifest": ("retroprog_sim._output", "write_manifest", 1),
+    "running": ("retroprog_sim.execute", "_run_block", 1),
+    "writing the tables": ("retroprog_sim.present.files", "_write_table", 1),
+    "drawing the plots": ("retroprog_sim.present.files", "_run_plots", 1),
+    "writing the report": ("retroprog_sim.present.report", "write_report", 1),
+    "writing the manifest": ("retroprog_sim.present.files", "write_manifest", 1),
 }
 
 
@@ -134,8 +136,8 @@ def test_ctrl_c_in_each_phase_of_a_run(
 def test_ctrl_c_while_printing_a_run_says_its_results_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
-    _patch(monkeypatch, "retroprog_sim.cli", "_print", 1)
+    monkeypatch.setattr(_plots, "available", lambda: False)
+    _patch(monkeypatch, "retroprog_sim.present.terminal", "print_table", 1)
 
     result = invoke(*SIMULATE, "--out", str(tmp_path))
 
@@ -147,7 +149,7 @@ def test_ctrl_c_while_printing_a_run_says_its_results_are_written(
 
 
 def test_ctrl_c_without_an_output_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    _patch(monkeypatch, "retroprog_sim._run", "_run_block", 1)
+    _patch(monkeypatch, "retroprog_sim.execute", "_run_block", 1)
 
     assert interrupted_line(invoke(*SIMULATE)) == "retroprog: error: interrupted"
 
@@ -156,13 +158,13 @@ def test_an_error_after_ctrl_c_is_the_interruption(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A library that turns KeyboardInterrupt into its own error (as matplotlib once did)."""
-    from retroprog_sim import cli as cli_module
+    from retroprog_sim.cli import app as cli_module
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
-        cli_module._INTERRUPTS.seen = True  # Ctrl-C was pressed...
+        cli_module.INTERRUPTS.seen = True  # Ctrl-C was pressed...
         raise RuntimeError("the figure is in an undefined state")  # ...and became this
 
-    monkeypatch.setattr("retroprog_sim._report.render_report", broken)
+    monkeypatch.setattr("retroprog_sim.present.report.render_report", broken)
 
     result = invoke(*COMPARE, "--out", str(tmp_path))
 
@@ -201,7 +203,8 @@ def test_ctrl_c_lost_in_a_finalizer_is_not_forgotten(
 
 _SCRIPT = """
 import os, sys, time
-import retroprog_sim._output, retroprog_sim._report, retroprog_sim._runner, retroprog_sim.cli
+import retroprog_sim.present.report, retroprog_sim.present.terminal
+import retroprog_sim.execute, retroprog_sim.cli
 
 phase, args = sys.argv[1], sys.argv[2:]
 
@@ -227,19 +230,19 @@ class PausesWhenCollected:
 
 
 if phase == "running":
-    pausing(retroprog_sim._runner, "_run_block")
+    pausing(retroprog_sim.execute, "_run_block")
 elif phase == "report":
-    pausing(retroprog_sim._report, "render_report")
+    pausing(retroprog_sim.present.report, "render_report")
 elif phase == "printing":
-    pausing(retroprog_sim.cli, "_print")
+    pausing(retroprog_sim.present.terminal, "print_table")
 elif phase == "finalizer":
-    real = retroprog_sim._report.render_report
+    real = retroprog_sim.present.report.render_report
 
     def render(*a, **k):
         PausesWhenCollected()
         return real(*a, **k)
 
-    retroprog_sim._report.render_report = render
+    retroprog_sim.present.report.render_report = render
 retroprog_sim.cli.cli.main(args, prog_name="retroprog")
 """
 

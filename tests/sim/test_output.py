@@ -12,8 +12,10 @@ import pytest
 
 import retroprog
 import retroprog_sim
-from retroprog_sim import _output
-from retroprog_sim._plots import plot_bouts, plot_time_to_goal
+from retroprog_sim.present import files as _output
+from retroprog_sim.present import plots as _plots
+from retroprog_sim.present.plots import plot_bouts, plot_time_to_goal
+from retroprog_sim.stats import time_to_goal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,7 +120,7 @@ def test_plots_are_pngs(result: retroprog_sim.SimulationResult, tmp_path: Path) 
 def test_no_plots_without_matplotlib(
     result: retroprog_sim.SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
 
     _output.write_outputs(result, tmp_path)
 
@@ -157,8 +159,8 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
 def test_time_to_goal_agrees_with_the_summary(result: retroprog_sim.SimulationResult) -> None:
     horizon = result.spec.days
 
-    overall = _output.time_to_goal(result.clients, horizon=horizon)
-    walk = _output.time_to_goal(result.clients, horizon=horizon, stage=0)
+    overall = time_to_goal(result.clients, horizon=horizon)
+    walk = time_to_goal(result.clients, horizon=horizon, stage=0)
 
     assert overall.median == result.summary.median_days_to_goal
     assert walk.median == result.summary.stage_median_days["retro-walk"]

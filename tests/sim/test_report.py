@@ -13,13 +13,16 @@ import pytest
 
 import retroprog as rp
 from retroprog.exceptions import InvalidValueError
-from retroprog_sim import RunSpec, SimulationResult, _output, _report, paired_differences, simulate
-from retroprog_sim._plots import (
+from retroprog_sim import RunSpec, SimulationResult, paired_differences, simulate
+from retroprog_sim.present import figures as _figures
+from retroprog_sim.present import plots as _plots
+from retroprog_sim.present import report as _report
+from retroprog_sim.present.plots import (
     plot_adverse_events,
     plot_goal_rate_by_week,
     plot_reversals,
 )
-from retroprog_sim._report import ReportGroup, render_report, write_report
+from retroprog_sim.present.report import ReportGroup, render_report, write_report
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -154,7 +157,8 @@ def staircase(spec: RunSpec) -> SimulationResult:
     assert isinstance(policy, rp.RulePolicy)
     assert policy.step_shrink < 1  # the preset is a shrinking staircase
     # athletes seldom turn: trace enough clients to see a reversal
-    return simulate(attrs.evolve(spec, policy=policy, trace_clients=10))
+    traced = attrs.evolve(spec.settings, trace_clients=10)
+    return simulate(attrs.evolve(spec, policy=policy, settings=traced))
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +193,7 @@ def test_each_run_has_a_column_with_its_figures(
         assert table.cell("policy", label) == s.policy
         assert table.cell("clients", label) == "60"
         assert table.cell("sessions (missed)", label) == f"{s.sessions} ({s.missed_sessions})"
-        assert table.cell("goal rate: protocol completed", label) == _pct(s.goal_rate)
+        assert table.cell("goal rate", label) == _pct(s.goal_rate)
         for stage in ("retro-walk", "retro-run"):
             assert table.cell(f"{stage} target reached", label) == _pct(s.stage_goal_rates[stage])
             median = s.stage_median_days[stage]
@@ -233,11 +237,12 @@ def test_many_runs_get_one_row_each(reference: SimulationResult) -> None:
 
     assert table.header[:4] == ["run", "policy", "clients", "sessions (missed)"]
     assert [row[0] for row in table.rows[1:]] == [f"run {i}" for i in range(7)]
-    assert table.cell("run 6", "goal rate: protocol completed") == _pct(reference.summary.goal_rate)
+    assert table.cell("run 6", "goal rate") == _pct(reference.summary.goal_rate)
 
 
 def test_the_adverse_threshold_is_stated(reference: SimulationResult) -> None:
-    stricter = attrs.evolve(reference, spec=attrs.evolve(reference.spec, adverse_pain=5))
+    settings = attrs.evolve(reference.spec.settings, adverse_pain=5)
+    stricter = attrs.evolve(reference, spec=attrs.evolve(reference.spec, settings=settings))
 
     same = render_report("r", [ReportGroup("g", (("a", reference),))], plots=False)
     mixed = render_report("r", [ReportGroup("g", (("a", reference), ("b", stricter)))], plots=False)
@@ -389,7 +394,7 @@ def test_the_staircase_plot_only_for_a_shrinking_staircase(
 def test_without_matplotlib_a_note_and_no_images(
     group: ReportGroup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_output, "plots_available", lambda: False)
+    monkeypatch.setattr(_plots, "available", lambda: False)
 
     html = render_report("r", [group])
 
@@ -409,8 +414,8 @@ def test_many_runs_leave_curves_and_trace_figures_out(
     reference: SimulationResult, staircase: SimulationResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("matplotlib")
-    monkeypatch.setattr(_report, "MAX_CURVES", 2)
-    monkeypatch.setattr(_report, "MAX_RUN_FIGURES", 2)
+    monkeypatch.setattr(_figures, "MAX_CURVES", 2)
+    monkeypatch.setattr(_figures, "MAX_RUN_FIGURES", 2)
     untraced = attrs.evolve(reference, traces=[])
     runs = (("a", reference), ("b", untraced), ("c", staircase), ("d", reference))
 
@@ -488,7 +493,7 @@ def test_a_failed_render_keeps_the_old_report(
     def fail(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_report, "_summary_table", fail)
+    monkeypatch.setattr(_report, "runs_table", fail)
     with pytest.raises(RuntimeError, match="boom"):
         write_report(target, "r", [group], plots=False)
 

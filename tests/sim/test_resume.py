@@ -25,11 +25,10 @@ from retroprog_sim import (
     load_population,
     run_experiment,
 )
-from retroprog_sim._client import ClientModel
-from retroprog_sim._experiment import Cell
-from retroprog_sim._population import Population
-from retroprog_sim._runner import run_cells
-from retroprog_sim._store import CellStore, fingerprint
+from retroprog_sim.experiment import Cell, run_cells
+from retroprog_sim.model.client import ClientModel
+from retroprog_sim.model.population import Population
+from retroprog_sim.store import CellStore, fingerprint
 
 KILL = "RETROPROG_TEST_KILL_SEED"
 

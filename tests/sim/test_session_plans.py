@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 import retroprog as rp
 from retroprog_sim import RunSpec, load_population, simulate
-from retroprog_sim._client import Client, ClientParams
 from retroprog_sim.cli import cli
+from retroprog_sim.model.client import Client, ClientParams
 
 
 @pytest.mark.parametrize("name", ["couch-to-5k", "return-to-run-mtss"])

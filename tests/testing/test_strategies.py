@@ -130,3 +130,22 @@ def test_protocols_draw_every_kind_of_ladder(kind: str) -> None:
 def test_plans_have_work_and_stay_short(plan: tuple[rp.Segment, ...]) -> None:
     assert 1 <= len(plan) <= 60
     assert any(not segment.is_rest for segment in plan)
+
+
+def test_the_presets_and_guards_drawn_are_the_registrys_builtins() -> None:
+    from retroprog.testing import _strategies
+
+    assert _strategies.PRESETS == ("reference", "pain-monitoring", "staircase")
+    assert _strategies.GUARD_NAMES == ("no-progress-after-adverse", "one-step", "gap", "weekly-cap")
+
+
+def test_a_new_preset_is_drawn_without_a_change_to_the_strategies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from retroprog import _presets
+    from retroprog.testing import _strategies
+
+    gentle = _presets._preset("gentle", successes_to_progress=4)
+    monkeypatch.setitem(_presets.PRESETS, "gentle", gentle)
+
+    assert _strategies._rule_presets() == ("reference", "pain-monitoring", "staircase", "gentle")

@@ -1,0 +1,205 @@
+"""Fair comparisons: every policy on the same clients, paired differences with bootstrap CIs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from retroprog import ProgressionProtocol, RegressionPolicy
+
+from .engine.spec import RunSpec
+from .engine.tally import ClientResult
+from .execute import Progress, SimulationResult, run_specs
+from .stats import bootstrap_ci, goal_durations, kaplan_meier
+
+__all__ = [
+    "Comparison",
+    "Difference",
+    "compare",
+    "differences_from",
+    "paired_differences",
+    "shared_stages",
+    "stages_before_goal",
+]
+
+
+@attrs.frozen
+class Difference:
+    """One metric of policy B minus policy A on the same clients.
+
+    :param metric: the metric's name.
+    :param baseline: its value under the baseline policy (A).
+    :param other: its value under the other policy (B).
+    :param difference: ``other − baseline``.
+    :param ci_low: lower bound of the paired bootstrap 95 % CI of the difference.
+    :param ci_high: upper bound.
+    """
+
+    metric: str
+    baseline: float
+    other: float
+    difference: float
+    ci_low: float
+    ci_high: float
+
+
+@attrs.frozen
+class Comparison:
+    """Every policy's run on the same clients, with paired differences against the first.
+
+    :param runs: one run per policy, the baseline first.
+    :param differences: per other policy, its differences from the baseline.
+    """
+
+    runs: list[SimulationResult]
+    differences: dict[str, list[Difference]]
+
+
+def _arrays(
+    results: Sequence[ClientResult], horizon: int, stages: Sequence[str]
+) -> dict[str, NDArray[Any]]:
+    durations, reached = goal_durations(results, None, horizon)
+    targets = {
+        f"{stage}_target_rate": np.array([r.goal_days[i] is not None for r in results])
+        for i, stage in enumerate(stages)
+    }
+    return {
+        "goal": np.array(reached),
+        **targets,
+        "duration": np.array(durations, dtype=float),
+        "sessions": np.array([r.sessions for r in results], dtype=float),
+        "adverse": np.array([r.adverse_events for r in results], dtype=float),
+        "stopped": np.array([r.stopped for r in results]),
+        "dropout": np.array([r.dropout_day is not None for r in results]),
+    }
+
+
+def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> dict[str, float]:
+    sessions = a["sessions"][idx].sum()
+    median = kaplan_meier(a["duration"][idx], a["goal"][idx]).median
+    targets = {name: float(a[name][idx].mean()) for name in a if name.endswith("_target_rate")}
+    return {
+        "goal_rate": float(a["goal"][idx].mean()),
+        **targets,
+        "median_days_to_goal": math.nan if median is None else median,
+        "adverse_events_per_100_sessions": float(100 * a["adverse"][idx].sum() / sessions)
+        if sessions
+        else 0.0,
+        "stop_rate": float(a["stopped"][idx].mean()),
+        "dropout_rate": float(a["dropout"][idx].mean()),
+    }
+
+
+def stages_before_goal(specs: Iterable[RunSpec]) -> list[str]:
+    """The stages whose targets come before the goal, over these runs, in order.
+
+    The last stage's target is the goal, so it is left out.
+    """
+    runs = list(specs)
+    last = {spec.protocol.stages[-1].name for spec in runs}
+    names = (s.name for spec in runs for s in spec.protocol.stages)
+    return [name for name in dict.fromkeys(names) if name not in last]
+
+
+def shared_stages(first: ProgressionProtocol, second: ProgressionProtocol) -> list[str]:
+    """The stages before the last whose targets two runs can be compared on.
+
+    Both protocols must have the same stages, by name and order (protocols that
+    differ in their stages are compared on the goal only).
+    """
+    names = [s.name for s in first.stages]
+    return names[:-1] if names == [s.name for s in second.stages] else []
+
+
+def paired_differences(
+    baseline: Sequence[ClientResult],
+    other: Sequence[ClientResult],
+    *,
+    horizon: int,
+    resamples: int = 1000,
+    seed: int = 0,
+    stages: Sequence[str] = (),
+) -> list[Difference]:
+    """Metric differences (other − baseline) with paired bootstrap 95 % CIs.
+
+    Both lists must hold the same clients in the same order; each bootstrap
+    resample draws clients, and takes both policies' results of those clients.
+    ``stages`` names the stages, in order, whose targets are compared too
+    (``STAGE_target_rate``: the share who passed it), when both runs follow
+    protocols with these stages first (the last stage's target is the goal).
+    """
+    if [r.client_id for r in baseline] != [r.client_id for r in other]:
+        raise ValueError("a paired comparison needs the same clients in the same order")
+    a, b = _arrays(baseline, horizon, stages), _arrays(other, horizon, stages)
+
+    def differences(idx: NDArray[np.intp] | slice) -> dict[str, float]:
+        ma, mb = _metrics(a, idx), _metrics(b, idx)
+        return {name: mb[name] - ma[name] for name in ma}
+
+    base, new = _metrics(a, slice(None)), _metrics(b, slice(None))
+    cis = bootstrap_ci(differences, len(baseline), resamples=resamples, seed=seed)
+    return [
+        Difference(name, base[name], new[name], new[name] - base[name], *cis[name]) for name in base
+    ]
+
+
+def differences_from(
+    baseline: SimulationResult,
+    others: Iterable[tuple[str, SimulationResult]],
+    *,
+    resamples: int,
+    seed: int,
+) -> dict[str, list[Difference]]:
+    """Each labelled run's :func:`paired_differences` from ``baseline`` (the same clients).
+
+    The one comparison of runs: :func:`compare` and a comparison's experiment
+    (:func:`~retroprog_sim.run_experiment`) both use it.  The bootstrap is
+    seeded with ``seed`` (the runs' seed); stages' targets are compared when
+    both protocols have the same stages.
+    """
+    return {
+        label: paired_differences(
+            baseline.clients,
+            run.clients,
+            horizon=run.spec.days,
+            resamples=resamples,
+            seed=seed,
+            stages=shared_stages(baseline.spec.protocol, run.spec.protocol),
+        )
+        for label, run in others
+    }
+
+
+def compare(
+    spec: RunSpec,
+    policies: Sequence[RegressionPolicy],
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    resamples: int = 1000,
+) -> Comparison:
+    """Run every policy on the same clients and compare each with the first.
+
+    Each client's randomness derives from (seed, client id), with separate streams
+    for physiology, attendance, sessions and dropout (and coach arrival), so the
+    policies meet the same clients with the same luck: differences come from the
+    policies, not from chance.  On an executor, every policy's blocks are
+    submitted at once.
+    """
+    if len(policies) < 2:
+        raise ValueError("compare needs at least two policies")
+    specs = [attrs.evolve(spec, policy=policy) for policy in policies]
+    runs = run_specs(specs, executor=executor, progress=progress)
+    differences = differences_from(
+        runs[0],
+        [(run.spec.policy.name, run) for run in runs[1:]],
+        resamples=resamples,
+        seed=spec.settings.seed,
+    )
+    return Comparison(runs, differences)

@@ -1,0 +1,89 @@
+"""What retroprog's own harness, and any other tool built on retroprog, may use.
+
+The core keeps its machinery in private modules; this module declares the
+part of it that other packages may rely on (the simulation harness imports
+nothing else of retroprog that is private):
+
+* **validators** for attrs fields (and for raw file values, through
+  :func:`problem`), raising :exc:`~retroprog.exceptions.InvalidValueError`;
+* **files written whole or not at all** (:func:`write_atomic`,
+  :func:`write_text_atomic`), durable after a power loss;
+* **errors that list every problem of a file** (:exc:`FileProblemsError`,
+  :class:`Problem`);
+* **users' files read safely**: :func:`read_text` (a regular file, within a
+  size limit), :func:`loads_toml` and :func:`loads_json` (nesting and number
+  limits), with the limits :data:`MAX_TOML_BYTES`, :data:`MAX_LOG_BYTES`,
+  :data:`MAX_DEPTH` and :data:`MAX_DIGITS`;
+* **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
+  object) and :func:`check_keywords`.
+
+>>> import attrs
+>>> from retroprog import support
+>>> @attrs.frozen
+... class Dose:
+...     minutes: int = attrs.field(validator=support.integer(1, 60))
+>>> Dose(90)
+Traceback (most recent call last):
+...
+retroprog.exceptions.InvalidValueError: minutes: must be a whole number between 1 and 60, got 90
+>>> support.problem(attrs.fields(Dose).minutes, 0)
+'must be a whole number between 1 and 60, got 0'
+"""
+
+from ._atomic import fsync_folder, write_atomic, write_text_atomic
+from ._files import (
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_LOG_BYTES,
+    MAX_TOML_BYTES,
+    FileError,
+    loads_json,
+    loads_toml,
+    read_text,
+)
+from ._resolve import FileReader, check_keywords, importable_here, resolve
+from ._validators import (
+    Validator,
+    flag,
+    instance,
+    integer,
+    name,
+    number,
+    optional,
+    positive,
+    problem,
+    raise_first,
+    text,
+)
+from .exceptions import FileProblemsError, Problem
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_LOG_BYTES",
+    "MAX_TOML_BYTES",
+    "FileError",
+    "FileProblemsError",
+    "FileReader",
+    "Problem",
+    "Validator",
+    "check_keywords",
+    "flag",
+    "fsync_folder",
+    "importable_here",
+    "instance",
+    "integer",
+    "loads_json",
+    "loads_toml",
+    "name",
+    "number",
+    "optional",
+    "positive",
+    "problem",
+    "raise_first",
+    "read_text",
+    "resolve",
+    "text",
+    "write_atomic",
+    "write_text_atomic",
+]
