@@ -57,6 +57,17 @@ def available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
+def prescribed_bout(prescription: Mapping[str, Any]) -> int:
+    """The bout of a traced prescription: a simple plan's bout, or a plan's longest work segment.
+
+    Reads the prescription documents of both schemas (``bout_seconds`` before session plans).
+    """
+    segments = prescription.get("segments")
+    if segments is None:
+        return int(prescription["bout_seconds"])
+    return max(int(s["seconds"]) for s in segments if str(s["activity"]).casefold() != "rest")
+
+
 def _figure() -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
@@ -116,7 +127,12 @@ def plot_run_bouts(result: SimulationResult, *, title: str) -> Figure | None:
     return plot_bouts(
         result.traces,
         title=title,
-        targets={s.name: s.target_seconds for s in result.spec.protocol.stages},
+        targets={
+            s.name: s.prescription(s.last_level).longest_work_seconds
+            if s.levels
+            else s.target_seconds
+            for s in result.spec.protocol.stages
+        },
         dropouts={r.client_id: r.dropout_day for r in result.clients if r.dropout_day is not None},
     )
 
@@ -152,7 +168,7 @@ def plot_bouts(
     for client, rows in sorted(by_client.items()):
         ordered = sorted(rows, key=lambda r: int(r["session"]))
         days = [int(r["day"]) for r in ordered]
-        bouts = [int(r["prescription"]["bout_seconds"]) for r in ordered]
+        bouts = [prescribed_bout(r["prescription"]) for r in ordered]
         top = max(top, *bouts)
         (line,) = ax.step(days, bouts, where="post", linewidth=1.4, label=f"client {client}")
         colour = line.get_color()
@@ -361,7 +377,7 @@ def plot_reversals(
     stage_change = False
     for ax, (client, rows) in zip(axes, clients.items(), strict=True):
         sessions = [int(r["session"]) for r in rows]
-        bouts = [int(r["prescription"]["bout_seconds"]) for r in rows]
+        bouts = [prescribed_bout(r["prescription"]) for r in rows]
         ax.step(sessions, bouts, where="post", color="C0", linewidth=1.4)
         ax.plot(sessions, bouts, "o", markersize=2.5, color="C0")
         xs: list[int] = []
