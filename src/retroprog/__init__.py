@@ -29,11 +29,12 @@ from ._guards import (
 from ._json import SCHEMA_VERSION, from_dict, from_json, to_dict, to_json
 from ._log import amend_log, dumps_log, loads_log, read_log, write_log
 from ._outcome import SessionOutcome
+from ._plan import Segment, parse_plan, plan_text
 from ._policy import PAIN_CEILING, RegressionPolicy, RulePolicy, pain_bounds
 from ._presets import load_policy
 from ._protocol import ProgressionProtocol, StagedProtocol, builtin_protocols, load_protocol
 from ._replay import replay, start
-from ._stage import Prescription, Stage
+from ._stage import Level, Prescription, Stage
 from ._state import ClientState, Status
 from ._version import __version__
 
@@ -46,6 +47,7 @@ __all__ = [
     "GapRegress",
     "Guard",
     "GuardedPolicy",
+    "Level",
     "NoProgressAfterAdverse",
     "OneStep",
     "Prescription",
@@ -53,6 +55,7 @@ __all__ = [
     "Reason",
     "RegressionPolicy",
     "RulePolicy",
+    "Segment",
     "SessionOutcome",
     "Stage",
     "StagedProtocol",
@@ -70,6 +73,8 @@ __all__ = [
     "load_protocol",
     "loads_log",
     "pain_bounds",
+    "parse_plan",
+    "plan_text",
     "read_log",
     "replay",
     "start",

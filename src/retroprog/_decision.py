@@ -16,15 +16,16 @@ __all__ = ["Action", "Decision", "Reason"]
 
 
 class Action(str, enum.Enum):
-    """What a decision does to the client's bout."""
+    """What a decision does to the client's level."""
 
-    #: keep the same bout length
+    #: keep the same level (bout length, or listed level)
     HOLD = "hold"
-    #: a longer bout in the same stage
+    #: a higher level in the same stage (a longer bout, the next listed level)
     PROGRESS = "progress"
-    #: a shorter bout in the same stage
+    #: a lower level in the same stage, or, where the protocol allows it, from a
+    #: stage's first level to the previous stage's last level
     REGRESS = "regress"
-    #: the next stage, at its base
+    #: the next stage, at its first level
     ADVANCE = "advance"
     #: avoid the exercise and refer; absorbing until a resume is recorded
     STOP = "stop"
@@ -68,12 +69,14 @@ class Reason(str, enum.Enum):
     SUCCESS = "success"
     #: more successful sessions in a row are needed before a step up
     BUILDING = "building"
-    #: more sessions at base are needed before going beyond it
+    #: more sessions at base are needed before going beyond it (or leaving the stage)
     BASE_SESSIONS = "base_sessions"
-    #: success at the stage's target
+    #: success at the stage's target (its last level)
     TARGET_REACHED = "target_reached"
-    #: already at the shortest bout of the stage
+    #: already at the first level (the shortest bout) of the stage
     AT_FLOOR = "at_floor"
+    #: a regression at a stage's first level went back to the previous stage's last level
+    PREVIOUS_STAGE = "previous_stage"
     #: the client is stopped and no resume was recorded
     STOPPED = "stopped"
     #: the protocol is complete
@@ -115,12 +118,14 @@ def _reasons(value: object) -> tuple[str, ...]:
 class Decision:
     """What to do after a session, and why.
 
-    :param action: what the decision does to the bout.
+    :param action: what the decision does to the level.
     :param state: the client's state after the session.
     :param prescription: what the client does next; ``None`` when stopped or complete.
     :param reasons: machine-readable reason codes (see :class:`Reason`).
     :param explanation: one human sentence with the numbers, e.g.
-        ``"regressed 45 s → 30 s: balance lost twice"``.
+        ``"regressed 45 s → 30 s: balance lost twice"``, or naming the new plan:
+        ``"advanced to week 3: walk 5 min, 2 × (run 90 s, walk 90 s, run 3 min,
+        walk 3 min); 3 successful sessions at week 2"``.
     """
 
     action: Action = attrs.field(converter=_action)

@@ -78,14 +78,14 @@ def _replace(
     state: ClientState,
     outcome: SessionOutcome,
     inner: Decision,
-    bout: int,
+    level: int,
     reason: Reason,
     why: str,
     *,
     adverse: bool = False,
 ) -> Decision:
-    """The inner decision with the bout put at ``bout`` in ``state``'s stage instead."""
-    after = t.move(_counted(protocol, state, outcome, inner, adverse=adverse), bout)
+    """The inner decision with the level put at ``level`` in ``state``'s stage instead."""
+    after = t.move(_counted(protocol, state, outcome, inner, adverse=adverse), level)
     return t.decision(protocol, state, after, (*inner.reasons, reason), why)
 
 
@@ -130,23 +130,20 @@ class NoProgressAfterAdverse:
         if not found:
             return decision
         why = f"no step up after an adverse session ({', '.join(found)})"
+        # the level done in this session: a resume restarts at the stage's first level
+        done = state.level if state.active else protocol.stage(state.stage).first_level
         return _replace(
-            protocol,
-            state,
-            outcome,
-            decision,
-            state.bout_seconds,
-            Reason.GUARD_ADVERSE,
-            why,
-            adverse=True,
+            protocol, state, outcome, decision, done, Reason.GUARD_ADVERSE, why, adverse=True
         )
 
 
 @attrs.frozen
 class OneStep:
-    """At most one step per decision: a change of bout never exceeds the stage's step.
+    """At most one step per decision: a change of level never exceeds the stage's step.
 
-    An advance is allowed only from the stage's target to the next stage's base.
+    An advance is allowed only from the stage's last level to the next stage's
+    first level, and a regression across stages (where the protocol allows one)
+    only from the stage's first level to the previous stage's last level.
     """
 
     name = "one-step"
@@ -166,34 +163,50 @@ class OneStep:
         stage = protocol.stage(state.stage)
         if after.status is Status.COMPLETED or after.stage != state.stage:
             following = protocol.next_stage(state.stage)
-            legal = state.bout_seconds >= stage.target_seconds and (
-                after.status is Status.COMPLETED
-                if following is None
-                else after.stage == following.name
-                and after.bout_seconds == following.base_min_seconds
+            below = t.stage_below(protocol, state.stage)
+            up = after.status is Status.COMPLETED or (
+                following is not None and after.stage == following.name
             )
+            if up:
+                legal = state.level >= stage.last_level and (
+                    after.status is Status.COMPLETED
+                    if following is None
+                    else after.level == following.first_level
+                )
+            else:
+                legal = (
+                    below is not None
+                    and after.stage == below.name
+                    and after.level == below.last_level
+                    and state.level == stage.first_level
+                )
             if legal:
                 return decision
             counted = _counted(protocol, state, outcome, decision)
-            bout = protocol.step_up(counted)
+            level = protocol.step_up(counted) if up else protocol.step_down(counted)
+            where = t.at_level(stage, state.level)
             why = (
-                f"one step at a time ({t.seconds(state.bout_seconds)} is below the target "
-                "or the next stage was skipped)"
+                f"one step at a time ({where} is below the target or the next stage was skipped)"
+                if up
+                else f"one step at a time ({where} is not the first level, or the stage "
+                "before it was skipped)"
             )
-            return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_ONE_STEP, why)
-        change = after.bout_seconds - state.bout_seconds
-        if abs(change) <= stage.step_seconds:
+            return _replace(protocol, state, outcome, decision, level, Reason.GUARD_ONE_STEP, why)
+        change = after.level - state.level
+        step = stage.step
+        if abs(change) <= step:
             return decision
-        bout = state.bout_seconds + (stage.step_seconds if change > 0 else -stage.step_seconds)
-        why = f"one step at a time (the policy asked for {t.seconds(after.bout_seconds)})"
-        return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_ONE_STEP, why)
+        level = state.level + (step if change > 0 else -step)
+        why = f"one step at a time (the policy asked for {t.at_level(stage, after.level)})"
+        return _replace(protocol, state, outcome, decision, level, Reason.GUARD_ONE_STEP, why)
 
 
 @attrs.frozen
 class GapRegress:
     """After more than ``max_gap_days`` days without a session, regress one step.
 
-    Applies only when both sessions have a known day or date.
+    One step down within the stage (one bout step, or one listed level).  Applies
+    only when both sessions have a known day or date.
     """
 
     max_gap_days: int = attrs.field(default=14, validator=v.integer(1))
@@ -218,9 +231,9 @@ class GapRegress:
         ):
             return decision
         counted = _counted(protocol, state, outcome, decision)
-        bout = protocol.step_down(counted)
+        level = protocol.step_down(counted)
         why = f"{day - state.last_day} days since the last session (more than {self.max_gap_days})"
-        return _replace(protocol, state, outcome, decision, bout, Reason.GUARD_GAP, why)
+        return _replace(protocol, state, outcome, decision, level, Reason.GUARD_GAP, why)
 
 
 _WINDOW = "weekly_cap.window"
@@ -255,7 +268,9 @@ class WeeklyCap:
     Keeps, for each of the last 7 days with a session, the shortest bout done
     that day, as ``[day, bout]`` pairs in the state's memory under
     ``weekly_cap.window`` (at most 7 of them, however many sessions a day has);
-    applies only to sessions with a known day or date.
+    applies only to sessions with a known day or date, on stages that generate
+    their levels from bout lengths.  A stage that lists its levels is a
+    deliberate plan, week by week (Couch to 5K's weeks): the cap leaves it alone.
     """
 
     max_increase_seconds: int = attrs.field(default=30, validator=v.integer(1))
@@ -273,17 +288,20 @@ class WeeklyCap:
         day = t.session_day(state, outcome)
         if day is None or not (state.active or outcome.resume):
             return decision
+        stage = protocol.stage(state.stage)
+        if stage.levels:
+            return decision
         # the bout done in this session: a resume restarts at the stage's base
-        done = state.bout_seconds if state.active else protocol.stage(state.stage).base_min_seconds
+        done = state.level if state.active else stage.first_level
         window = _window(state.memory, day)
         window[day] = min(done, window.get(day, done))
         after = decision.state
         if after.stage == state.stage and after.active:
             allowed = max(min(window.values()) + self.max_increase_seconds, done)
-            if after.bout_seconds > allowed:
+            if after.level > allowed:
                 why = (
                     f"at most {t.seconds(self.max_increase_seconds)} more in 7 days "
-                    f"(the policy asked for {t.seconds(after.bout_seconds)})"
+                    f"(the policy asked for {t.seconds(after.level)})"
                 )
                 decision = _replace(
                     protocol, state, outcome, decision, allowed, Reason.GUARD_WEEKLY_CAP, why

@@ -18,18 +18,23 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from . import _validators as v
 from ._decision import Action, Decision
 from ._files import loads_json
 from ._outcome import SessionOutcome
+from ._plan import Segment
 from ._protocol import StagedProtocol
-from ._stage import Prescription, Stage
+from ._stage import Level, Prescription, Stage
 from ._state import ClientState, Status
 from .exceptions import InvalidValueError, RetroprogError, SchemaVersionError
 
 __all__ = ["SCHEMA_VERSION", "converter", "from_dict", "from_json", "to_dict", "to_json"]
 
 #: The schema version written into every document; newer documents are refused.
-SCHEMA_VERSION = 1
+#: Schema 1 (before session plans) is still read: a state's ``bout_seconds`` is its
+#: ``level``, and a prescription's ``bout_seconds``, ``bouts`` and ``rest_seconds``
+#: are its simple plan.
+SCHEMA_VERSION = 2
 
 T = TypeVar("T")
 
@@ -117,7 +122,16 @@ converter.register_structure_hook_factory(attrs.has, _objects)
 
 _TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (ClientState, Decision, Prescription, SessionOutcome, Stage, StagedProtocol)
+    for cls in (
+        ClientState,
+        Decision,
+        Level,
+        Prescription,
+        Segment,
+        SessionOutcome,
+        Stage,
+        StagedProtocol,
+    )
 }
 
 
@@ -140,8 +154,18 @@ def from_dict(data: Any, cls: type[T]) -> T:
 
     A document goes through exactly the validation of building ``cls`` in
     Python: nothing is converted, truncated or parsed from text, and an error
-    names the field (``state.bout_seconds``, ``stages[1].target_seconds``) and
+    names the field (``state.level``, ``stages[1].target_seconds``) and
     its value.
+
+    Schema-1 documents (written before session plans) are read as they were
+    meant: a state's ``bout_seconds`` is its :attr:`~retroprog.ClientState.level`,
+    and a prescription of ``bouts`` × ``bout_seconds`` with ``rest_seconds`` between
+    is that simple plan (:meth:`Prescription.simple <retroprog.Prescription.simple>`);
+    errors name the keys the document has.
+
+    >>> old = {"schema": 1, "stage": "retro-walk", "bout_seconds": 30, "bouts": 2}
+    >>> print(from_dict({**old, "rest_seconds": 60}, Prescription))
+    retro-walk: 2 × 30 s, 60 s rest
 
     >>> from_dict({"schema": 1, "pain": 2.9}, SessionOutcome)
     Traceback (most recent call last):
@@ -158,12 +182,22 @@ def from_dict(data: Any, cls: type[T]) -> T:
     if not isinstance(data, dict):
         raise InvalidValueError("document", data, "must be a JSON object")
     schema = data.get("schema")
-    if schema != SCHEMA_VERSION or type(schema) is not int:
+    if type(schema) is not int or not 1 <= schema <= SCHEMA_VERSION:
         raise SchemaVersionError(schema, SCHEMA_VERSION)
     kind = data.get("type", cls.__name__)
     if kind != cls.__name__:
         raise InvalidValueError("type", kind, f"expected a {cls.__name__} document")
     fields = {k: v for k, v in data.items() if k not in ("schema", "type")}
+    if schema == 1:
+        try:
+            return _structure(_from_schema_1(fields, cls), cls)
+        except InvalidValueError as exc:
+            raise _schema_1_names(exc) from None
+    return _structure(fields, cls)
+
+
+def _structure(fields: dict[str, Any], cls: type[T]) -> T:
+    """``fields`` (a current document without ``schema`` and ``type``) as a ``cls``."""
     try:
         return converter.structure(fields, cls)
     except RetroprogError:
@@ -179,6 +213,73 @@ def from_dict(data: Any, cls: type[T]) -> T:
 
 
 _Path = tuple[str | int, ...]
+
+_PRESCRIPTION_1 = ("stage", "bout_seconds", "bouts", "rest_seconds")
+
+
+def _from_schema_1(fields: dict[str, Any], cls: type[Any], where: str = "") -> dict[str, Any]:
+    """A schema-1 document's fields as the current schema's (see :func:`from_dict`)."""
+    if cls is ClientState:
+        if "level" in fields:
+            raise InvalidValueError(
+                f"{where}level", fields["level"], "unknown key in a schema-1 document"
+            )
+        return {("level" if k == "bout_seconds" else k): v for k, v in fields.items()}
+    if cls is Prescription:
+        return _prescription_1(fields, where)
+    if cls is Decision:
+        upgraded = dict(fields)
+        if type(fields.get("state")) is dict:
+            upgraded["state"] = _from_schema_1(fields["state"], ClientState, "state.")
+        if type(fields.get("prescription")) is dict:
+            upgraded["prescription"] = _from_schema_1(
+                fields["prescription"], Prescription, "prescription."
+            )
+        return upgraded
+    return fields
+
+
+def _prescription_1(fields: dict[str, Any], where: str) -> dict[str, Any]:
+    """A schema-1 prescription (``bouts`` × ``bout_seconds``) as its simple plan."""
+    for key, value in fields.items():
+        if key not in _PRESCRIPTION_1:
+            raise InvalidValueError(
+                f"{where}{key}", value, f"unknown key (known: {', '.join(_PRESCRIPTION_1)})"
+            )
+    for key in ("stage", "bout_seconds"):
+        if key not in fields:
+            raise InvalidValueError(f"{where}{key}", fields, "required field missing")
+    checks = {
+        "stage": v.name,
+        "bout_seconds": v.integer(1),
+        "bouts": v.integer(1),
+        "rest_seconds": v.optional(v.integer(0)),
+    }
+    for key, value in fields.items():
+        try:
+            v.check(key, checks[key], value)
+        except InvalidValueError as exc:
+            raise InvalidValueError(f"{where}{key}", value, exc.reason) from None
+    plan = Prescription.simple(
+        fields["stage"], fields["bout_seconds"], fields.get("bouts", 1), fields.get("rest_seconds")
+    )
+    simple = plan.segments
+    segments = [{"activity": s.activity, "seconds": s.seconds, "effort": s.effort} for s in simple]
+    return {"stage": plan.stage, "segments": segments, "level": None}
+
+
+def _schema_1_names(exc: InvalidValueError) -> InvalidValueError:
+    """``exc`` naming a state's level ``bout_seconds``, as a schema-1 document does."""
+    field, reason = exc.field, exc.reason
+    if "schema-1" in reason:
+        return exc
+    if field == "level" or field.endswith("state.level"):
+        field = field.removesuffix("level") + "bout_seconds"
+    elif reason.endswith(("@ level", "@ state.level")):
+        reason = reason.removesuffix("level") + "bout_seconds"
+    else:
+        return exc
+    return InvalidValueError(field, exc.value, reason)
 
 
 def _first_problem(exc: BaseException, path: _Path) -> tuple[BaseException, _Path] | None:
@@ -232,14 +333,21 @@ def _named(exc: BaseException, path: _Path, document: dict[str, Any]) -> BaseExc
 def to_json(obj: Any, *, indent: int | None = None) -> str:
     """``obj`` as a JSON document (see :func:`to_dict`).
 
-    >>> print(to_json(Prescription("retro-walk", 30), indent=1))
+    >>> print(to_json(Prescription.simple("retro-walk", 30), indent=1))
     {
-     "schema": 1,
+     "schema": 2,
      "type": "Prescription",
      "stage": "retro-walk",
-     "bout_seconds": 30,
-     "bouts": 1,
-     "rest_seconds": null
+     "segments": [
+      {
+       "activity": "retro-walk",
+       "seconds": 30,
+       "effort": null
+      }
+     ],
+     "level": null,
+     "warmup_segments": 0,
+     "cooldown_segments": 0
     }
     """
     return json.dumps(to_dict(obj), ensure_ascii=False, indent=indent)

@@ -1,4 +1,4 @@
-"""Regression policies: given a session, where the bout goes next."""
+"""Regression policies: given a session, where the level goes next."""
 
 from __future__ import annotations
 
@@ -152,11 +152,13 @@ class RulePolicy:
             )
 
     def judge(
-        self, outcome: SessionOutcome, *, bouts: int
+        self, outcome: SessionOutcome, *, bouts: int, unit: str = "bouts"
     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
         """Sort a session's findings into (adverse, difficulty, awaiting next-day pain).
 
-        Each finding is a (reason code, phrase) pair.
+        Each finding is a (reason code, phrase) pair.  ``bouts`` is how many bouts
+        (``unit``: or segments that are not rest, for a listed level's plan) the
+        session had; fewer completed makes it difficult.
         """
         adverse: list[tuple[str, str]] = []
         difficulty: list[tuple[str, str]] = []
@@ -189,7 +191,9 @@ class RulePolicy:
         done = outcome.bouts_completed
         if not outcome.completed or (done is not None and done < bouts):
             phrase = (
-                f"completed {done} of {bouts} bouts" if done is not None else "bouts not completed"
+                f"completed {done} of {bouts} {unit}"
+                if done is not None
+                else f"{unit} not completed"
             )
             difficulty.append((Reason.INCOMPLETE, phrase))
         if next_day is not None and pain < next_day <= self.settled_pain:
@@ -231,9 +235,16 @@ class RulePolicy:
                 return t.absorbed(protocol, state, outcome)
             state = t.resumed(stage, state)
             codes.append(Reason.RESUMED)
-        if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
+        first, last, _, step = stage._ladder
+        level = state.level
+        if not first <= level <= last:
             t.check_bounds(stage, state)  # raises, naming the bounds
-        adverse, difficulty, awaiting = self.judge(outcome, bouts=stage.bouts)
+        listed = stage.levels
+        if listed:
+            judged = self.judge(outcome, bouts=stage.bouts_in(level), unit="segments")
+        else:
+            judged = self.judge(outcome, bouts=stage.bouts)
+        adverse, difficulty, awaiting = judged
         findings = adverse + difficulty if adverse or difficulty else adverse
         success = not (findings or awaiting)
         after = t.record(stage, state, outcome, success=success, adverse=bool(adverse))
@@ -251,13 +262,18 @@ class RulePolicy:
                 why += f" ({after.adverse} adverse sessions in a row)"
             return t.decision(protocol, before, t.with_status(after, Status.STOPPED), codes, why)
         if findings:
-            bout = protocol.step_down(after, by=self._step(after, stage.step_seconds))
-            if bout == after.bout_seconds:
+            down = protocol.step_down(after, by=self._step(after, step))
+            if down == level:
+                below = t.stage_below(protocol, stage.name) if level == first else None
+                if below is not None:
+                    codes.append(Reason.PREVIOUS_STAGE)
+                    why += f" (back to {below.name}, the previous stage)"
+                    return t.decision(
+                        protocol, before, self._entered(t.reenter(after, below)), codes, why
+                    )
                 codes.append(Reason.AT_FLOOR)
-                why += " (already the shortest bout)"
-            return t.decision(
-                protocol, before, self._moved(after, bout, stage.step_seconds), codes, why
-            )
+                why += " (already the first level)" if listed else " (already the shortest bout)"
+            return t.decision(protocol, before, self._moved(after, down, step), codes, why)
         if awaiting:
             codes.append(Reason.AWAITING_NEXT_DAY)
             why = (
@@ -266,33 +282,35 @@ class RulePolicy:
             )
             return t.decision(protocol, before, after, codes, why)
         codes.append(Reason.SUCCESS)
-        k = self.successes_to_progress
+        needed = stage.sessions_needed(level) if listed else stage.sessions
+        k = self.successes_to_progress if needed is None else needed
         if after.successes < k:
             codes.append(Reason.BUILDING)
             why = f"{after.successes} of {k} successful sessions in a row"
             return t.decision(protocol, before, after, codes, why)
-        if after.bout_seconds >= stage.target_seconds:
+        if level >= last and after.base_sessions >= stage.min_base_sessions:
             codes.append(Reason.TARGET_REACHED)
             done = t.sessions(after.successes, "successful session")
-            why = f"{done} at the {t.seconds(stage.target_seconds)} {stage.name} target"
+            if listed:
+                why = f"{done} at {stage.level_name(last)}"
+            else:
+                why = f"{done} at the {t.seconds(last)} {stage.name} target"
             following = protocol.next_stage(stage.name)
             if following is None:
                 return t.decision(
                     protocol, before, t.with_status(after, Status.COMPLETED), codes, why
                 )
             return t.decision(
-                protocol, before, self._entered(after, following.name, protocol), codes, why
+                protocol, before, self._entered(t.enter(after, following)), codes, why
             )
-        bout = protocol.step_up(after, by=self._step(after, stage.step_seconds))
-        if bout == after.bout_seconds:
+        up = protocol.step_up(after, by=self._step(after, step))
+        if up == level:  # the stage's minimum sessions at base come first
             codes.append(Reason.BASE_SESSIONS)
             why = f"{after.base_sessions} of {stage.min_base_sessions} sessions at base done"
             return t.decision(protocol, before, after, codes, why)
         in_a_row = t.sessions(after.successes, "successful session")
-        why = f"{in_a_row} in a row at {t.seconds(after.bout_seconds)}"
-        return t.decision(
-            protocol, before, self._moved(after, bout, stage.step_seconds), codes, why
-        )
+        why = f"{in_a_row} in a row at {t.at_level(stage, level)}"
+        return t.decision(protocol, before, self._moved(after, up, step), codes, why)
 
     # --- the staircase's memory -------------------------------------------------------------
 
@@ -307,11 +325,11 @@ class RulePolicy:
         # never more than the stage's own step: one step per decision
         return min(step, default) if isinstance(step, int) and step > 0 else default
 
-    def _moved(self, state: ClientState, bout: int, default_step: int) -> ClientState:
-        moved = t.move(state, bout)
-        if not self._shrinks or bout == state.bout_seconds:
+    def _moved(self, state: ClientState, level: int, default_step: int) -> ClientState:
+        moved = t.move(state, level)
+        if not self._shrinks or level == state.level:
             return moved
-        direction = 1 if bout > state.bout_seconds else -1
+        direction = 1 if level > state.level else -1
         memory = state.memory
         last = memory.get("staircase.direction", 0)
         step = self._step(state, default_step)
@@ -329,11 +347,9 @@ class RulePolicy:
             },
         )
 
-    def _entered(
-        self, state: ClientState, stage_name: str, protocol: ProgressionProtocol
-    ) -> ClientState:
-        entered = t.enter(state, protocol.stage(stage_name))
+    def _entered(self, entered: ClientState) -> ClientState:
+        """A state just moved to another stage: the staircase starts over there."""
         if not self._shrinks:
             return entered
-        memory = {k: val for k, val in state.memory.items() if not k.startswith("staircase.")}
+        memory = {k: val for k, val in entered.memory.items() if not k.startswith("staircase.")}
         return t.with_memory(entered, memory)

@@ -12,9 +12,10 @@ import attrs
 
 from . import _validators as v
 from ._files import MAX_TOML_BYTES, loads_toml, read_text
+from ._plan import parse_plan
 from ._registry import PROTOCOLS
 from ._resolve import resolve
-from ._stage import Prescription, Stage, stage_consistency
+from ._stage import GENERATED, Level, Prescription, Stage, stage_consistency
 from ._state import ClientState, Status
 from .exceptions import (
     InvalidArgumentError,
@@ -28,7 +29,7 @@ from .exceptions import (
 __all__ = ["ProgressionProtocol", "StagedProtocol", "builtin_protocols", "load_protocol"]
 
 #: The newest protocol file schema this version reads.
-PROTOCOL_SCHEMA = 1
+PROTOCOL_SCHEMA = 2
 
 
 @runtime_checkable
@@ -38,6 +39,14 @@ class ProgressionProtocol(Protocol):
     A protocol knows where a client starts, one step up and one step down from a
     state, the stage after a stage, and the prescription for a state.  It does
     not judge sessions: that is the :class:`~retroprog.RegressionPolicy`'s job.
+
+    A level is a bout length in seconds on a stage that generates its levels, or
+    a level's number on a stage that lists them (see :class:`~retroprog.Stage`).
+
+    A protocol may also have a ``regress_across_stages`` attribute (``True``: a
+    regression at a stage's first level goes to the previous stage's last level)
+    and a ``previous_stage(name)`` method; without them, regressions stay within
+    a stage.
     """
 
     @property
@@ -52,13 +61,13 @@ class ProgressionProtocol(Protocol):
         """The stage called ``name``; :exc:`~retroprog.exceptions.UnknownStageError` if none."""
 
     def start(self) -> ClientState:
-        """The state of a client who has not started: the first stage, at base."""
+        """The state of a client who has not started: the first stage, at its first level."""
 
     def step_up(self, state: ClientState, *, by: int | None = None) -> int:
-        """The bout length one step (at most ``by`` seconds) above ``state``'s, within bounds."""
+        """The level one step (at most ``by``) above ``state``'s, within bounds."""
 
     def step_down(self, state: ClientState, *, by: int | None = None) -> int:
-        """The bout length one step (at most ``by`` seconds) below ``state``'s, within bounds."""
+        """The level one step (at most ``by``) below ``state``'s, within bounds."""
 
     def next_stage(self, name: str) -> Stage | None:
         """The stage after ``name``, or ``None`` when ``name`` is the last."""
@@ -77,23 +86,29 @@ def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
 class StagedProtocol:
     """A protocol made of stages climbed in order.
 
-    Within a stage the bout goes up by at most :attr:`Stage.step_seconds` a step,
-    never past the base range before :attr:`Stage.min_base_sessions` sessions
-    at base, and never past the target.  Success at the last stage's target
+    Within a stage the level goes up by at most one step (:attr:`Stage.step`) at a
+    time, never past base before :attr:`Stage.min_base_sessions` sessions at base,
+    and never past the stage's last level.  Success at the last stage's last level
     completes the protocol.
 
     >>> p = StagedProtocol("walk-only", [Stage("retro-walk")])
-    >>> p.prescribe(p.start())
-    Prescription(stage='retro-walk', bout_seconds=15, bouts=1, rest_seconds=None)
+    >>> print(p.prescribe(p.start()))
+    retro-walk: 1 × 15 s
 
     :param name: the protocol's name.
     :param stages: the stages, in the order they are climbed.
     :param description: one sentence for listings.
+    :param source: where the protocol comes from (a citation).
+    :param regress_across_stages: whether a regression at a stage's first level
+        goes back to the previous stage's last level ("repeat the previous week");
+        otherwise it holds there.
     """
 
     name: str
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
     description: str = attrs.field(default="", validator=v.text)
+    source: str = attrs.field(default="", validator=v.text)
+    regress_across_stages: bool = attrs.field(default=False, validator=v.flag)
     _index: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
     _prescriptions: dict[tuple[str, int], Prescription] = attrs.field(
         init=False, repr=False, eq=False, hash=False, factory=dict
@@ -116,30 +131,29 @@ class StagedProtocol:
             raise UnknownStageError(name, list(self._index)) from None
 
     def start(self) -> ClientState:
-        """A new client: the first stage at its shortest bout."""
+        """A new client: the first stage at its first level (the shortest bout)."""
         first = self.stages[0]
-        return ClientState(stage=first.name, bout_seconds=first.base_min_seconds)
+        return ClientState(first.name, first.first_level)
 
     def step_up(self, state: ClientState, *, by: int | None = None) -> int:
-        """One step up from ``state``: at most ``by`` (default the stage's step) seconds more.
+        """One step up from ``state``: at most ``by`` (default the stage's step) more.
 
-        Never beyond the target, nor beyond the base range before the stage's
+        Never beyond the stage's last level, nor beyond base before the stage's
         minimum sessions at base.
         """
         stage = self.stage(state.stage)
-        bout = state.bout_seconds
-        ceiling = stage.target_seconds
+        first, last, base_max, step = stage._ladder
+        level = state.level
+        ceiling = last
         if state.base_sessions < stage.min_base_sessions:
-            ceiling = max(min(ceiling, stage.base_max_seconds), min(bout, ceiling))
-        return max(
-            min(bout + (stage.step_seconds if by is None else by), ceiling), stage.base_min_seconds
-        )
+            ceiling = max(min(ceiling, base_max), min(level, ceiling))
+        return max(min(level + (step if by is None else by), ceiling), first)
 
     def step_down(self, state: ClientState, *, by: int | None = None) -> int:
-        """One step down from ``state``: at most ``by`` (default the stage's step) seconds less."""
+        """One step down from ``state``: at most ``by`` (default the stage's step) less."""
         stage = self.stage(state.stage)
-        bout = min(state.bout_seconds, stage.target_seconds)
-        return max(bout - (stage.step_seconds if by is None else by), stage.base_min_seconds)
+        first, last, _, step = stage._ladder
+        return max(min(state.level, last) - (step if by is None else by), first)
 
     def next_stage(self, name: str) -> Stage | None:
         """The stage after ``name``, or ``None`` after the last."""
@@ -148,14 +162,21 @@ class StagedProtocol:
             raise UnknownStageError(name, list(self._index))
         return self.stages[index + 1] if index + 1 < len(self.stages) else None
 
+    def previous_stage(self, name: str) -> Stage | None:
+        """The stage before ``name``, or ``None`` before the first."""
+        index = self._index.get(name)
+        if index is None:
+            raise UnknownStageError(name, list(self._index))
+        return self.stages[index - 1] if index else None
+
     def prescribe(self, state: ClientState) -> Prescription | None:
         """The next session for ``state``, or ``None`` when stopped or complete."""
         if state.status is not Status.ACTIVE:
             return None
-        key = (state.stage, state.bout_seconds)
+        key = (state.stage, state.level)
         prescription = self._prescriptions.get(key)
         if prescription is None:  # prescriptions are values: build each one once
-            prescription = self.stage(state.stage).prescription(state.bout_seconds)
+            prescription = self.stage(state.stage).prescription(state.level)
             self._prescriptions[key] = prescription
         return prescription
 
@@ -176,9 +197,21 @@ def _protocol_problems(name: object, stage_names: Sequence[object]) -> list[Inva
 
 # --- files -------------------------------------------------------------------------------
 
-_STAGE_FIELDS = {f.name: f for f in attrs.fields(Stage)}
-_STAGE_DEFAULTS = {f.name: f.default for f in attrs.fields(Stage) if f.default is not attrs.NOTHING}
-_TOP_KEYS = {"schema", "name", "description", "defaults", "stages"}
+_STAGE_FIELDS = {f.name: f for f in attrs.fields(Stage) if f.init}
+#: Stage keys a file gives as plan text.
+_PLAN_KEYS = ("warmup", "cooldown")
+#: Stage keys that ``[defaults]`` and overrides may set (on the stages they suit).
+_SHARED_KEYS = [k for k in _STAGE_FIELDS if k not in ("name", "levels")]
+_TOP_KEYS = {
+    "schema",
+    "name",
+    "description",
+    "source",
+    "regress_across_stages",
+    "defaults",
+    "stages",
+}
+_LEVEL_KEYS = ("plan", "sessions")
 
 
 def builtin_protocols() -> dict[str, Path]:
@@ -195,7 +228,8 @@ def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> Progressi
     """Load a protocol by name (built-in or plug-in), from a TOML file, or ``MODULE:ATTR``.
 
     ``source`` is resolved as :func:`retroprog.plugins.resolve` says;
-    ``overrides`` set a stage field on every stage, e.g. ``step_seconds=10``.
+    ``overrides`` set a stage field on every stage it suits, e.g.
+    ``step_seconds=10`` on the stages that generate their levels.
 
     >>> p = load_protocol("retro-walk-run")
     >>> [s.name for s in p.stages]
@@ -218,10 +252,8 @@ def load_protocol(source: str | os.PathLike[str], **overrides: Any) -> Progressi
             "source", source, "must be a protocol's name or the path of a TOML file"
         )
     for key in overrides:
-        if key not in _STAGE_FIELDS or key == "name":
-            raise UnknownParameterError(
-                "a protocol", key, [k for k in _STAGE_FIELDS if k != "name"]
-            )
+        if key not in _SHARED_KEYS:
+            raise UnknownParameterError("a protocol", key, _SHARED_KEYS)
     protocol: ProgressionProtocol = resolve(
         PROTOCOLS, source, overrides, expect=ProgressionProtocol, probe=("name", "stages")
     )
@@ -243,9 +275,61 @@ def read_protocol_file(path: Path, overrides: Mapping[str, Any], *, label: str) 
 def _field_problem(key: str, value: Any, *, allow_name: bool = False) -> str | None:
     """What is wrong with one stage value, or ``None``."""
     field = _STAGE_FIELDS.get(key)
-    if field is None or (key == "name" and not allow_name):
+    if field is None or key == "levels" or (key == "name" and not allow_name):
         return "unknown stage key"
+    if key in _PLAN_KEYS:
+        return _plan_problem(value)
     return v.problem(field, value)
+
+
+def _plan_problem(value: Any) -> str | None:
+    """What is wrong with plan text, or ``None``."""
+    if type(value) is not str:
+        return f'must be plan text such as "walk 5 min", got {value!r}'
+    try:
+        parse_plan(value)
+    except InvalidValueError as exc:
+        return exc.reason
+    return None
+
+
+def _levels_of(raw: Any, where: str, problems: list[Problem]) -> list[Level] | None:
+    """A stage's ``levels`` from a file: plan text, or tables with ``plan`` and ``sessions``."""
+    if not isinstance(raw, list) or not raw:
+        problems.append(
+            Problem(
+                where,
+                'must be a non-empty array of plans ("walk 5 min, run 20 min") or of '
+                "[[stages.levels]] tables",
+            )
+        )
+        return None
+    levels: list[Level] = []
+    count = len(problems)
+    for i, item in enumerate(raw):
+        at = f"{where}[{i}]"
+        table = {"plan": item} if type(item) is str else item
+        if not isinstance(table, Mapping):
+            problems.append(Problem(at, f"must be plan text or a table, got {item!r}"))
+            continue
+        for key in table:
+            if key not in _LEVEL_KEYS:
+                problems.append(
+                    Problem(f"{at}.{key}", f"unknown level key (allowed: {', '.join(_LEVEL_KEYS)})")
+                )
+        if "plan" not in table:
+            problems.append(Problem(f"{at}.plan", "missing"))
+            continue
+        plan_problem = _plan_problem(table["plan"])
+        if plan_problem is not None:
+            problems.append(Problem(f"{at}.plan", plan_problem))
+        sessions: Any = table.get("sessions")
+        sessions_problem = v.problem(_STAGE_FIELDS["sessions"], sessions)
+        if sessions_problem is not None:
+            problems.append(Problem(f"{at}.sessions", sessions_problem))
+        if len(problems) == count:
+            levels.append(Level(table["plan"], sessions))
+    return levels if len(problems) == count else None
 
 
 def protocol_from_dict(
@@ -259,14 +343,22 @@ def protocol_from_dict(
     schema = data.get("schema", PROTOCOL_SCHEMA)
     if type(schema) is not int or not 1 <= schema <= PROTOCOL_SCHEMA:
         problems.append(
-            Problem("schema", f"unsupported schema {schema!r} (this retroprog reads 1)")
+            Problem(
+                "schema",
+                f"unsupported schema {schema!r} (this retroprog reads 1 to {PROTOCOL_SCHEMA})",
+            )
         )
     name = data.get("name")
     if type(name) is not str or not name:
         problems.append(Problem("name", f"must be a non-empty string, got {name!r}"))
-    description = data.get("description", "")
-    if type(description) is not str:
-        problems.append(Problem("description", f"must be a string, got {description!r}"))
+    texts = {}
+    for key in ("description", "source"):
+        texts[key] = data.get(key, "")
+        if type(texts[key]) is not str:
+            problems.append(Problem(key, f"must be a string, got {texts[key]!r}"))
+    across = data.get("regress_across_stages", False)
+    if type(across) is not bool:
+        problems.append(Problem("regress_across_stages", f"must be true or false, got {across!r}"))
     defaults = data.get("defaults", {})
     if not isinstance(defaults, Mapping):
         problems.append(Problem("defaults", "must be a table"))
@@ -289,27 +381,10 @@ def protocol_from_dict(
         if not isinstance(raw, Mapping):
             problems.append(Problem(where, "must be a table"))
             continue
-        stage_problems = []
-        for key, value in raw.items():
-            problem = _field_problem(key, value, allow_name=True)
-            if problem:
-                stage_problems.append(Problem(f"{where}.{key}", problem))
-        values = {**defaults, **raw, **overrides}
-        if "name" not in values:
-            stage_problems.append(Problem(f"{where}.name", "missing"))
-        good = {
-            k: val
-            for k, val in values.items()
-            if k not in bad and not any(p.key == f"{where}.{k}" for p in stage_problems)
-        }
-        for exc in stage_consistency({**_STAGE_DEFAULTS, **good}):
-            stage_problems.append(
-                Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}")
-            )
-        problems.extend(stage_problems)
-        names.append(values.get("name"))
-        if not stage_problems and len(good) == len(values):
-            stages.append(Stage(**values))
+        stage = _stage_from_dict(raw, defaults, overrides, bad, where, problems)
+        names.append(raw.get("name"))
+        if stage is not None:
+            stages.append(stage)
     seen: set[object] = set()
     for i, stage_name in enumerate(names):
         if stage_name in seen:
@@ -318,5 +393,78 @@ def protocol_from_dict(
     if problems:
         raise ProtocolFileError(label, problems)
     assert isinstance(name, str)
-    assert isinstance(description, str)
-    return StagedProtocol(name, stages, description)
+    return StagedProtocol(
+        name,
+        stages,
+        texts["description"],
+        source=texts["source"],
+        regress_across_stages=across,
+    )
+
+
+def _stage_from_dict(
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    bad: set[str],
+    where: str,
+    problems: list[Problem],
+) -> Stage | None:
+    """One stage of a file (``None`` when it has problems, all added to ``problems``)."""
+    stage_problems: list[Problem] = []
+    for key, value in raw.items():
+        if key == "levels":
+            continue
+        problem = _field_problem(key, value, allow_name=True)
+        if problem:
+            stage_problems.append(Problem(f"{where}.{key}", problem))
+    listed = "levels" in raw
+    levels = _levels_of(raw["levels"], f"{where}.levels", stage_problems) if listed else None
+    # defaults and overrides set the bout fields only on stages that generate their levels
+    inherited = {
+        k: val
+        for table in (defaults, overrides)
+        for k, val in table.items()
+        if not (listed and k in GENERATED)
+    }
+    values = {**{k: val for k, val in defaults.items() if k in inherited}, **raw}
+    values.update({k: val for k, val in overrides.items() if k in inherited})
+    if listed:
+        given = [key for key in GENERATED if key in raw]
+        if given:
+            stage_problems.append(
+                Problem(
+                    f"{where}.levels",
+                    "a stage lists its levels or generates them from bout lengths, not both "
+                    f"(remove {', '.join(given)})",
+                )
+            )
+    if "name" not in values:
+        stage_problems.append(Problem(f"{where}.name", "missing"))
+    good = {
+        k: val
+        for k, val in values.items()
+        if k not in bad
+        and k != "levels"
+        and not any(p.key == f"{where}.{k}" for p in stage_problems)
+    }
+    if not listed:
+        for exc in stage_consistency({**_STAGE_DEFAULTS, **good}):
+            stage_problems.append(
+                Problem(f"{where}.{exc.field}", f"{exc.reason}, got {exc.value!r}")
+            )
+    problems.extend(stage_problems)
+    if stage_problems or len(good) != len(values) - listed:
+        return None
+    try:
+        return Stage(**good, levels=levels or ())
+    except InvalidValueError as exc:  # e.g. a warm-up that makes the plans too long
+        problems.append(Problem(where, f"{exc.field}: {exc.reason}"))
+        return None
+
+
+_STAGE_DEFAULTS = {
+    k: f.default
+    for k, f in _STAGE_FIELDS.items()
+    if f.default is not attrs.NOTHING and not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+}

@@ -16,13 +16,13 @@ __all__ = ["replay", "start"]
 
 
 def start(protocol: ProgressionProtocol) -> ClientState:
-    """The state of a new client: the protocol's first stage, at its shortest bout.
+    """The state of a new client: the protocol's first stage, at its first level.
 
     >>> from retroprog import load_protocol
     >>> protocol = load_protocol("retro-walk-run")
     >>> state = start(protocol)
-    >>> protocol.prescribe(state)
-    Prescription(stage='retro-walk', bout_seconds=15, bouts=1, rest_seconds=None)
+    >>> print(protocol.prescribe(state))
+    retro-walk: 1 × 15 s
 
     :raises ~retroprog.exceptions.InvalidArgumentError: ``protocol`` is not a
         protocol (a protocol's name is not: use :func:`~retroprog.load_protocol`).

@@ -85,12 +85,14 @@ class ClientState:
     so an app may store it for speed but never needs to trust it.
 
     :param stage: the current stage's name.
-    :param bout_seconds: the current bout length.
+    :param level: where the client stands on the stage's ladder: the bout length in
+        seconds on a stage that generates its levels (the article's), the level's
+        number (from 1) on a stage that lists them.
     :param status: active, stopped (avoid the exercise and refer) or completed.
     :param sessions: sessions recorded in all.
-    :param sessions_at_level: sessions done at the current bout length.
+    :param sessions_at_level: sessions done at the current level.
     :param base_sessions: sessions done at base in the current stage.
-    :param successes: successful sessions in a row since the bout last changed.
+    :param successes: successful sessions in a row since the level last changed.
     :param failures: unsuccessful sessions in a row.
     :param adverse: adverse sessions in a row (pain over threshold, a balance loss,
         form breakdown).
@@ -103,7 +105,7 @@ class ClientState:
     """
 
     stage: str
-    bout_seconds: int
+    level: int
     status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
     sessions: int = 0
     sessions_at_level: int = 0
@@ -121,8 +123,8 @@ class ClientState:
             type(stage) is str
             and stage
             and stage.strip() == stage
-            and type(self.bout_seconds) is int
-            and self.bout_seconds >= 1
+            and type(self.level) is int
+            and self.level >= 1
             and type(self.sessions) is int
             and self.sessions >= 0
             and type(self.sessions_at_level) is int
@@ -140,6 +142,15 @@ class ClientState:
             v.raise_first(self, _CHECKS)
 
     @property
+    def bout_seconds(self) -> int:
+        """The bout length, in seconds, on a stage that generates its levels: :attr:`level`.
+
+        On a stage that lists its levels this is the level's number, not seconds;
+        read :attr:`level` (or the prescription) there.
+        """
+        return self.level
+
+    @property
     def active(self) -> bool:
         """Whether the client goes on with the protocol."""
         return self.status is Status.ACTIVE
@@ -147,7 +158,7 @@ class ClientState:
 
 _CHECKS: dict[str, v.Validator] = {
     "stage": v.name,
-    "bout_seconds": v.integer(1),
+    "level": v.integer(1),
     "sessions": v.integer(0),
     "sessions_at_level": v.integer(0),
     "base_sessions": v.integer(0),

@@ -1,6 +1,6 @@
-"""The bookkeeping every decision shares: counting a session, moving the bout, wording it.
+"""The bookkeeping every decision shares: counting a session, moving the level, wording it.
 
-Policies decide *where* the bout goes; these helpers keep the state's counters
+Policies decide *where* the level goes; these helpers keep the state's counters
 consistent whichever policy or guard decided, so ``replay`` and the step-by-step
 result always agree.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from ._decision import Action, Decision, Reason
 from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol, StagedProtocol
-from ._stage import Stage
+from ._stage import Prescription, Stage
 from ._state import ClientState, Status
 from ._validators import evolver
 from .exceptions import InvalidArgumentError, InvalidValueError
@@ -98,12 +98,13 @@ def session_day(state: ClientState, outcome: SessionOutcome) -> int | None:
 
 
 def check_bounds(stage: Stage, state: ClientState) -> None:
-    """Refuse a state whose bout lies outside its stage's bounds."""
-    if not stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds:
+    """Refuse a state whose level lies outside its stage's ladder."""
+    if not stage.contains(state.level):
+        unit = " (its levels)" if stage.levels else " s"
         raise InvalidValueError(
-            "bout_seconds",
-            state.bout_seconds,
-            f"must be between {stage.base_min_seconds} and {stage.target_seconds} "
+            "level",
+            state.level,
+            f"must be between {stage.first_level} and {stage.last_level}{unit} "
             f"for stage {stage.name!r}",
         )
 
@@ -111,7 +112,7 @@ def check_bounds(stage: Stage, state: ClientState) -> None:
 def record(
     stage: Stage, state: ClientState, outcome: SessionOutcome, *, success: bool, adverse: bool
 ) -> ClientState:
-    """``state`` after counting the session just done, before the bout moves.
+    """``state`` after counting the session just done, before the level moves.
 
     :raises ~retroprog.exceptions.InvalidValueError: the session is dated before
         the state's last one (see :func:`session_day`).
@@ -121,7 +122,7 @@ def record(
         state,
         sessions=state.sessions + 1,
         sessions_at_level=state.sessions_at_level + 1,
-        base_sessions=state.base_sessions + (state.bout_seconds <= stage.base_max_seconds),
+        base_sessions=state.base_sessions + (state.level <= stage._ladder[2]),
         successes=state.successes + 1 if success else 0,
         failures=0 if success else state.failures + 1,
         adverse=state.adverse + 1 if adverse else 0,
@@ -129,11 +130,11 @@ def record(
     )
 
 
-def move(state: ClientState, bout_seconds: int) -> ClientState:
-    """``state`` at a new bout length in the same stage (level counters restart)."""
-    if bout_seconds == state.bout_seconds:
+def move(state: ClientState, level: int) -> ClientState:
+    """``state`` at another level of the same stage (level counters restart)."""
+    if level == state.level:
         return state
-    return _evolve(state, bout_seconds=bout_seconds, sessions_at_level=0, successes=0)
+    return _evolve(state, level=level, sessions_at_level=0, successes=0)
 
 
 def enter(state: ClientState, stage: Stage) -> ClientState:
@@ -141,13 +142,42 @@ def enter(state: ClientState, stage: Stage) -> ClientState:
     return _evolve(
         state,
         stage=stage.name,
-        bout_seconds=stage.base_min_seconds,
+        level=stage.first_level,
         sessions_at_level=0,
         base_sessions=0,
         successes=0,
         failures=0,
         adverse=0,
     )
+
+
+def reenter(state: ClientState, stage: Stage) -> ClientState:
+    """``state`` back at the last level of ``stage``, an earlier stage, after a regression.
+
+    The stage was done before, so its sessions at base count as done: the client
+    can climb out of it again.  The failures and adverse sessions in a row go on.
+    """
+    return _evolve(
+        state,
+        stage=stage.name,
+        level=stage.last_level,
+        sessions_at_level=0,
+        base_sessions=stage.min_base_sessions,
+        successes=0,
+    )
+
+
+def stage_below(protocol: ProgressionProtocol, name: str) -> Stage | None:
+    """The stage a regression at ``name``'s first level goes to, if the protocol allows one."""
+    if getattr(protocol, "regress_across_stages", False) is not True:
+        return None
+    previous = getattr(protocol, "previous_stage", None)
+    if callable(previous):
+        found = previous(name)
+        return found if isinstance(found, Stage) else None
+    names = [stage.name for stage in protocol.stages]
+    index = names.index(name) if name in names else 0
+    return protocol.stages[index - 1] if index else None
 
 
 def with_memory(state: ClientState, memory: dict[str, Any]) -> ClientState:
@@ -175,6 +205,11 @@ def times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
+def at_level(stage: Stage, level: int) -> str:
+    """Where a level is, as explanations say it: ``45 s``, ``week 3``, ``week 5 level 2``."""
+    return f"{level} s" if not stage.levels else stage.level_name(level)
+
+
 def decision(
     protocol: ProgressionProtocol,
     before: ClientState,
@@ -182,37 +217,72 @@ def decision(
     reasons: Sequence[str],
     why: str,
 ) -> Decision:
-    """The decision that leads from ``before`` to ``after``, worded from the bout change.
+    """The decision that leads from ``before`` to ``after``, worded from the change of level.
 
-    When ``before`` was stopped or complete and ``after`` is not, a resume was
-    recorded, and the sentence says so.
+    On a stage that generates its levels the sentence names bout lengths
+    (``progressed 30 s → 45 s: …``); on one that lists them, the new level and its
+    plan (``progressed to week 5 level 2: walk 5 min, …; …``).  When ``before`` was
+    stopped or complete and ``after`` is not, a resume was recorded, and the
+    sentence says so.
     """
     if before.status is not Status.ACTIVE and after.status is not before.status:
-        base = protocol.stage(before.stage).base_min_seconds
-        why = f"resumed at the {seconds(base)} base of {before.stage}; {why}"
+        stage = protocol.stage(before.stage)
+        where = (
+            f"the {seconds(stage.first_level)} base of {before.stage}"
+            if not stage.levels
+            else stage.level_name(stage.first_level)
+        )
+        why = f"resumed at {where}; {why}"
+    prescription = protocol.prescribe(after)
+    plan = ""  # the new level's plan, on a stage that lists its levels
+    tail = ""
     if after.status is Status.STOPPED:
         action = Action.STOP
         head = f"stopped {before.stage}" if before.active else f"still stopped at {before.stage}"
         tail = "; avoid the exercise and refer"
     elif after.status is Status.COMPLETED:
         action = Action.COMPLETE
-        head, tail = f"completed {protocol.name}", ""
+        head = f"completed {protocol.name}"
     elif after.stage != before.stage:
-        action = Action.ADVANCE
-        head, tail = f"advanced to {after.stage} at {seconds(after.bout_seconds)}", ""
-    elif after.bout_seconds > before.bout_seconds:
+        following = protocol.next_stage(before.stage)
+        action = (
+            Action.ADVANCE
+            if following is not None and following.name == after.stage
+            else Action.REGRESS
+        )
+        verb = "advanced" if action is Action.ADVANCE else "regressed"
+        stage = protocol.stage(after.stage)
+        if stage.levels:
+            head, plan = f"{verb} to {stage.level_name(after.level)}", _plan(prescription)
+        else:
+            head = f"{verb} to {after.stage} at {seconds(after.level)}"
+    elif prescription is not None and prescription.level is not None:
+        stage = protocol.stage(after.stage)
+        name = stage.level_name(after.level)
+        if after.level > before.level:
+            action, head, plan = Action.PROGRESS, f"progressed to {name}", _plan(prescription)
+        elif after.level < before.level:
+            action, head, plan = Action.REGRESS, f"regressed to {name}", _plan(prescription)
+        else:
+            action, head = Action.HOLD, f"held at {name}"
+    elif after.level > before.level:
         action = Action.PROGRESS
-        head = f"progressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
-        tail = ""
-    elif after.bout_seconds < before.bout_seconds:
+        head = f"progressed {seconds(before.level)} → {seconds(after.level)}"
+    elif after.level < before.level:
         action = Action.REGRESS
-        head = f"regressed {seconds(before.bout_seconds)} → {seconds(after.bout_seconds)}"
-        tail = ""
+        head = f"regressed {seconds(before.level)} → {seconds(after.level)}"
     else:
         action = Action.HOLD
-        head, tail = f"held at {seconds(after.bout_seconds)}", ""
-    explanation = f"{head}: {why}{tail}" if why else head + tail
-    return Decision(action, after, protocol.prescribe(after), tuple(reasons), explanation)
+        head = f"held at {seconds(after.level)}"
+    if plan:
+        explanation = f"{head}: {plan}; {why}" if why else f"{head}: {plan}"
+    else:
+        explanation = f"{head}: {why}{tail}" if why else head + tail
+    return Decision(action, after, prescription, tuple(reasons), explanation)
+
+
+def _plan(prescription: Prescription | None) -> str:
+    return "" if prescription is None else prescription.plan
 
 
 def absorbed(

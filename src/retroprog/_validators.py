@@ -8,6 +8,7 @@ collect every problem of a file at once).
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -108,6 +109,11 @@ def raise_first(inst: Any, checks: dict[str, Validator]) -> None:
         check(inst, fields[field_name], getattr(inst, field_name))
 
 
+def check(name: str, validator: Validator, value: Any) -> None:
+    """Run ``validator`` on a value that is not an attrs field (e.g. a function's argument)."""
+    validator(None, types.SimpleNamespace(name=name), value)  # type: ignore[arg-type]
+
+
 T = TypeVar("T")
 
 #: An argument of an evolver that was not given: the field keeps its value.
@@ -126,7 +132,7 @@ def evolver(cls: type[T]) -> Callable[..., T]:
 
     >>> from retroprog import ClientState
     >>> evolve = evolver(ClientState)
-    >>> evolve(ClientState("retro-walk", 15), bout_seconds=30, successes=0).bout_seconds
+    >>> evolve(ClientState("retro-walk", 15), level=30, successes=0).level
     30
     """
     fields = [f for f in attrs.fields(cls) if f.init]  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ __all__ = [
     "FileProblemsError",
     "InvalidArgumentError",
     "InvalidValueError",
+    "PlanSyntaxError",
     "PluginError",
     "PolicyViolation",
     "Problem",
@@ -60,6 +61,27 @@ class InvalidValueError(RetroprogError, ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"{field}: {reason}, got {value!r}")
+
+
+class PlanSyntaxError(InvalidValueError):
+    """Plan text (``"walk 5 min, 8 × (run 60 s, walk 90 s)"``) that is not a plan.
+
+    :ivar text: the plan text.
+    :ivar position: where the problem is, counted from 1.
+
+    >>> from retroprog import parse_plan
+    >>> from retroprog.exceptions import PlanSyntaxError
+    >>> try:
+    ...     parse_plan("run 60 s, walk 90")
+    ... except PlanSyntaxError as exc:
+    ...     print(exc.position, exc.reason)
+    16 at character 16: expected a duration after 'walk', e.g. '90 s', '3 min' or '2 min 30 s'
+    """
+
+    def __init__(self, text: str, index: int, reason: str) -> None:
+        self.text = text
+        self.position = index + 1
+        super().__init__("plan", text, f"at character {self.position}: {reason}")
 
 
 class InvalidArgumentError(InvalidValueError, TypeError):
@@ -192,7 +214,8 @@ class SchemaVersionError(RetroprogError, ValueError):
     """A JSON document without a schema version, or from a newer retroprog.
 
     :ivar found: the document's schema version (``None`` when it has none).
-    :ivar supported: the newest schema version this retroprog reads.
+    :ivar supported: the newest schema version this retroprog reads (it reads every
+        one from 1).
     """
 
     def __init__(self, found: object, supported: int) -> None:
@@ -203,7 +226,7 @@ class SchemaVersionError(RetroprogError, ValueError):
         else:
             msg = (
                 f"schema: document schema {found!r} is not supported "
-                f"(this retroprog reads schema {supported}; "
+                f"(this retroprog reads schemas 1 to {supported}; "
                 "upgrade retroprog to read newer documents)"
             )
         super().__init__(msg)
@@ -255,10 +278,10 @@ class PluginError(RetroprogError, ImportError):
 _INVARIANTS = {
     0: "a consistent decision",
     1: "no step up after an adverse session",
-    2: "the bout stays inside its stage's bounds",
-    3: "no increase beyond base before the minimum sessions at base",
-    4: "advance only after success at the stage's target",
-    5: "at most one step per decision",
+    2: "the level stays inside its stage's ladder",
+    3: "nothing beyond base, and no advance or completion, before the minimum sessions at base",
+    4: "move on only after the needed sessions, advance only from the stage's last level",
+    5: "at most one step (or one level) per decision",
     6: "stop and complete are absorbing without a resume",
     7: "determinism: the same log gives the same decisions",
     8: "JSON round-trips",
@@ -280,6 +303,9 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
     :ivar state: the client's state before that session.
     :ivar policy_name: the policy's name.
     :ivar problems: every problem found with the decision, one sentence each.
+    :ivar levels: how the message names the level before the last session and after
+        the decision, e.g. ``("30 s", "45 s")`` or ``("week 5 level 1", "week 5 level 2")``
+        (by default, a level is a bout length in seconds).
     """
 
     def __init__(
@@ -291,6 +317,7 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         state: ClientState,
         policy_name: str,
         problems: Sequence[str] = (),
+        levels: tuple[str, str] | None = None,
     ) -> None:
         self.invariant = invariant
         self.invariant_name = _INVARIANTS.get(invariant, "unknown invariant")
@@ -299,6 +326,8 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         self.state = state
         self.policy_name = policy_name
         self.problems = tuple(problems)
+        after = state.level if decision is None else decision.state.level
+        self.levels = levels if levels is not None else (f"{state.level} s", f"{after} s")
         super().__init__(self._message())
 
     def __reduce__(self) -> tuple[object, ...]:  # keyword-only arguments: pickle by hand
@@ -318,16 +347,15 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         ]
         lines += [f"  {i}. {_session(o)}" for i, o in enumerate(self.outcomes, start=1)]
         lines.append(
-            f"before the last session: {self.state.stage} at {self.state.bout_seconds} s, "
+            f"before the last session: {self.state.stage} at {self.levels[0]}, "
             f"{self.state.status}, {self.state.base_sessions} session(s) at base"
         )
         if self.decision is None:
             lines.append("decision: none (decide raised)")
         else:
-            bout = self.decision.state.bout_seconds
             lines.append(
                 f"decision: {self.decision.action.value} to {self.decision.state.stage} "
-                f"at {bout} s: {self.decision.explanation}"
+                f"at {self.levels[1]}: {self.decision.explanation}"
             )
         lines += [f"  - {problem}" for problem in self.problems]
         return "\n".join(lines)

@@ -178,7 +178,7 @@ LOG_LINES = {
         "date: must be a date as YYYY-MM-DD, got '2024-02-30'",
     ),
     "unknown-key": (_line(notes="felt fine"), "notes: unknown key (known: completed, …"),
-    "no-schema": (_line(schema=...), "schema: the document has no schema version (expected 1)"),
+    "no-schema": (_line(schema=...), "schema: the document has no schema version (expected 2)"),
     "schema-true": (_line(schema=True), "schema: document schema True is not supported …"),
     "duplicate-key": (
         _line()[:-1] + ', "pain": 9}',
@@ -230,7 +230,18 @@ def _protocol_rows() -> dict[str, Row]:
         load,
         ProtocolFileError,
         "{path}: 1 problem in protocol: stages[0].target_seconds: "
-        "must be a whole number ≥ 1, got 45.9",
+        "must be a whole number between 1 and 86400, got 45.9",
+    )
+    rows["plan-missing-duration"] = Row(
+        _file(
+            "protocol.toml",
+            'name = "x"\n[[stages]]\nname = "week 1"\n'
+            'levels = ["walk 5 min, 8 × (run 60 s, walk)"]\n',
+        ),
+        load,
+        ProtocolFileError,
+        "{path}: 1 problem in protocol: stages[0].levels[0].plan: at character 32: "
+        "expected a duration after 'walk', e.g. '90 s', '3 min' or '2 min 30 s'",
     )
     return rows
 
@@ -316,8 +327,16 @@ def _from_json(cls: type[Any]) -> Callable[[Any], object]:
 
 #: JSON documents (an app's stored state, outcome or decision), and what is said.
 DOCUMENT_ROWS = {
-    "state-bout-seconds-45.9": Row(
-        _document(STATE, bout_seconds=45.9),
+    "state-level-45.9": Row(
+        _document(STATE, level=45.9),
+        _from_json(rp.ClientState),
+        InvalidValueError,
+        "level: must be a whole number ≥ 1, got 45.9",
+    ),
+    "schema-1-state-bout-seconds-45.9": Row(
+        lambda _: json.dumps(
+            {"schema": 1, "type": "ClientState", "stage": "retro-walk", "bout_seconds": 45.9}
+        ),
         _from_json(rp.ClientState),
         InvalidValueError,
         "bout_seconds: must be a whole number ≥ 1, got 45.9",
@@ -340,11 +359,17 @@ DOCUMENT_ROWS = {
         InvalidValueError,
         "resume: must be true or false, got 'false'",
     ),
-    "decision-state-bout-seconds-45.9": Row(
-        _document(_DECISION, state={**_DECISION_STATE, "bout_seconds": 45.9}),
+    "decision-state-level-45.9": Row(
+        _document(_DECISION, state={**_DECISION_STATE, "level": 45.9}),
         _from_json(rp.Decision),
         InvalidValueError,
-        "state.bout_seconds: must be a whole number ≥ 1, got 45.9",
+        "state.level: must be a whole number ≥ 1, got 45.9",
+    ),
+    "decision-plan-text": Row(
+        _document(_DECISION, prescription={"stage": "retro-walk", "segments": "walk 5 min"}),
+        _from_json(rp.Decision),
+        InvalidValueError,
+        "prescription.segments: must be a JSON array, got 'walk 5 min'",
     ),
     "decision-reasons-text": Row(
         _document(_DECISION, reasons="success"),
@@ -356,7 +381,7 @@ DOCUMENT_ROWS = {
         _document(WALK_RUN, stages=[{"name": "retro-walk", "target_seconds": "120"}]),
         _from_json(rp.StagedProtocol),
         InvalidValueError,
-        "stages[0].target_seconds: must be a whole number ≥ 1, got '120'",
+        "stages[0].target_seconds: must be a whole number between 1 and 86400, got '120'",
     ),
     "duplicate-key": Row(
         lambda _: rp.to_json(SESSION)[:-1] + ', "resume": true}',

@@ -1,4 +1,4 @@
-"""Every protocol file shipped in docs/examples loads, and the reference policy is safe on it.
+"""Every protocol file of the cookbook loads, and the built-in policies are safe on it.
 
 The protocol files are the ``*.toml`` files directly in docs/examples; other kinds of
 file (experiment files) live in its subfolders.
@@ -6,6 +6,7 @@ file (experiment files) live in its subfolders.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,31 @@ def test_the_walk_run_programme_completes_after_21_clean_sessions() -> None:
     assert [d.action for d in decisions].count(retroprog.Action.ADVANCE) == 2
     assert decisions[-2].action is retroprog.Action.HOLD
     assert decisions[-1].action is retroprog.Action.COMPLETE
+
+
+COOKBOOK = EXAMPLES.parent / "protocol-cookbook.rst"
+INCLUDED = sorted(
+    (COOKBOOK.parent / match).resolve()
+    for match in re.findall(
+        r"^\.\. literalinclude:: (\S+\.toml)$", COOKBOOK.read_text("utf-8"), re.M
+    )
+)
+
+
+def test_the_cookbook_shows_the_built_in_protocols_and_its_examples() -> None:
+    assert {path.name for path in INCLUDED} == {
+        "couch-to-5k.toml",
+        "retro-walk-gentle.toml",
+        "retro-walk-run.toml",
+        "return-to-run-mtss.toml",
+        "run-walk-to-30-minutes.toml",
+        "walk-run-intervals.toml",
+    }
+    assert {path.name for path in PROTOCOL_FILES} <= {path.name for path in INCLUDED}
+
+
+@pytest.mark.parametrize("path", INCLUDED, ids=lambda path: path.name)
+@pytest.mark.parametrize("preset", ["reference", "pain-monitoring", "staircase"])
+def test_every_preset_keeps_every_invariant_on_a_cookbook_protocol(path: Path, preset: str) -> None:
+    protocol = retroprog.load_protocol(path)
+    check_policy(retroprog.guarded(retroprog.load_policy(preset)), protocol, max_examples=20)

@@ -91,7 +91,7 @@ def test_errors_roll_back_and_write_nothing(app: dict[str, Any], db: sqlite3.Con
         app["amend_session"](db, "ana", 0, pain=3)  # never the last session by a negative index
 
     newer = json.loads(retroprog.to_json(app["load_state"](db, "ana")))
-    newer["schema"] = 2
+    newer["schema"] = 3
     with db:
         db.execute("UPDATE clients SET state = ? WHERE client_id = 'ana'", (json.dumps(newer),))
     with pytest.raises(SchemaVersionError):

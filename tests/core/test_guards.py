@@ -49,7 +49,7 @@ def _counted(state: ClientState, outcome: SessionOutcome, bout: int) -> ClientSt
     day = outcome.day_number
     return attrs.evolve(
         state,
-        bout_seconds=bout,
+        level=bout,
         sessions=state.sessions + 1,
         sessions_at_level=0 if moved else state.sessions_at_level + 1,
         successes=0 if moved else state.successes + 1,
@@ -98,7 +98,7 @@ class Skipper:
         after = attrs.evolve(
             counted,
             stage=following.name,
-            bout_seconds=following.base_min_seconds,
+            level=following.base_min_seconds,
             base_sessions=0,
             successes=0,
             sessions_at_level=0,
@@ -140,12 +140,12 @@ def test_one_step_cuts_a_jump_to_one_step() -> None:
         ("mover", "guard_one_step"),
         "progressed 60 s → 75 s: one step at a time (the policy asked for 120 s)",
     )
-    assert decision.prescription == Prescription("retro-walk", 75)
+    assert decision.prescription == Prescription.simple("retro-walk", 75)
     assert (decision.state.sessions, decision.state.sessions_at_level) == (11, 0)
 
 
 def test_one_step_cuts_a_fall_to_one_step() -> None:
-    _, decision = _decide(OneStep(), Mover(-60), attrs.evolve(AT_60, bout_seconds=105))
+    _, decision = _decide(OneStep(), Mover(-60), attrs.evolve(AT_60, level=105))
 
     assert _summary(decision) == (
         "regress",
@@ -178,7 +178,7 @@ def test_one_step_refuses_an_advance_below_the_target() -> None:
 
 
 def test_one_step_allows_an_advance_from_the_target() -> None:
-    inner, decision = _decide(OneStep(), Skipper(), attrs.evolve(AT_60, bout_seconds=120))
+    inner, decision = _decide(OneStep(), Skipper(), attrs.evolve(AT_60, level=120))
 
     assert decision == inner
     assert _summary(decision)[:3] == ("advance", "retro-run", 15)
@@ -192,7 +192,7 @@ def test_one_step_refuses_a_completion_below_the_last_target() -> None:
     assert inner.action is Action.COMPLETE
     assert _summary(decision)[:4] == ("progress", "retro-run", 75, ("skipper", "guard_one_step"))
     assert decision.state.status is Status.ACTIVE
-    assert decision.prescription == Prescription("retro-run", 75)
+    assert decision.prescription == Prescription.simple("retro-run", 75)
 
 
 def test_one_step_refuses_a_completion_from_a_stage_that_is_not_the_last() -> None:
@@ -209,7 +209,7 @@ def test_one_step_refuses_a_completion_from_a_stage_that_is_not_the_last() -> No
             )
             return Decision(Action.COMPLETE, after, None, ("finisher",), "done")
 
-    state = attrs.evolve(AT_60, bout_seconds=120)
+    state = attrs.evolve(AT_60, level=120)
 
     _, decision = _decide(OneStep(), Finisher(), state)
 
@@ -243,7 +243,7 @@ def test_no_step_up_after_an_adverse_session(outcome: dict[str, Any], found: str
         ("mover", "guard_adverse"),
         f"held at 60 s: no step up after an adverse session ({found})",
     )
-    assert decision.prescription == Prescription("retro-walk", 60)
+    assert decision.prescription == Prescription.simple("retro-walk", 60)
 
 
 def test_the_held_adverse_session_is_not_counted_as_a_success() -> None:
@@ -256,7 +256,7 @@ def test_the_held_adverse_session_is_not_counted_as_a_success() -> None:
 
 def test_no_advance_after_an_adverse_session() -> None:
     _, decision = _decide(
-        NoProgressAfterAdverse(), Skipper(), attrs.evolve(AT_60, bout_seconds=120), balance_losses=1
+        NoProgressAfterAdverse(), Skipper(), attrs.evolve(AT_60, level=120), balance_losses=1
     )
 
     assert _summary(decision)[:4] == ("hold", "retro-walk", 120, ("skipper", "guard_adverse"))
@@ -407,7 +407,7 @@ def test_weekly_cap_needs_days() -> None:
 
 
 def test_weekly_cap_forgets_the_window_at_a_new_stage() -> None:
-    state = attrs.evolve(AT_60, bout_seconds=120, memory={"weekly_cap.window": [[1, 105]]})
+    state = attrs.evolve(AT_60, level=120, memory={"weekly_cap.window": [[1, 105]]})
 
     _, decision = _decide(WeeklyCap(), Skipper(), state, day=2)
 
@@ -621,7 +621,7 @@ def test_the_bounded_window_decides_as_the_unbounded_one_did(
 def test_a_state_with_an_old_long_window_loads_and_decides_the_same() -> None:
     # written by the release before issue 9: one entry per session, many a day
     window = [[d, 60] for d in range(1, 5) for _ in range(20)] + [[5, 45], [5, 75], [6, 90]]
-    document = to_dict(attrs.evolve(AT_60, bout_seconds=90, memory={_WINDOW: window}))
+    document = to_dict(attrs.evolve(AT_60, level=90, memory={_WINDOW: window}))
     old_state = from_json(json.dumps(document), ClientState)
     outcome = SessionOutcome(day=9)
 

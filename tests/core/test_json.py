@@ -12,7 +12,9 @@ from retroprog import (
     SCHEMA_VERSION,
     ClientState,
     Decision,
+    Level,
     Prescription,
+    Segment,
     SessionOutcome,
     Stage,
     StagedProtocol,
@@ -60,10 +62,24 @@ VALUES: list[Any] = [
         memory={"staircase.step": 8, "weekly_cap.window": [[1, 30], [3, 45]], "note": None},
     ),
     Stage("retro-run", bouts=3, rest_seconds=60),
-    Prescription("retro-walk", 30, 2, 60),
-    Prescription("retro-walk", 30),
+    Stage("week 5", levels=[Level("run 5 min", 1), Level("run 8 min @ easy", 2)], sessions=3),
+    Stage("retro-run", warmup="walk 5 min", cooldown="rest 60 s", activity="jog", sessions=1),
+    Prescription.simple("retro-walk", 30, 2, 60),
+    Prescription.simple("retro-walk", 30),
+    Prescription("week 3", "walk 5 min, 2 × (run 90 s, walk 90 s @ brisk, rest 3 min)", level=1),
+    Segment("run", 120, effort="6 mph"),
+    Level("walk 5 min, 8 × (run 60 s, walk 90 s)", sessions=3),
     WALK_RUN,
     StagedProtocol("one", [Stage("retro-walk", step_seconds=10)], "walk only"),
+    StagedProtocol(
+        "weeks",
+        [
+            Stage("week 1", levels=[Level("run 1 min")]),
+            Stage("week 2", levels=[Level("run 2 min")]),
+        ],
+        source="a citation",
+        regress_across_stages=True,
+    ),
     _STAIRCASE_DECISIONS[-1],
     replay(WALK_RUN, load_policy("reference"), [SessionOutcome(pain=8)])[0],
 ]
@@ -75,7 +91,7 @@ def test_round_trip(value: Any) -> None:
 
     assert from_json(text, type(value)) == value
     assert from_dict(to_dict(value), type(value)) == value
-    assert json.loads(text)["schema"] == SCHEMA_VERSION == 1
+    assert json.loads(text)["schema"] == SCHEMA_VERSION == 2
     assert json.loads(text)["type"] == type(value).__name__
 
 
@@ -83,7 +99,7 @@ def test_an_outcome_document() -> None:
     outcome = SessionOutcome(pain=3, date=dt.date(2024, 5, 1))
 
     assert json.loads(to_json(outcome)) == {
-        "schema": 1,
+        "schema": 2,
         "type": "SessionOutcome",
         "completed": True,
         "bouts_completed": None,
@@ -112,10 +128,12 @@ def test_a_decision_document_holds_plain_values() -> None:
     }
     assert document["prescription"] == {
         "stage": "retro-walk",
-        "bout_seconds": 30,
-        "bouts": 1,
-        "rest_seconds": None,
+        "segments": [{"activity": "retro-walk", "seconds": 30, "effort": None}],
+        "level": None,
+        "warmup_segments": 0,
+        "cooldown_segments": 0,
     }
+    assert document["state"]["level"] == 30
     assert (
         document["explanation"] == "progressed 15 s → 30 s: 3 successful sessions in a row at 15 s"
     )
@@ -129,7 +147,9 @@ def test_a_read_decision_has_real_enums() -> None:
 
 
 def test_indent() -> None:
-    assert to_json(Prescription("retro-walk", 30), indent=2).startswith('{\n  "schema": 1,\n')
+    assert to_json(Prescription.simple("retro-walk", 30), indent=2).startswith(
+        '{\n  "schema": 2,\n'
+    )
 
 
 def test_non_ascii_is_kept() -> None:
@@ -151,20 +171,30 @@ def test_a_document_without_a_schema_version() -> None:
     with pytest.raises(SchemaVersionError) as info:
         from_dict(_document(schema=...), SessionOutcome)
 
-    assert (info.value.found, info.value.supported) == (None, 1)
-    assert str(info.value) == "schema: the document has no schema version (expected 1)"
+    assert (info.value.found, info.value.supported) == (None, 2)
+    assert str(info.value) == "schema: the document has no schema version (expected 2)"
 
 
 def test_a_document_from_a_newer_schema() -> None:
     with pytest.raises(SchemaVersionError) as info:
-        from_json(json.dumps(_document(schema=2)), SessionOutcome)
+        from_json(json.dumps(_document(schema=3)), SessionOutcome)
 
-    assert (info.value.found, info.value.supported) == (2, 1)
+    assert (info.value.found, info.value.supported) == (3, 2)
     assert str(info.value) == (
-        "schema: document schema 2 is not supported "
-        "(this retroprog reads schema 1; upgrade retroprog to read newer documents)"
+        "schema: document schema 3 is not supported "
+        "(this retroprog reads schemas 1 to 2; upgrade retroprog to read newer documents)"
     )
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("schema", [0, -1])
+def test_a_document_from_before_schema_1(schema: int) -> None:
+    with pytest.raises(SchemaVersionError):
+        from_dict(_document(schema=schema), SessionOutcome)
+
+
+def test_a_schema_1_outcome_reads_as_it_did() -> None:
+    assert from_dict(_document(schema=1), SessionOutcome) == SessionOutcome(pain=2)
 
 
 # --- wrong documents ----------------------------------------------------------------------
@@ -172,7 +202,7 @@ def test_a_document_from_a_newer_schema() -> None:
 
 def test_a_document_of_another_type() -> None:
     with pytest.raises(InvalidValueError) as info:
-        from_json(to_json(Prescription("retro-walk", 30)), SessionOutcome)
+        from_json(to_json(Prescription.simple("retro-walk", 30)), SessionOutcome)
 
     assert (info.value.field, info.value.value) == ("type", "Prescription")
     assert str(info.value) == "type: expected a SessionOutcome document, got 'Prescription'"
@@ -195,12 +225,122 @@ def test_unknown_keys_are_refused_and_named() -> None:
 
 def test_a_missing_field_is_named() -> None:
     document = to_dict(ClientState("retro-walk", 15))
-    del document["bout_seconds"]
+    del document["level"]
+
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(document, ClientState)
+
+    assert "required field missing @ level" in str(info.value)
+
+
+def test_a_missing_field_of_a_schema_1_document_is_named_as_it_has_it() -> None:
+    document = {"schema": 1, "type": "ClientState", "stage": "retro-walk"}
 
     with pytest.raises(InvalidValueError) as info:
         from_dict(document, ClientState)
 
     assert "required field missing @ bout_seconds" in str(info.value)
+
+
+# Schema-1 documents: a state's bout_seconds is its level, a prescription's bout_seconds,
+# bouts and rest_seconds are its simple plan, and errors name the keys the document has.
+_STATE_1 = {"schema": 1, "type": "ClientState", "stage": "retro-walk", "bout_seconds": 45}
+_PRESCRIPTION_1 = {
+    "schema": 1,
+    "type": "Prescription",
+    "stage": "retro-walk",
+    "bout_seconds": 30,
+    "bouts": 2,
+    "rest_seconds": 60,
+}
+
+
+def test_a_schema_1_state_reads_its_bout_as_its_level() -> None:
+    assert from_dict(_STATE_1, ClientState) == ClientState("retro-walk", 45)
+
+
+def test_a_schema_1_prescription_reads_as_its_simple_plan() -> None:
+    prescription = from_dict(_PRESCRIPTION_1, Prescription)
+
+    assert prescription == Prescription.simple("retro-walk", 30, 2, 60)
+    assert (prescription.bout_seconds, prescription.bouts, prescription.rest_seconds) == (30, 2, 60)
+
+
+def test_a_schema_1_decision_reads_its_state_and_prescription() -> None:
+    decision = _STAIRCASE_DECISIONS[-1]
+    document = {
+        **to_dict(decision),
+        "schema": 1,
+        "state": {
+            ("bout_seconds" if k == "level" else k): v
+            for k, v in to_dict(decision)["state"].items()
+            if k not in ("schema", "type")
+        },
+        "prescription": {
+            "stage": "retro-walk",
+            "bout_seconds": 30,
+            "bouts": 1,
+            "rest_seconds": None,
+        },
+    }
+
+    assert from_dict(document, Decision) == decision
+
+
+@pytest.mark.parametrize(
+    ("cls", "document", "message"),
+    [
+        (
+            ClientState,
+            {**_STATE_1, "bout_seconds": 45.9},
+            "bout_seconds: must be a whole number ≥ 1, got 45.9",
+        ),
+        (ClientState, {**_STATE_1, "level": 3}, "level: unknown key in a schema-1 document, got 3"),
+        (
+            Prescription,
+            {**_PRESCRIPTION_1, "bout_seconds": 0},
+            "bout_seconds: must be a whole number ≥ 1, got 0",
+        ),
+        (
+            Prescription,
+            {**_PRESCRIPTION_1, "bouts": "1"},
+            "bouts: must be a whole number ≥ 1, got '1'",
+        ),
+        (
+            Prescription,
+            {**_PRESCRIPTION_1, "segments": []},
+            "segments: unknown key (known: stage, bout_seconds, bouts, rest_seconds), got []",
+        ),
+        (
+            Decision,
+            {
+                **to_dict(_STAIRCASE_DECISIONS[-1]),
+                "schema": 1,
+                "state": {"stage": "retro-walk", "bout_seconds": 45.9},
+                "prescription": {"stage": "retro-walk", "bout_seconds": 30},
+            },
+            "state.bout_seconds: must be a whole number ≥ 1, got 45.9",
+        ),
+        (
+            Decision,
+            {
+                **to_dict(_STAIRCASE_DECISIONS[-1]),
+                "schema": 1,
+                "state": {"stage": "retro-walk", "bout_seconds": 30},
+                "prescription": {"stage": "retro-walk", "bout_seconds": 30, "bouts": "1"},
+            },
+            "prescription.bouts: must be a whole number ≥ 1, got '1'",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_a_bad_schema_1_value_is_named_as_the_document_has_it(
+    cls: type[Any], document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        from_dict(document, cls)
+
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize(
@@ -211,12 +351,12 @@ def test_a_missing_field_is_named() -> None:
         (SessionOutcome, _document(date="2024-13-01"), "date", "2024-13-01"),
         (
             Prescription,
-            {**to_dict(Prescription("retro-walk", 30)), "bout_seconds": 0},
-            "bout_seconds",
+            {**to_dict(Prescription.simple("retro-walk", 30)), "level": 0},
+            "level",
             0,
         ),
     ],
-    ids=["pain", "rpe", "date", "bout_seconds"],
+    ids=["pain", "rpe", "date", "level"],
 )
 def test_a_bad_value_names_the_field_and_value(
     cls: type[Any], document: dict[str, Any], field: str, value: object
@@ -297,8 +437,8 @@ def test_an_outcome_s_values_are_judged_as_they_are(
     [
         (
             ClientState("retro-walk", 45),
-            {"bout_seconds": 45.9},
-            "bout_seconds: must be a whole number ≥ 1, got 45.9",
+            {"level": 45.9},
+            "level: must be a whole number ≥ 1, got 45.9",
         ),
         (ClientState("retro-walk", 45), {"stage": 5}, "stage: must be a non-empty name, got 5"),
         (
@@ -313,13 +453,23 @@ def test_an_outcome_s_values_are_judged_as_they_are(
         ),
         (
             _STAIRCASE_DECISIONS[-1],
-            {"state": {**to_dict(_STAIRCASE_DECISIONS[-1])["state"], "bout_seconds": 45.9}},
-            "state.bout_seconds: must be a whole number ≥ 1, got 45.9",
+            {"state": {**to_dict(_STAIRCASE_DECISIONS[-1])["state"], "level": 45.9}},
+            "state.level: must be a whole number ≥ 1, got 45.9",
         ),
         (
             _STAIRCASE_DECISIONS[-1],
-            {"prescription": {"stage": "retro-walk", "bout_seconds": 30, "bouts": "1"}},
-            "prescription.bouts: must be a whole number ≥ 1, got '1'",
+            {
+                "prescription": {
+                    "stage": "retro-walk",
+                    "segments": [{"activity": "walk", "seconds": 0}],
+                }
+            },
+            "prescription.segments[0].seconds: must be a whole number between 1 and 86400, got 0",
+        ),
+        (
+            _STAIRCASE_DECISIONS[-1],
+            {"prescription": {"stage": "retro-walk", "segments": []}},
+            "prescription.segments: a plan needs at least one segment, got ()",
         ),
         (_STAIRCASE_DECISIONS[-1], {"state": "x"}, "state: must be a JSON object, got 'x'"),
         (
@@ -331,12 +481,13 @@ def test_an_outcome_s_values_are_judged_as_they_are(
             WALK_RUN,
             {"stages": [to_dict(WALK_RUN)["stages"][0], {"name": "retro-run", "steps": 2}]},
             "stages[1].steps: unknown key (known: name, base_min_seconds, base_max_seconds, "
-            "min_base_sessions, step_seconds, target_seconds, bouts, rest_seconds), got 2",
+            "levels, min_base_sessions, step_seconds, target_seconds, bouts, rest_seconds, "
+            "sessions, activity, warmup, cooldown), got 2",
         ),
         (
             WALK_RUN,
             {"stages": [{"name": "retro-walk", "target_seconds": 20.0}]},
-            "stages[0].target_seconds: must be a whole number ≥ 1, got 20.0",
+            "stages[0].target_seconds: must be a whole number between 1 and 86400, got 20.0",
         ),
         (WALK_RUN, {"stages": "retro-walk"}, "stages: must be a JSON array, got 'retro-walk'"),
         (WALK_RUN, {"description": 5}, "description: must be a string, got 5"),

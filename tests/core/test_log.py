@@ -98,7 +98,7 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
         '{"type": "SessionOutcome", "pain": 1}',  # 6: no schema
         good[2],  # 7
         to_json(SessionOutcome(day=4)),  # 8: goes back in time
-        '{"schema": 2, "type": "SessionOutcome"}',  # 9: newer schema
+        '{"schema": 3, "type": "SessionOutcome"}',  # 9: newer schema
     ]
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -112,9 +112,9 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
     messages = [p.message for p in error.problems]
     assert messages[0].startswith("is not JSON (")
     assert messages[1].startswith("colour: unknown key (known: completed, ")
-    assert messages[2] == "schema: the document has no schema version (expected 1)"
+    assert messages[2] == "schema: the document has no schema version (expected 2)"
     assert messages[3] == "day: is before the previous session (day 9), got 4"
-    assert messages[4].startswith("schema: document schema 2 is not supported")
+    assert messages[4].startswith("schema: document schema 3 is not supported")
     head, first, *rest = str(error).splitlines()  # one problem per line
     assert head == f"{path}: 5 problems in session log:"
     assert first.startswith("  line 2: is not JSON (")

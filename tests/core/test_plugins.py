@@ -184,7 +184,7 @@ def test_the_example_plugins_work_together() -> None:
     )
     assert decisions[3].reasons == ("pain",)
     assert decisions[3].explanation == "regressed 30 s → 15 s: pain 2/10"
-    assert decisions[-1].prescription == Prescription("retro-walk", 15)
+    assert decisions[-1].prescription == Prescription.simple("retro-walk", 15)
 
 
 def test_the_example_policy_and_protocol_load_without_the_harness() -> None:

@@ -184,10 +184,10 @@ def test_first_clean_session_holds_and_counts() -> None:
         ("success", "building"),
         "held at 15 s: 1 of 2 successful sessions in a row",
     )
-    assert decision.prescription == Prescription("retro-walk", 15)
+    assert decision.prescription == Prescription.simple("retro-walk", 15)
     assert attrs.asdict(decision.state) == {
         "stage": "retro-walk",
-        "bout_seconds": 15,
+        "level": 15,
         "status": Status.ACTIVE,
         "sessions": 1,
         "sessions_at_level": 1,
@@ -214,7 +214,7 @@ def test_second_clean_session_progresses_within_base() -> None:
         ("success",),
         "progressed 15 s → 30 s: 2 successful sessions in a row at 15 s",
     )
-    assert decision.prescription == Prescription("retro-walk", 30)
+    assert decision.prescription == Prescription.simple("retro-walk", 30)
     assert (decision.state.sessions_at_level, decision.state.successes) == (0, 0)
 
 
@@ -244,7 +244,7 @@ def test_advances_to_retro_run_after_success_at_the_walk_target() -> None:
         ("success", "target_reached"),
         "advanced to retro-run at 15 s: 2 successful sessions at the 120 s retro-walk target",
     )
-    assert decision.prescription == Prescription("retro-run", 15)
+    assert decision.prescription == Prescription.simple("retro-run", 15)
     assert (decision.state.base_sessions, decision.state.successes, decision.state.sessions) == (
         0,
         0,
@@ -451,7 +451,7 @@ def test_a_regression_is_counted_as_a_failure() -> None:
         1,
         1,
     )
-    assert decision.prescription == Prescription("retro-walk", 45)
+    assert decision.prescription == Prescription.simple("retro-walk", 45)
 
 
 def test_difficulty_is_not_adverse() -> None:
@@ -508,9 +508,9 @@ def test_a_bout_outside_the_stage_is_refused() -> None:
     with pytest.raises(InvalidValueError) as info:
         _decide(REFERENCE, ClientState("retro-walk", 150))
 
-    assert (info.value.field, info.value.value) == ("bout_seconds", 150)
+    assert (info.value.field, info.value.value) == ("level", 150)
     assert str(info.value) == (
-        "bout_seconds: must be between 15 and 120 for stage 'retro-walk', got 150"
+        "level: must be between 15 and 120 s for stage 'retro-walk', got 150"
     )
 
 
@@ -794,7 +794,7 @@ def test_resume_after_stop_restarts_the_stage_at_base() -> None:
     assert tuple(decision.reasons) == ("resumed", "success", "building")
     assert attrs.asdict(decision.state) == {
         "stage": "retro-walk",
-        "bout_seconds": 15,
+        "level": 15,
         "status": Status.ACTIVE,
         "sessions": 11,
         "sessions_at_level": 1,
@@ -805,7 +805,7 @@ def test_resume_after_stop_restarts_the_stage_at_base() -> None:
         "last_day": None,
         "memory": {},
     }
-    assert decision.prescription == Prescription("retro-walk", 15)
+    assert decision.prescription == Prescription.simple("retro-walk", 15)
 
 
 def test_the_resume_is_in_the_explanation() -> None:

@@ -42,9 +42,10 @@ def _state(bout: int, *, base_sessions: int = 0, stage: str = "retro-walk") -> C
 def test_builtin_protocols_are_listed_with_their_files() -> None:
     files = builtin_protocols()
 
-    assert sorted(files) == ["retro-walk-run"]
-    assert files["retro-walk-run"].name == "retro-walk-run.toml"
-    assert files["retro-walk-run"].is_file()
+    assert sorted(files) == ["couch-to-5k", "retro-walk-run", "return-to-run-mtss"]
+    for name, path in files.items():
+        assert path.name == f"{name}.toml"
+        assert path.is_file()
 
 
 def test_builtin_protocol_is_the_articles() -> None:
@@ -62,7 +63,7 @@ def test_start_prescribes_the_first_stage_at_base() -> None:
     state = WALK_RUN.start()
 
     assert state == ClientState("retro-walk", 15)
-    assert WALK_RUN.prescribe(state) == Prescription("retro-walk", 15, 1, None)
+    assert WALK_RUN.prescribe(state) == Prescription.simple("retro-walk", 15, 1, None)
 
 
 def test_next_stage() -> None:
@@ -315,14 +316,17 @@ def test_a_file_with_several_problems_reports_all_of_them(tmp_path: Path) -> Non
     error = info.value
     assert error.path == str(path)
     assert {p.key: p.message for p in error.problems} == {
-        "colour": "unknown key (allowed: defaults, description, name, schema, stages)",
+        "colour": (
+            "unknown key (allowed: defaults, description, name, regress_across_stages, "
+            "schema, source, stages)"
+        ),
         "name": "must be a non-empty string, got ''",
         "defaults.speed": "unknown stage key",
-        "stages[0].bouts": "must be a whole number ≥ 1, got 'two'",
+        "stages[0].bouts": "must be a whole number between 1 and 500, got 'two'",
         "stages[1].step_seconds": "must be a whole number ≥ 1, got 0",
         "stages[1].name": "duplicate stage name 'retro-walk'",
         "stages[2].name": "missing",
-        "stages[2].rest_seconds": "must be a whole number ≥ 0, got -1",
+        "stages[2].rest_seconds": "must be a whole number between 0 and 86400, got -1",
     }
     assert len(error.problems) == 8
     head, *lines = str(error).splitlines()
@@ -351,8 +355,8 @@ def test_a_stage_with_a_bad_value_still_has_its_other_problems_reported(tmp_path
     ("text", "problems"),
     [
         (
-            "schema = 2\nname = 'p'\n[[stages]]\nname = 'a'\n",
-            [Problem("schema", "unsupported schema 2 (this retroprog reads 1)")],
+            "schema = 3\nname = 'p'\n[[stages]]\nname = 'a'\n",
+            [Problem("schema", "unsupported schema 3 (this retroprog reads 1 to 2)")],
         ),
         (
             "name = 'p'\n",

@@ -41,9 +41,7 @@ class Climber:
     def decide(
         self, protocol: ProgressionProtocol, state: ClientState, outcome: SessionOutcome
     ) -> Decision:
-        after = attrs.evolve(
-            state, bout_seconds=protocol.step_up(state), sessions=state.sessions + 1
-        )
+        after = attrs.evolve(state, level=protocol.step_up(state), sessions=state.sessions + 1)
         action = Action.PROGRESS if after.bout_seconds > state.bout_seconds else Action.HOLD
         return Decision(action, after, protocol.prescribe(after), ("climb",), "climbed")
 

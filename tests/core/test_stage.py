@@ -18,11 +18,16 @@ def test_defaults_are_the_articles_retro_walk() -> None:
         "name": "retro-walk",
         "base_min_seconds": 15,
         "base_max_seconds": 30,
+        "levels": (),
         "min_base_sessions": 6,
         "step_seconds": 15,
         "target_seconds": 120,
         "bouts": 1,
         "rest_seconds": None,
+        "sessions": None,
+        "activity": None,
+        "warmup": (),
+        "cooldown": (),
     }
 
 
@@ -43,7 +48,7 @@ def test_in_base_includes_base_max(bout: int, expected: bool) -> None:
 def test_prescription_carries_bouts_and_rest() -> None:
     stage = Stage("retro-run", bouts=3, rest_seconds=45)
 
-    assert stage.prescription(60) == Prescription("retro-run", 60, 3, 45)
+    assert stage.prescription(60) == Prescription.simple("retro-run", 60, 3, 45)
 
 
 @pytest.mark.parametrize(
@@ -99,10 +104,14 @@ def test_target_equal_to_base_max_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("prescription", "text"),
     [
-        (Prescription("retro-walk", 30), "retro-walk: 1 × 30 s"),
-        (Prescription("retro-run", 45, 3), "retro-run: 3 × 45 s"),
-        (Prescription("retro-walk", 30, 2, rest_seconds=60), "retro-walk: 2 × 30 s, 60 s rest"),
-        (Prescription("retro-walk", 30, 2, rest_seconds=0), "retro-walk: 2 × 30 s, 0 s rest"),
+        (Prescription.simple("retro-walk", 30), "retro-walk: 1 × 30 s"),
+        (Prescription.simple("retro-run", 45, 3), "retro-run: 3 × 45 s"),
+        (
+            Prescription.simple("retro-walk", 30, 2, rest_seconds=60),
+            "retro-walk: 2 × 30 s, 60 s rest",
+        ),
+        # no rest between bouts: they follow each other, as without rest_seconds
+        (Prescription.simple("retro-walk", 30, 2, rest_seconds=0), "retro-walk: 2 × 30 s"),
     ],
 )
 def test_prescription_reads_as_a_sentence(prescription: Prescription, text: str) -> None:
@@ -115,6 +124,7 @@ def test_prescription_reads_as_a_sentence(prescription: Prescription, text: str)
         ({"stage": "retro-walk", "bout_seconds": 0}, "bout_seconds", 0),
         ({"stage": "retro-walk", "bout_seconds": True}, "bout_seconds", True),
         ({"stage": "retro-walk", "bout_seconds": 30.0}, "bout_seconds", 30.0),
+        ({"stage": "retro-walk", "bout_seconds": 86_401}, "bout_seconds", 86_401),
         ({"stage": "", "bout_seconds": 30}, "stage", ""),
         ({"stage": "retro-walk", "bout_seconds": 30, "bouts": 0}, "bouts", 0),
         ({"stage": "retro-walk", "bout_seconds": 30, "rest_seconds": -5}, "rest_seconds", -5),
@@ -124,7 +134,7 @@ def test_bad_prescription_values_name_the_field_and_value(
     kwargs: dict[str, Any], field: str, value: object
 ) -> None:
     with pytest.raises(InvalidValueError) as info:
-        Prescription(**kwargs)
+        Prescription.simple(**kwargs)
 
     assert info.value.field == field
     assert info.value.value == value

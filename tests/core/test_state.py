@@ -17,7 +17,7 @@ def test_a_new_state_has_zero_counters_and_is_active() -> None:
 
     assert attrs.asdict(state) == {
         "stage": "retro-walk",
-        "bout_seconds": 15,
+        "level": 15,
         "status": Status.ACTIVE,
         "sessions": 0,
         "sessions_at_level": 0,
@@ -67,9 +67,9 @@ def test_unknown_status_names_the_known_ones() -> None:
     ("field", "value"),
     [
         ("stage", ""),
-        ("bout_seconds", 0),
-        ("bout_seconds", True),
-        ("bout_seconds", 15.0),
+        ("level", 0),
+        ("level", True),
+        ("level", 15.0),
         ("sessions", -1),
         ("sessions_at_level", -1),
         ("base_sessions", -1),
@@ -80,7 +80,7 @@ def test_unknown_status_names_the_known_ones() -> None:
     ],
 )
 def test_bad_values_name_field_and_value(field: str, value: Any) -> None:
-    kwargs: dict[str, Any] = {"stage": "retro-walk", "bout_seconds": 15, field: value}
+    kwargs: dict[str, Any] = {"stage": "retro-walk", "level": 15, field: value}
 
     with pytest.raises(InvalidValueError) as info:
         ClientState(**kwargs)

@@ -53,7 +53,9 @@ def _followed(decisions: list[rp.Decision]) -> list[tuple[str, int]]:
     for decision in decisions[:-1]:
         assert decision.prescription is not None, decision.explanation
         done.append(decision.prescription)
-    return [(p.stage, p.bout_seconds) for p in done]
+    bouts = [p.bout_seconds for p in done]
+    assert None not in bouts  # the article's plans are simple: one bout
+    return [(p.stage, bout) for p, bout in zip(done, bouts, strict=True) if bout is not None]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -77,7 +79,7 @@ def test_a_clean_client_walks_then_runs_to_two_minutes(preset: str) -> None:
     advance = decisions[per_stage - 1]
     assert advance.state.stage == RUN
     assert advance.state.bout_seconds == 15
-    assert advance.prescription == rp.Prescription(RUN, 15, 1)
+    assert advance.prescription == rp.Prescription.simple(RUN, 15, 1)
     assert rp.Reason.TARGET_REACHED in advance.reasons
     complete = decisions[2 * per_stage - 1]
     assert complete.state.status is rp.Status.COMPLETED

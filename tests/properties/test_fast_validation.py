@@ -40,7 +40,7 @@ ANY_VALUE: st.SearchStrategy[Any] = st.one_of(
     st.just(dt.date(2024, 1, 1)),
     st.just([]),
     st.builds(rp.ClientState, st.just("retro-walk"), st.integers(1, 60)),
-    st.builds(rp.Prescription, st.just("retro-walk"), st.integers(1, 60)),
+    st.builds(rp.Prescription.simple, st.just("retro-walk"), st.integers(1, 60)),
     st.tuples(st.sampled_from(["ok", 3])),
 )
 

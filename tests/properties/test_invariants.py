@@ -69,11 +69,17 @@ class Done:
     decision: rp.Decision
     #: whether the session counted (the client was active, or resumed)
     applied: bool
-    #: the bout the client did (a resume restarts the stage at base)
-    bout: int
-    #: sessions at base in the current stage since it was entered or resumed,
-    #: counted here independently of the state's own counter
-    base_count: int
+    #: the level the client did (a resume restarts the stage at its first level)
+    level: int
+    #: sessions at base in each stage since it was entered by an advance or resumed,
+    #: counted here independently of the state's own counter (a stage re-entered by
+    #: a regression across stages keeps its count)
+    base_counts: tuple[tuple[str, int], ...]
+
+    @property
+    def base_count(self) -> int:
+        """Sessions at base in the stage of this session."""
+        return dict(self.base_counts).get(self.before.stage, 0)
 
 
 class PolicyMachine(RuleBasedStateMachine):
@@ -113,31 +119,40 @@ class PolicyMachine(RuleBasedStateMachine):
         check_decision(protocol, policy, before, outcome, decision)
         stage = protocol.stage(before.stage)
         applied = before.active or outcome.resume
-        base_count = self.history[-1].base_count if self.history else 0
-        bout = before.bout_seconds
-        if applied and not before.active:  # resumed: the stage starts over at base
-            base_count, bout = 0, stage.base_min_seconds
-        base_count += applied and bout <= stage.base_max_seconds
-        done = Done(outcome, before, decision, applied, bout, base_count)
+        counts = dict(self.history[-1].base_counts) if self.history else {}
+        level = before.level
+        if applied and not before.active:  # resumed: the stage starts over at its first level
+            counts[stage.name], level = 0, stage.first_level
+        counts[stage.name] = counts.get(stage.name, 0) + (applied and level <= stage.base_max_level)
+        done = Done(outcome, before, decision, applied, level, tuple(sorted(counts.items())))
         self._check_base_count(done)
         if isinstance(policy, rp.GuardedPolicy):
             for guard in policy.guards:
                 self._check_guard(guard, done)
-        if decision.state.stage != before.stage:
-            done = attrs.evolve(done, base_count=0)
+        after = decision.state
+        names = [s.name for s in protocol.stages]
+        if after.stage != before.stage and names.index(after.stage) > names.index(before.stage):
+            counts[after.stage] = 0  # entered by an advance: its sessions at base start over
+            done = attrs.evolve(done, base_counts=tuple(sorted(counts.items())))
         self.history.append(done)
 
     def _check_base_count(self, done: Done) -> None:
         """Invariant 3 again, with the machine's own count of sessions at base."""
         stage = self.case.protocol.stage(done.before.stage)
         after = done.decision.state
-        assert (
-            not done.applied
-            or after.stage != done.before.stage
-            or after.bout_seconds <= stage.base_max_seconds
-            or done.base_count >= stage.min_base_sessions
-        ), (
-            f"invariant 3 (independent count): {after.bout_seconds} s beyond the base range "
+        if not done.applied or done.base_count >= stage.min_base_sessions:
+            return
+        names = [s.name for s in self.case.protocol.stages]
+        left_upwards = after.status is rp.Status.COMPLETED or names.index(
+            after.stage
+        ) > names.index(done.before.stage)
+        assert not left_upwards, (
+            f"invariant 3 (independent count): left {stage.name} ({done.decision.action}) "
+            f"after {done.base_count} of {stage.min_base_sessions} sessions at base; "
+            f"the state counts {after.base_sessions}"
+        )
+        assert after.stage != done.before.stage or after.level <= stage.base_max_level, (
+            f"invariant 3 (independent count): level {after.level} beyond the base range "
             f"after {done.base_count} of {stage.min_base_sessions} sessions at base; "
             f"the state counts {after.base_sessions}"
         )
@@ -165,25 +180,26 @@ class PolicyMachine(RuleBasedStateMachine):
             last = next((d for d in reversed(days) if d is not None), None)
             if last is not None and day - last > guard.max_gap_days:
                 assert action in (rp.Action.REGRESS, rp.Action.STOP) or (
-                    action is rp.Action.HOLD and done.bout == stage.base_min_seconds
+                    action is rp.Action.HOLD and done.level == stage.first_level
                 ), f"no regression after {day - last} days: {context}"
         if (
             isinstance(guard, rp.WeeklyCap)
+            and not stage.levels  # the cap leaves listed levels (deliberate plans) alone
             and done.applied
             and day is not None
             and after.stage == before.stage
             and after.active
         ):
-            window = [done.bout]
+            window = [done.level]
             for earlier in reversed(self.history):
                 if earlier.decision.state.stage != earlier.before.stage:
                     break  # the client entered this stage then
                 when = earlier.outcome.day_number
                 if earlier.applied and when is not None and day - 7 < when:
-                    window.append(earlier.bout)
-            allowed = max(min(window) + guard.max_increase_seconds, done.bout)
-            assert after.bout_seconds <= allowed, (
-                f"{after.bout_seconds} s is more than {guard.max_increase_seconds} s above "
+                    window.append(earlier.level)
+            allowed = max(min(window) + guard.max_increase_seconds, done.level)
+            assert after.level <= allowed, (
+                f"{after.level} s is more than {guard.max_increase_seconds} s above "
                 f"the lowest bout of the last 7 days ({min(window)} s): {context}"
             )
 
@@ -225,7 +241,7 @@ class PolicyMachine(RuleBasedStateMachine):
         for guard in self._guards():
             if isinstance(guard, rp.NoProgressAfterAdverse) and guard.pain_threshold is not None:
                 pains |= {guard.pain_threshold, guard.pain_threshold + 1}
-        bouts = self.case.protocol.stage(self.state.stage).bouts
+        bouts = self.case.protocol.stage(self.state.stage).bouts_in(self.state.level)
         found = [rp.SessionOutcome(pain=p) for p in sorted(pains) if 0 < p <= 10]
         found += [
             rp.SessionOutcome(pain=p, next_day_pain=n)
@@ -376,4 +392,4 @@ def test_weekly_cap_holds_on_a_resume_session() -> None:
     assert stopped.action is rp.Action.STOP
     resumed = policy.decide(BUILTIN, stopped.state, rp.SessionOutcome(day=0, resume=True))
     check_decision(BUILTIN, policy, stopped.state, rp.SessionOutcome(day=0, resume=True), resumed)
-    assert resumed.state.bout_seconds <= 15 + 1, resumed.explanation
+    assert resumed.state.level <= 15 + 1, resumed.explanation

@@ -27,6 +27,25 @@ def test_stage_roundtrips(stage: rp.Stage) -> None:
     _assert_roundtrips(stage)
 
 
+@given(rt.segments())
+def test_segment_roundtrips(segment: rp.Segment) -> None:
+    _assert_roundtrips(segment)
+
+
+@given(rt.levels())
+def test_level_roundtrips(level: rp.Level) -> None:
+    _assert_roundtrips(level)
+
+
+@given(rt.stages(listed=True))
+def test_a_stage_that_lists_its_levels_roundtrips(stage: rp.Stage) -> None:
+    _assert_roundtrips(stage)
+    back = rp.from_json(rp.to_json(stage), rp.Stage)
+    assert [back.prescription(n) for n in range(1, stage.last_level + 1)] == [
+        stage.prescription(n) for n in range(1, stage.last_level + 1)
+    ]
+
+
 @given(rt.prescriptions())
 def test_prescription_roundtrips(prescription: rp.Prescription) -> None:
     _assert_roundtrips(prescription)
@@ -54,8 +73,9 @@ def test_staged_protocol_roundtrips(protocol: rp.StagedProtocol) -> None:
     assert [back.stage(stage.name) for stage in protocol.stages] == list(protocol.stages)
 
 
-def test_the_builtin_protocol_roundtrips() -> None:
-    _assert_roundtrips(BUILTIN)
+def test_the_builtin_protocols_roundtrip() -> None:
+    for name in rp.builtin_protocols():
+        _assert_roundtrips(rp.load_protocol(name))
 
 
 @given(

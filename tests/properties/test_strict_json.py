@@ -20,7 +20,9 @@ from retroprog import testing as rt
 from retroprog.exceptions import InvalidValueError
 
 # Every field whose JSON value is the Python value (dates are text in JSON, nested
-# objects are documents of their own: they have tests of their own).
+# objects and arrays of them, such as a plan's segments, are documents of their own:
+# they have tests of their own; and in Python a plan may also be written as text).
+_NESTED = ("segments", "levels", "warmup", "cooldown")
 FIELDS: dict[type[Any], tuple[st.SearchStrategy[Any], tuple[str, ...]]] = {
     rp.SessionOutcome: (
         rt.outcomes(dated=True, max_findings=9),
@@ -30,8 +32,13 @@ FIELDS: dict[type[Any], tuple[st.SearchStrategy[Any], tuple[str, ...]]] = {
         rt.states(),
         tuple(f.name for f in attrs.fields(rp.ClientState) if f.name != "memory"),
     ),
-    rp.Prescription: (rt.prescriptions(), tuple(f.name for f in attrs.fields(rp.Prescription))),
-    rp.Stage: (rt.stages(), tuple(f.name for f in attrs.fields(rp.Stage))),
+    rp.Prescription: (
+        rt.prescriptions(),
+        tuple(f.name for f in attrs.fields(rp.Prescription) if f.name not in _NESTED),
+    ),
+    rp.Stage: (rt.stages(), tuple(f.name for f in attrs.fields(rp.Stage) if f.name not in _NESTED)),
+    rp.Segment: (rt.segments(), tuple(f.name for f in attrs.fields(rp.Segment))),
+    rp.Level: (rt.levels(), ("sessions",)),
     rp.Decision: (rt.decisions(), ("action", "reasons", "explanation")),
     rp.StagedProtocol: (rt.protocols(any_names=True), ("name", "description")),
 }

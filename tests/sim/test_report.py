@@ -645,7 +645,8 @@ def test_no_reversal_plot_without_staircase_memory(
             points[row["client"]], before = [], 0
         if count > before:
             points[row["client"]].append(
-                (float(row["session"]), float(row["prescription"]["bout_seconds"]))
+                # retro-walk-run's plans are one bout: its segment
+                (float(row["session"]), float(row["prescription"]["segments"][0]["seconds"]))
             )
         before = count
     turned = [client for client, found in points.items() if found]

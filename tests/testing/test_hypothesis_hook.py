@@ -18,7 +18,10 @@ import json, sys
 from hypothesis import find, strategies as st
 import retroprog as rp
 found = {}
-for cls in (rp.SessionOutcome, rp.Stage, rp.Prescription, rp.ClientState, rp.StagedProtocol):
+for cls in (
+    rp.SessionOutcome, rp.Stage, rp.Prescription, rp.ClientState, rp.StagedProtocol,
+    rp.Segment, rp.Level,
+):
     value = find(st.from_type(cls), lambda x: True)
     found[cls.__name__] = type(value).__name__
 found["state-in-builtin"] = find(
@@ -45,6 +48,8 @@ def test_from_type_works_through_the_entry_point() -> None:
         "Prescription": "Prescription",
         "ClientState": "ClientState",
         "StagedProtocol": "StagedProtocol",
+        "Segment": "Segment",
+        "Level": "Level",
         "state-in-builtin": True,
         "painful": 3,
     }

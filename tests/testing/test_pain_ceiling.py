@@ -15,7 +15,7 @@ from .unsafe import IgnoresNextDayPain
 
 WALK_RUN = rp.load_protocol("retro-walk-run")
 #: one clean session in: a clean session now steps up
-READY = rp.ClientState(stage="retro-walk", bout_seconds=15, sessions=1, successes=1)
+READY = rp.ClientState(stage="retro-walk", level=15, sessions=1, successes=1)
 
 
 def test_the_ceiling_is_the_top_of_the_acceptable_zone() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 
 import retroprog as rp
@@ -19,11 +21,11 @@ def test_states_are_valid_for_their_protocol(
     state = data.draw(rt.states(protocol))
     stage = protocol.stage(state.stage)
 
-    assert stage.base_min_seconds <= state.bout_seconds <= stage.target_seconds
+    assert stage.first_level <= state.level <= stage.last_level
     assert state.sessions_at_level <= state.sessions
     assert state.base_sessions <= state.sessions
     # a state beyond base had its minimum sessions there (invariant 3 holds in it)
-    if state.bout_seconds > stage.base_max_seconds:
+    if state.level > stage.base_max_level:
         assert state.base_sessions >= min(stage.min_base_sessions, state.sessions)
     rp.load_policy("reference").decide(protocol, state, rp.SessionOutcome())
 
@@ -84,6 +86,50 @@ def test_an_unknown_guard_name_is_refused() -> None:
 
     with pytest.raises(UnknownPluginError, match="unknown guard 'nope'"):
         rt.guards("nope")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "a stage that lists its levels",
+        "a level that says how many sessions it needs",
+        "a stage that says how many sessions its levels need",
+        "a warm-up",
+        "a cool-down",
+        "a generated stage whose base range is its target, with sessions at base",
+        "a protocol that regresses across stages",
+        "a listed stage after a generated one",
+    ],
+)
+def test_protocols_draw_every_kind_of_ladder(kind: str) -> None:
+    def has(protocol: rp.StagedProtocol) -> bool:
+        stages = protocol.stages
+        return {
+            "a stage that lists its levels": any(s.levels for s in stages),
+            "a level that says how many sessions it needs": any(
+                level.sessions for s in stages for level in s.levels
+            ),
+            "a stage that says how many sessions its levels need": any(s.sessions for s in stages),
+            "a warm-up": any(s.warmup for s in stages),
+            "a cool-down": any(s.cooldown for s in stages),
+            "a generated stage whose base range is its target, with sessions at base": any(
+                not s.levels and s.base_max_seconds == s.target_seconds and s.min_base_sessions
+                for s in stages
+            ),
+            "a protocol that regresses across stages": protocol.regress_across_stages
+            and len(stages) > 1,
+            "a listed stage after a generated one": any(
+                not a.levels and b.levels for a, b in itertools.pairwise(stages)
+            ),
+        }[kind]
+
+    assert has(find(rt.protocols(), has))
+
+
+@given(rt.plans())
+def test_plans_have_work_and_stay_short(plan: tuple[rp.Segment, ...]) -> None:
+    assert 1 <= len(plan) <= 60
+    assert any(not segment.is_rest for segment in plan)
 
 
 def test_the_presets_and_guards_drawn_are_the_registrys_builtins() -> None:

@@ -117,9 +117,8 @@ def show_next(
     lines.append(f"why:          {explanation}")
     if action is not None:
         lines.append(f"decision:     {action} ({', '.join(reasons) or 'no reason codes'})")
-    lines.append(
-        f"state:        {state.status}, {state.stage} at {state.bout_seconds} s, "
-        f"{len(decisions)} session(s) logged"
-    )
+    stage = loaded_protocol.stage(state.stage)
+    where = stage.level_name(state.level) if stage.levels else f"{state.stage} at {state.level} s"
+    lines.append(f"state:        {state.status}, {where}, {len(decisions)} session(s) logged")
     for line in lines:  # stage names come from the protocol file: no escape sequences
         click.echo(clean(line))

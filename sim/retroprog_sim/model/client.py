@@ -156,7 +156,8 @@ class Client:
         gauss = self._session.gauss
         noise_a, noise_b = gauss(0.0, 1.0), gauss(0.0, 1.0)
         fitness, fatigue = self._decayed(day)
-        ratio = prescription.bout_seconds / self._tolerance(stage_index, fitness, fatigue)
+        # the longest stretch of work against today's tolerance (a simple plan: its bout)
+        ratio = prescription.longest_work_seconds / self._tolerance(stage_index, fitness, fatigue)
         over = ratio - 1.0
         seen = self.exposures.get(stage_index, 0)
         novelty = _exp(-seen / p.familiarity)
@@ -176,7 +177,7 @@ class Client:
             next_day = 1 + int(d8 * 3)
 
         # the session's load feeds fitness and fatigue
-        load = prescription.bout_seconds * prescription.bouts / 60.0
+        load = prescription.work_seconds / 60.0  # minutes of every segment but rest
         self.fitness, self.fatigue, self.last_day = fitness + load, fatigue + load, day
         self.exposures[stage_index] = seen + 1
         outcome = SessionOutcome(

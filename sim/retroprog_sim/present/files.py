@@ -149,7 +149,11 @@ def _run_plots(result: SimulationResult, folder: Path) -> list[Path]:
     stages = spec.protocol.stages
     curves = {}
     for i, stage in enumerate(stages):
-        label = f"{stage.name} target ({stage.target_seconds} s)"
+        label = (
+            f"{stage.name} completed"
+            if stage.levels
+            else f"{stage.name} target ({stage.target_seconds} s)"
+        )
         if i == len(stages) - 1:
             label += ": the goal"
         curves[label] = time_to_goal(result.clients, horizon=spec.days, stage=i)

@@ -59,6 +59,17 @@ def available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
+def prescribed_bout(prescription: Mapping[str, Any]) -> int:
+    """The bout of a traced prescription: a simple plan's bout, or a plan's longest work segment.
+
+    Reads the prescription documents of both schemas (``bout_seconds`` before session plans).
+    """
+    segments = prescription.get("segments")
+    if segments is None:
+        return int(prescription["bout_seconds"])
+    return max(int(s["seconds"]) for s in segments if str(s["activity"]).casefold() != "rest")
+
+
 def _figure() -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
@@ -197,14 +208,19 @@ def plot_run_bouts(result: SimulationResult, *, title: str) -> Figure | None:
     return plot_bouts(
         result.traces,
         title=title,
-        targets={s.name: s.target_seconds for s in result.spec.protocol.stages},
+        targets={
+            s.name: s.prescription(s.last_level).longest_work_seconds
+            if s.levels
+            else s.target_seconds
+            for s in result.spec.protocol.stages
+        },
         dropouts={client: day for client, day in dropouts.items() if day is not None},
     )
 
 
 def _bout(row: Mapping[str, Any]) -> int:
-    """The bout (s) a trace row prescribed."""
-    return int(row["prescription"]["bout_seconds"])
+    """The bout (s) a trace row prescribed (see :func:`prescribed_bout`)."""
+    return prescribed_bout(row["prescription"])
 
 
 def _stage(row: Mapping[str, Any]) -> str:

@@ -33,11 +33,15 @@ from ._invariants import (
     NONDETERMINISTIC,
     PAIN_CEILING,
     PainBounds,
+    base_problems,
     decision_problems,
     inputs_snapshot,
     leading_invariant,
+    level_names,
     pain_bounds,
     policy_name,
+    stage_index,
+    stage_problems,
 )
 from ._strategies import EPOCH, outcomes
 
@@ -65,11 +69,25 @@ _READY_WITHIN = 12
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
 
 
+@attrs.frozen
+class _Counts:
+    """What the log says after a session: sessions at base in each stage done, and at the level.
+
+    :ivar base: sessions at base in each stage, since the client last entered it by
+        an advance (or a resume restarted it); a stage re-entered by a regression
+        across stages keeps its count.
+    :ivar at_level: sessions at the current level since the client came to it.
+    """
+
+    base: tuple[tuple[str, int], ...] = ()
+    at_level: int = 0
+
+
 class _Run:
     """One client's sessions with one policy, every decision checked as it is made.
 
-    Sessions at base in the current stage are counted here from the log rather
-    than trusted to the policy's state (invariant 3 again).
+    Sessions at base and at the current level are counted here from the log rather
+    than trusted to the policy's state (invariants 3 and 4 again).
     """
 
     def __init__(
@@ -89,8 +107,8 @@ class _Run:
         self.shortest = shortest
         self.log: list[rp.SessionOutcome] = []
         self.decisions: list[rp.Decision] = []
-        #: sessions at base in the current stage after each decision
-        self.base_counts: list[int] = []
+        #: what the log says after each decision (sessions at base, at the level)
+        self.counts: list[_Counts] = []
 
     @property
     def state(self) -> rp.ClientState:
@@ -114,13 +132,14 @@ class _Run:
             state=state,
             policy_name=self.name,
             problems=problems,
+            levels=level_names(self.protocol, state, decision),
         )
         if not self.shortest or len(found.outcomes) < len(self.shortest[0].outcomes):
             self.shortest[:] = [found]
         return found
 
-    def decide(self, outcome: rp.SessionOutcome) -> tuple[rp.Decision, int]:
-        """The policy's checked decision for one more session, and the count at base.
+    def decide(self, outcome: rp.SessionOutcome) -> tuple[rp.Decision, _Counts]:
+        """The policy's checked decision for one more session, and the log's counts after it.
 
         Nothing is recorded: :meth:`record` does that.
 
@@ -141,9 +160,10 @@ class _Run:
         found = decision_problems(
             protocol, policy, before, outcome, decision, bounds=self.bounds, inputs=inputs
         )
-        count, problem = self._base_count(before, outcome, decision)
-        if problem is not None and all(number != 3 for number, _ in found):
-            found.append(problem)
+        counts, problems = self._count(before, outcome, decision)
+        for number, problem in problems:
+            if all(n != number for n, _ in found):
+                found.append((number, problem))
         if found:
             raise self.violation(
                 leading_invariant(found),
@@ -152,51 +172,73 @@ class _Run:
                 decision=decision,
                 state=_as_it_was(before, inputs[0]),
             )
-        return decision, count
+        return decision, counts
 
-    def record(self, outcome: rp.SessionOutcome, decision: rp.Decision, count: int) -> None:
+    def record(self, outcome: rp.SessionOutcome, decision: rp.Decision, counts: _Counts) -> None:
         """Add a decided session to the log."""
         self.log.append(outcome)
         self.decisions.append(decision)
-        self.base_counts.append(count)
+        self.counts.append(counts)
 
     def push(self, outcome: rp.SessionOutcome) -> rp.Decision:
         """Decide one more session, check it, and add it to the log."""
-        decision, count = self.decide(outcome)
-        self.record(outcome, decision, count)
+        decision, counts = self.decide(outcome)
+        self.record(outcome, decision, counts)
         return decision
 
     def pop(self) -> rp.SessionOutcome:
         """Take the last session off the log (to decide it again, amended)."""
         self.decisions.pop()
-        self.base_counts.pop()
+        self.counts.pop()
         return self.log.pop()
 
-    def _base_count(
+    def _count(
         self, before: rp.ClientState, outcome: rp.SessionOutcome, decision: rp.Decision
-    ) -> tuple[int, tuple[int, str] | None]:
-        """Sessions at base after this one, and invariant 3 with that count."""
-        stage = self.protocol.stage(before.stage)
+    ) -> tuple[_Counts, list[tuple[int, str]]]:
+        """The log's counts after this session, and invariants 3 and 4 with those counts."""
+        protocol = self.protocol
+        stage = protocol.stage(before.stage)
+        counts = self.counts[-1] if self.counts else _Counts()
+        base, at_level = dict(counts.base), counts.at_level
         applied = before.active or outcome.resume
-        count = self.base_counts[-1] if self.base_counts else 0
-        bout = before.bout_seconds
-        if applied and not before.active:  # resumed: the stage starts over at base
-            count, bout = 0, stage.base_min_seconds
-        count += applied and bout <= stage.base_max_seconds
+        level = before.level
+        if applied and not before.active:  # resumed: the stage starts over at its first level
+            base[stage.name], at_level, level = 0, 0, stage.first_level
+        if applied:
+            base[stage.name] = base.get(stage.name, 0) + (level <= stage.base_max_level)
+            at_level += 1
         after = decision.state
-        if (
-            applied
-            and after.stage == before.stage
-            and after.bout_seconds > stage.base_max_seconds
-            and count < stage.min_base_sessions
-        ):
-            return count, (
-                3,
-                f"bout {after.bout_seconds} s beyond the base range (≤ {stage.base_max_seconds} s) "
-                f"after {count} of {stage.min_base_sessions} sessions at base, counting them "
-                f"from the log (the state says {after.base_sessions})",
+        said = f", counting them from the log (the state says {after.base_sessions})"
+        problems = [
+            (3, text)
+            for text in base_problems(
+                protocol,
+                stage,
+                after,
+                applies=applied,
+                count=base.get(stage.name, 0),
+                counted=said,
             )
-        return (0 if after.stage != before.stage else count), None
+        ]
+        problems += stage_problems(
+            protocol,
+            stage,
+            before,
+            after,
+            applies=applied,
+            done=level,
+            at_level=at_level,
+            counted=", counting sessions from the log",
+        )
+        if after.stage != before.stage:
+            at_level = 0
+            if (stage_index(protocol, after.stage) or 0) > (
+                stage_index(protocol, before.stage) or 0
+            ):
+                base[after.stage] = 0  # a stage entered by an advance starts over
+        elif after.level != level:
+            at_level = 0
+        return _Counts(tuple(sorted(base.items())), at_level), problems
 
     def check_replay(self) -> None:
         """Invariant 7 over the whole log: replaying it gives the step-by-step decisions."""
@@ -293,6 +335,12 @@ def _borderline(
     )
 
 
+def _bouts(protocol: rp.ProgressionProtocol, state: rp.ClientState) -> int:
+    """The bouts of the session a client in ``state`` does next (for bouts not completed)."""
+    stage = protocol.stage(state.stage)
+    return stage.bouts_in(state.level) if stage.contains(state.level) else stage.bouts
+
+
 # --- the targeted pass -----------------------------------------------------------------------
 
 
@@ -358,14 +406,14 @@ def _targeted(make_run: Callable[[], _Run], stop_pain: int | None) -> list[_Run]
     n = 0
     while runs:
         tried: set[tuple[str, tuple[int, ...]]] = set()
-        ended: list[tuple[_Dating, _Run, rp.SessionOutcome, rp.Decision, int]] = []
-        clean: dict[int, tuple[rp.SessionOutcome, rp.Decision, int]] = {}
+        ended: list[tuple[_Dating, _Run, rp.SessionOutcome, rp.Decision, _Counts]] = []
+        clean: dict[int, tuple[rp.SessionOutcome, rp.Decision, _Counts]] = {}
         for dating, run in runs:  # n + 1 sessions
             days = () if dating.kind == "none" else tuple(dating.day(i) for i in range(n + 1))
             if (dating.kind, days) in tried:  # the same sessions as with another dating
                 continue
             tried.add((dating.kind, days))
-            bouts = run.protocol.stage(run.state.stage).bouts
+            bouts = _bouts(run.protocol, run.state)
             seen: set[tuple[rp.Status, str]] = set()
             for finding in _borderline(run.bounds, stop_pain, bouts):
                 outcome = dating.dated(finding, n)
@@ -448,7 +496,7 @@ class _PolicyMachine(RuleBasedStateMachine):
     @rule(data=st.data(), gap=_GAPS)
     def borderline_session(self, data: st.DataObject, gap: int | None) -> None:
         """A session with one finding at or next to one of the policy's bounds."""
-        bouts = self.protocol.stage(self.run.state.stage).bouts
+        bouts = _bouts(self.protocol, self.run.state)
         choices = _borderline(self.bounds, self.stop_pain, bouts)
         outcome = data.draw(st.sampled_from(choices), label="outcome")
         self.run.push(self._dated(outcome, gap))
@@ -663,6 +711,7 @@ def _confirmed(
         state=found.state,
         policy_name=found.policy_name,
         problems=found.problems,
+        levels=found.levels,
     )
 
 
@@ -681,4 +730,5 @@ def _unstable(once: PolicyViolation | None, name: str, start: rp.ClientState) ->
         state=once.state,
         policy_name=name,
         problems=problems,
+        levels=once.levels,
     )

@@ -20,6 +20,8 @@ def _hypothesis_setup_hook() -> None:
     from . import _strategies as s
 
     st.register_type_strategy(rp.SessionOutcome, s.outcomes())
+    st.register_type_strategy(rp.Segment, s.segments())
+    st.register_type_strategy(rp.Level, s.levels())
     st.register_type_strategy(rp.Stage, s.stages())
     st.register_type_strategy(rp.Prescription, s.prescriptions())
     st.register_type_strategy(rp.StagedProtocol, s.protocols())

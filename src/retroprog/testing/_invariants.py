@@ -14,14 +14,22 @@ __all__ = [
     "NONDETERMINISTIC",
     "PAIN_CEILING",
     "PainBounds",
+    "base_problems",
     "check_decision",
     "decision_problems",
     "expected_action",
     "inputs_snapshot",
     "leading_invariant",
+    "level_names",
+    "level_text",
+    "names_level",
+    "needed_sessions",
     "pain_bounds",
     "policy_name",
+    "regresses_across_stages",
     "roundtrip_problem",
+    "stage_index",
+    "stage_problems",
 ]
 
 _UP = (rp.Action.PROGRESS, rp.Action.ADVANCE, rp.Action.COMPLETE)
@@ -170,19 +178,84 @@ def leading_invariant(problems: list[tuple[int, str]]) -> int:
     return min(safety) if safety else 0
 
 
-def expected_action(before: rp.ClientState, after: rp.ClientState) -> rp.Action:
-    """The action that names the change from ``before`` to ``after``."""
+def stage_index(protocol: rp.ProgressionProtocol, name: str) -> int | None:
+    """The position of the stage called ``name`` in ``protocol``, or ``None``."""
+    for index, stage in enumerate(protocol.stages):
+        if stage.name == name:
+            return index
+    return None
+
+
+def regresses_across_stages(protocol: rp.ProgressionProtocol) -> bool:
+    """Whether ``protocol`` lets a regression at a stage's first level go to the previous stage."""
+    try:
+        return getattr(protocol, "regress_across_stages", False) is True
+    except Exception:  # a plug-in's property can raise anything: then it does not
+        return False
+
+
+def expected_action(
+    protocol: rp.ProgressionProtocol, before: rp.ClientState, after: rp.ClientState
+) -> rp.Action:
+    """The action that names the change from ``before`` to ``after``.
+
+    A move to a later stage is an advance, to an earlier one a regression.
+    """
     if after.status is rp.Status.STOPPED:
         return rp.Action.STOP
     if after.status is rp.Status.COMPLETED:
         return rp.Action.COMPLETE
     if after.stage != before.stage:
+        was, now = stage_index(protocol, before.stage), stage_index(protocol, after.stage)
+        if was is not None and now is not None and now < was:
+            return rp.Action.REGRESS
         return rp.Action.ADVANCE
-    if after.bout_seconds > before.bout_seconds:
+    if after.level > before.level:
         return rp.Action.PROGRESS
-    if after.bout_seconds < before.bout_seconds:
+    if after.level < before.level:
         return rp.Action.REGRESS
     return rp.Action.HOLD
+
+
+def level_text(stage: rp.Stage, level: int) -> str:
+    """A level as the checks name it: ``45 s``, or ``week 5 level 2``."""
+    return f"{level} s" if not stage.levels else stage.level_name(level)
+
+
+def names_level(stage: rp.Stage, level: int, explanation: str) -> str | None:
+    """What an explanation of a move to ``level`` must name: the bout, or the level's plan.
+
+    ``None`` when it does.
+    """
+    if not stage.levels:
+        wanted = f"{level} s"
+    elif stage.contains(level):
+        wanted = stage.prescription(level).plan
+    else:
+        return None  # invariant 2 says so
+    return None if wanted in explanation else wanted
+
+
+def level_names(
+    protocol: rp.ProgressionProtocol, state: rp.ClientState, decision: rp.Decision | None
+) -> tuple[str, str] | None:
+    """How a violation names the level before a session and after its decision."""
+    try:
+        before = level_text(protocol.stage(state.stage), state.level)
+        after = state if decision is None else decision.state
+        return before, level_text(protocol.stage(after.stage), after.level)
+    except Exception:  # a stage the protocol lacks: the violation says so; seconds here
+        return None
+
+
+def needed_sessions(stage: rp.Stage, level: int) -> int:
+    """The sessions a client must have done at ``level`` before leaving it upwards.
+
+    The level's (or stage's) declared ``sessions`` (each a success, so at least as
+    many sessions), else 1: the session just done.
+    """
+    needed = stage.sessions_needed(level)
+    return 1 if needed is None else needed
 
 
 def roundtrip_problem(value: Any) -> str | None:
@@ -217,11 +290,16 @@ def check_decision(
        ``policy.pain_threshold``, next-day pain (when known) above the policy's
        settled bound (its optional ``settled_pain``, else its ``pain_threshold``),
        pain either way above ``pain_ceiling``, a balance loss, or form breakdown;
-    2. the bout lies within the bounds of the stage it is in;
-    3. no bout above the base range before the stage's minimum sessions at base;
-    4. advance only from the stage's target to the next stage's base, complete only
-       from the last stage's target;
-    5. at most one step (the stage's ``step_seconds``) per decision;
+    2. the level lies within the ladder of the stage it is in;
+    3. no level above the base range, and no advance or completion, before the
+       stage's minimum sessions at base;
+    4. no step up from a level, advance or completion before the sessions the level
+       (or its stage) needs; advance only from the stage's last level to the next
+       stage's first, complete only from the last stage's last level; a regression
+       to an earlier stage only where the protocol regresses across stages, from
+       the stage's first level to the previous stage's last;
+    5. at most one step (the stage's :attr:`~retroprog.Stage.step`: its
+       ``step_seconds``, or one listed level) per decision;
     6. stopped and completed clients stay so unless the outcome records a resume
        (a resume restarts the client's stage at its base);
     7. deciding again, or from JSON copies of the inputs, gives an equal decision,
@@ -230,7 +308,10 @@ def check_decision(
 
     and that the action names the state change, the prescription is the
     protocol's for the new state, and the decision gives reasons and an
-    explanation that names the new bout.
+    explanation that names the new level (its bout, or its plan).
+
+    Sessions at base and at the level are the state's counts here;
+    :func:`~retroprog.testing.check_policy` counts them from the log instead.
 
     This checks one decision; :func:`~retroprog.testing.check_policy` also refuses
     a policy whose declared ``pain_threshold`` or ``settled_pain`` is above the
@@ -267,6 +348,7 @@ def check_decision(
             state=before_state,
             policy_name=name,
             problems=[f"invariant {n}: {text}" if n else text for n, text in found],
+            levels=level_names(protocol, before_state, decision),
         )
 
 
@@ -299,9 +381,10 @@ def decision_problems(
     stage = protocol.stage(before.stage)
     applies = before.active or outcome.resume
     resumed = not before.active and outcome.resume
-    # The bout actually done in this session: a resume restarts the stage at base.
-    done = stage.base_min_seconds if resumed else before.bout_seconds
-    base_sessions = (0 if resumed else before.base_sessions) + (done <= stage.base_max_seconds)
+    # The level actually done in this session: a resume restarts the stage at its first.
+    done = stage.first_level if resumed else before.level
+    base_sessions = (0 if resumed else before.base_sessions) + (done <= stage.base_max_level)
+    at_level = (0 if resumed else before.sessions_at_level) + 1
     try:
         after_stage = protocol.stage(after.stage)
     except UnknownStageError:
@@ -309,13 +392,13 @@ def decision_problems(
         after_stage = stage
 
     # The decision's own consistency.
-    action = expected_action(before, after)
+    action = expected_action(protocol, before, after)
     if decision.action is not action:
         add(
             0,
             f"action {decision.action.value!r} does not name the change "
-            f"{before.stage}/{before.bout_seconds} s/{before.status} → "
-            f"{after.stage}/{after.bout_seconds} s/{after.status} (expected {action.value!r})",
+            f"{before.stage}/{before.level}/{before.status} → "
+            f"{after.stage}/{after.level}/{after.status} (expected {action.value!r})",
         )
     if decision.prescription != protocol.prescribe(after):
         add(
@@ -327,14 +410,13 @@ def decision_problems(
         add(0, f"reasons must be non-empty strings, got {decision.reasons!r}")
     if not decision.explanation.strip():
         add(0, "the explanation is empty")
-    elif decision.action in (rp.Action.PROGRESS, rp.Action.REGRESS, rp.Action.ADVANCE) and (
-        f"{after.bout_seconds} s" not in decision.explanation
-    ):
-        add(
-            0,
-            f"the explanation {decision.explanation!r} does not name the new bout "
-            f"({after.bout_seconds} s)",
-        )
+    elif decision.action in (rp.Action.PROGRESS, rp.Action.REGRESS, rp.Action.ADVANCE):
+        missing = names_level(after_stage, after.level, decision.explanation)
+        if missing is not None:
+            add(
+                0,
+                f"the explanation {decision.explanation!r} does not name the new level ({missing})",
+            )
 
     # 1. No step up after an adverse session.
     if applies and decision.action in _UP:
@@ -352,74 +434,52 @@ def decision_problems(
             found = ", ".join(adverse)
             add(1, f"{decision.action.value} after an adverse session ({found})")
 
-    # 2. The bout stays inside its stage's bounds.
-    if not after_stage.base_min_seconds <= after.bout_seconds <= after_stage.target_seconds:
-        add(
-            2,
-            f"bout {after.bout_seconds} s outside {after_stage.name}'s "
-            f"[{after_stage.base_min_seconds}, {after_stage.target_seconds}] s",
-        )
+    # 2. The level stays inside its stage's ladder.
+    if not after_stage.contains(after.level):
+        if after_stage.levels:
+            add(
+                2,
+                f"level {after.level} outside {after_stage.name}'s levels "
+                f"(1 to {after_stage.last_level})",
+            )
+        else:
+            add(
+                2,
+                f"bout {after.level} s outside {after_stage.name}'s "
+                f"[{after_stage.first_level}, {after_stage.last_level}] s",
+            )
 
-    # 3. Not beyond base before the minimum sessions at base.
-    if (
-        applies
-        and after.stage == before.stage
-        and after.bout_seconds > stage.base_max_seconds
-        and base_sessions < stage.min_base_sessions
+    # 3. Not beyond base, and not out of the stage, before the minimum sessions at base.
+    for text in base_problems(protocol, stage, after, applies=applies, count=base_sessions):
+        add(3, text)
+
+    # 4. Move on only after the needed sessions; change stage only to a neighbour.
+    for number, text in stage_problems(
+        protocol, stage, before, after, applies=applies, done=done, at_level=at_level
     ):
-        add(
-            3,
-            f"bout {after.bout_seconds} s beyond the base range "
-            f"(≤ {stage.base_max_seconds} s) after only {base_sessions} of "
-            f"{stage.min_base_sessions} sessions at base",
-        )
-
-    # 4. Advance and complete only from the target, one stage at a time.
-    if after.stage != before.stage:
-        following = protocol.next_stage(before.stage)
-        if following is None or after.stage != following.name:
-            add(
-                4,
-                f"moved from {before.stage} to {after.stage}, not to the next "
-                f"stage ({None if following is None else following.name})",
-            )
-        elif after.bout_seconds != following.base_min_seconds:
-            add(
-                4,
-                f"entered {after.stage} at {after.bout_seconds} s, not at its base "
-                f"({following.base_min_seconds} s)",
-            )
-        if done < stage.target_seconds:
-            add(
-                4, f"advanced from {done} s, below {stage.name}'s target ({stage.target_seconds} s)"
-            )
-    if applies and after.status is rp.Status.COMPLETED:
-        if after.stage != before.stage or protocol.next_stage(before.stage) is not None:
-            add(4, f"completed from {before.stage}, not the last stage")
-        if done < stage.target_seconds:
-            add(
-                4,
-                f"completed from {done} s, below {stage.name}'s target ({stage.target_seconds} s)",
-            )
+        add(number, text)
 
     # 5. At most one step per decision.
-    if after.stage == before.stage and abs(after.bout_seconds - done) > stage.step_seconds:
-        add(
-            5,
-            f"bout moved {done} s → {after.bout_seconds} s, more than one step "
-            f"({stage.step_seconds} s)",
-        )
+    if after.stage == before.stage and abs(after.level - done) > stage.step:
+        if stage.levels:
+            add(5, f"moved from level {done} to level {after.level}, more than one level")
+        else:
+            add(
+                5,
+                f"bout moved {done} s → {after.level} s, more than one step "
+                f"({stage.step_seconds} s)",
+            )
 
     # 6. Stopped and completed are absorbing without a resume.
     if not applies and (
         after.status is not before.status
         or after.stage != before.stage
-        or after.bout_seconds != before.bout_seconds
+        or after.level != before.level
     ):
         add(
             6,
             f"a {before.status} client became {after.status} at "
-            f"{after.stage}/{after.bout_seconds} s without a resume",
+            f"{after.stage}/{level_text(after_stage, after.level)} without a resume",
         )
 
     # 7. Determinism and purity: the inputs are copied (deeply) before every call.
@@ -460,6 +520,162 @@ def decision_problems(
         add(8, problem)
 
     return problems
+
+
+def base_problems(
+    protocol: rp.ProgressionProtocol,
+    stage: rp.Stage,
+    after: rp.ClientState,
+    *,
+    applies: bool,
+    count: int,
+    counted: str = "",
+) -> list[str]:
+    """Invariant 3 for one decision: ``count`` sessions at base in ``stage``, this one included.
+
+    No level beyond base, no advance and no completion before the stage's minimum.
+    ``counted`` says how the count was made, e.g. ``", counting them from the log"``.
+    """
+    need = stage.min_base_sessions
+    if not applies or count >= need:
+        return []
+    if after.stage == stage.name and after.status is not rp.Status.COMPLETED:
+        if after.level > stage.base_max_level:
+            return [
+                f"{level_text(stage, after.level)} beyond the base range "
+                f"(≤ {level_text(stage, stage.base_max_level)}) after only {count} of "
+                f"{need} sessions at base{counted}"
+            ]
+        return []
+    if after.status is rp.Status.COMPLETED:
+        return [f"completed after only {count} of {need} sessions at base in {stage.name}{counted}"]
+    following = protocol.next_stage(stage.name)
+    if following is not None and after.stage == following.name:
+        return [
+            f"advanced to {after.stage} after only {count} of {need} sessions at base "
+            f"in {stage.name}{counted}"
+        ]
+    return []
+
+
+def stage_problems(
+    protocol: rp.ProgressionProtocol,
+    stage: rp.Stage,
+    before: rp.ClientState,
+    after: rp.ClientState,
+    *,
+    applies: bool,
+    done: int,
+    at_level: int,
+    counted: str = "",
+) -> list[tuple[int, str]]:
+    """Invariant 4 for one decision: move on only after the needed sessions, to a neighbour.
+
+    ``done`` is the level done in this session and ``at_level`` the sessions done
+    there, this one included.  A step up within the stage, an advance or a
+    completion needs the level's declared sessions; an advance goes from the last
+    level to the next stage's first, a completion from the last stage's last level;
+    a move to an earlier stage only where the protocol regresses across stages,
+    from the first level to the previous stage's last.
+    """
+    found: list[tuple[int, str]] = []
+    if not applies:
+        return found
+    following = protocol.next_stage(stage.name)
+    was, now = stage_index(protocol, stage.name), stage_index(protocol, after.stage)
+    back = was is not None and now is not None and now < was  # to an earlier stage
+    moved = after.stage != stage.name
+    up = after.status is rp.Status.COMPLETED or (
+        after.status is rp.Status.ACTIVE
+        and ((moved and not back) or (not moved and after.level > done))
+    )
+    if moved and not back:
+        if following is None or after.stage != following.name:
+            found.append(
+                (
+                    4,
+                    f"moved from {stage.name} to {after.stage}, not to the next "
+                    f"stage ({None if following is None else following.name})",
+                )
+            )
+        elif after.level != following.first_level:
+            found.append(
+                (
+                    4,
+                    f"entered {after.stage} at {level_text(following, after.level)}, not at "
+                    f"its first level ({level_text(following, following.first_level)})",
+                )
+            )
+        if done < stage.last_level:
+            found.append(
+                (
+                    4,
+                    f"advanced from {level_text(stage, done)}, below {stage.name}'s last "
+                    f"level ({level_text(stage, stage.last_level)})",
+                )
+            )
+    elif after.stage != stage.name:  # back to an earlier stage
+        previous = protocol.stages[was - 1] if was else None
+        if not regresses_across_stages(protocol):
+            found.append(
+                (
+                    4,
+                    f"regressed from {stage.name} to {after.stage}: the protocol does not "
+                    "regress across stages",
+                )
+            )
+        elif previous is None or after.stage != previous.name:
+            found.append(
+                (
+                    4,
+                    f"regressed from {stage.name} to {after.stage}, not to the previous "
+                    f"stage ({None if previous is None else previous.name})",
+                )
+            )
+        else:
+            if after.level != previous.last_level:
+                found.append(
+                    (
+                        4,
+                        f"regressed to {level_text(previous, after.level)} of {previous.name}, "
+                        f"not to its last level ({level_text(previous, previous.last_level)})",
+                    )
+                )
+            if done != stage.first_level:
+                found.append(
+                    (
+                        4,
+                        f"regressed across stages from {level_text(stage, done)}, not from "
+                        f"{stage.name}'s first level ({level_text(stage, stage.first_level)})",
+                    )
+                )
+    if after.status is rp.Status.COMPLETED:
+        if after.stage != stage.name or following is not None:
+            found.append((4, f"completed from {stage.name}, not the last stage"))
+        if done < stage.last_level:
+            found.append(
+                (
+                    4,
+                    f"completed from {level_text(stage, done)}, below {stage.name}'s last "
+                    f"level ({level_text(stage, stage.last_level)})",
+                )
+            )
+    if up:
+        needed = needed_sessions(stage, done) if stage.contains(done) else 1
+        if at_level < needed:
+            move = (
+                "completed"
+                if after.status is rp.Status.COMPLETED
+                else ("advanced" if after.stage != stage.name else "stepped up")
+            )
+            found.append(
+                (
+                    4,
+                    f"{move} after {at_level} session(s) at {level_text(stage, done)} of "
+                    f"{stage.name}, which needs {needed} successful sessions{counted}",
+                )
+            )
+    return found
 
 
 def _during(bounds: PainBounds) -> str:

@@ -18,6 +18,8 @@ from retroprog.exceptions import UnknownPluginError
 from ._invariants import PAIN_CEILING
 
 __all__ = [
+    "ACTIVITIES",
+    "BUILTIN_PROTOCOLS",
     "EPOCH",
     "GUARD_NAMES",
     "PRESETS",
@@ -28,15 +30,18 @@ __all__ = [
     "guarded_policies",
     "guards",
     "json_values",
+    "levels",
     "memories",
     "names",
     "outcome_logs",
     "outcomes",
+    "plans",
     "policies",
     "policy_params",
     "prescriptions",
     "preset_defaults",
     "protocols",
+    "segments",
     "stages",
     "states",
 ]
@@ -70,9 +75,13 @@ EPOCH = dt.date(2024, 1, 1)
 _STAGE_NAMES = ("retro-walk", "retro-run", "retro-skip", "retro-sprint", "retro-hop")
 
 
-def builtin_protocol() -> rp.StagedProtocol:
-    """The article's protocol, shipped with retroprog (``retro-walk-run``)."""
-    protocol = rp.load_protocol("retro-walk-run")
+#: The protocols shipped with retroprog that the strategies draw.
+BUILTIN_PROTOCOLS = ("retro-walk-run", "couch-to-5k", "return-to-run-mtss")
+
+
+def builtin_protocol(name: str = "retro-walk-run") -> rp.StagedProtocol:
+    """A protocol shipped with retroprog (default: the article's, ``retro-walk-run``)."""
+    protocol = rp.load_protocol(name)
     assert isinstance(protocol, rp.StagedProtocol)
     return protocol
 
@@ -108,21 +117,92 @@ def memories() -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(st.text(max_size=16), json_values(), max_size=4)
 
 
+# --- session plans ----------------------------------------------------------------------
+
+#: Activities the strategies name segments after (plan text can name each of them).
+ACTIVITIES = ("run", "walk", "jog", "retro-walk", "brisk walk", "rest")
+
+_EFFORTS = ("6 mph", "3.5 mph", "easy", "RPE 3/10", "intensity 1-2")
+
+
+def segments() -> st.SearchStrategy[rp.Segment]:
+    """A :class:`~retroprog.Segment` that plan text can name (some of them rest)."""
+    return st.builds(
+        rp.Segment,
+        activity=st.sampled_from(ACTIVITIES),
+        seconds=st.sampled_from((30, 60, 90, 120, 150, 180, 300)) | st.integers(1, 3_600),
+        effort=st.none() | st.sampled_from(_EFFORTS),
+    )
+
+
+def _repeated(
+    inner: st.SearchStrategy[tuple[rp.Segment, ...]],
+) -> st.SearchStrategy[tuple[rp.Segment, ...]]:
+    units = st.lists(inner, min_size=1, max_size=3).map(lambda parts: sum(parts, ()))
+    return st.tuples(st.integers(2, 4), units).map(lambda pair: pair[1] * pair[0])
+
+
+@st.composite
+def plans(draw: st.DrawFn, max_segments: int = 60) -> tuple[rp.Segment, ...]:
+    """A session plan: segments with repeats (``8 × (run 60 s, walk 90 s)``), some rest.
+
+    At least one segment is not rest, and there are at most ``max_segments``.
+    """
+    pieces = st.recursive(segments().map(lambda s: (s,)), _repeated, max_leaves=6)
+    plan: tuple[rp.Segment, ...] = sum(draw(st.lists(pieces, min_size=1, max_size=4)), ())
+    plan = plan[:max_segments]
+    if all(s.is_rest for s in plan):
+        plan = (*plan[: max_segments - 1], rp.Segment("walk", draw(st.integers(1, 600))))
+    return plan
+
+
+def levels() -> st.SearchStrategy[rp.Level]:
+    """A :class:`~retroprog.Level`: a plan, sometimes with the sessions it needs."""
+    return st.builds(rp.Level, segments=plans(), sessions=st.none() | st.integers(1, 3))
+
+
+def _parts() -> st.SearchStrategy[tuple[rp.Segment, ...]]:
+    """A warm-up or cool-down: none, mostly."""
+    return _rarely(plans(max_segments=3), ())
+
+
 # --- stages, prescriptions, protocols ----------------------------------------------------
 
 
 @st.composite
-def stages(draw: st.DrawFn, name: str | None = None) -> rp.Stage:
+def stages(draw: st.DrawFn, name: str | None = None, *, listed: bool | None = None) -> rp.Stage:
     """A valid :class:`~retroprog.Stage` (called ``name``, or any name).
 
-    ``base_min <= base_max <= target``, with targets on or off the step grid.
+    Most generate their levels, with ``base_min <= base_max <= target`` and targets
+    on or off the step grid (the base range may reach the target); some list 1–4
+    levels of random plans.  Some stages and levels say how many sessions they need,
+    some have a warm-up or a cool-down.
+
+    :param listed: only stages that list their levels (``True``) or generate them
+        (``False``); either when ``None``.
     """
+    stage_name = draw(names()) if name is None else name
+    common: dict[str, Any] = {
+        "sessions": draw(_rarely(st.integers(1, 3), None)),
+        "warmup": draw(_parts()),
+        "cooldown": draw(_parts()),
+    }
+    if listed if listed is not None else draw(_rarely(st.just(True), False)):
+        return rp.Stage(
+            stage_name,
+            levels=draw(st.lists(levels(), min_size=1, max_size=4)),
+            min_base_sessions=draw(st.integers(0, 4)),
+            **common,
+        )
     base_min = draw(st.integers(1, 60))
     base_max = base_min + draw(st.integers(0, 60))
     step = draw(st.integers(1, 60))
     target = base_max + step * draw(st.integers(0, 6)) + draw(st.integers(0, step - 1))
+    activity = draw(_rarely(st.sampled_from(ACTIVITIES[:-1]), None))
+    if activity is None and stage_name.casefold() == "rest":
+        activity = "walk"  # a stage's bouts cannot be rest
     return rp.Stage(
-        name=draw(names()) if name is None else name,
+        name=stage_name,
         base_min_seconds=base_min,
         base_max_seconds=base_max,
         min_base_sessions=draw(st.integers(0, 8)),
@@ -130,17 +210,29 @@ def stages(draw: st.DrawFn, name: str | None = None) -> rp.Stage:
         target_seconds=target,
         bouts=draw(st.integers(1, 3)),
         rest_seconds=draw(st.none() | st.integers(0, 180)),
+        activity=activity,
+        **common,
     )
 
 
-def prescriptions() -> st.SearchStrategy[rp.Prescription]:
-    """Any valid :class:`~retroprog.Prescription`."""
-    return st.builds(
-        rp.Prescription,
-        stage=names(),
-        bout_seconds=st.integers(1, 10_000),
-        bouts=st.integers(1, 10),
-        rest_seconds=st.none() | st.integers(0, 600),
+@st.composite
+def prescriptions(draw: st.DrawFn) -> rp.Prescription:
+    """Any valid :class:`~retroprog.Prescription`: a simple plan, or any plan."""
+    if draw(st.booleans()):
+        return rp.Prescription.simple(
+            draw(names()),
+            draw(st.integers(1, 10_000)),
+            draw(st.integers(1, 10)),
+            draw(st.none() | st.integers(0, 600)),
+        )
+    plan = draw(plans())
+    warmup = draw(st.integers(0, len(plan) - 1))
+    return rp.Prescription(
+        draw(names()),
+        plan,
+        draw(st.none() | st.integers(1, 20)),
+        warmup_segments=warmup,
+        cooldown_segments=draw(st.integers(0, len(plan) - 1 - warmup)),
     )
 
 
@@ -150,18 +242,24 @@ def protocols(
 ) -> rp.StagedProtocol:
     """A :class:`~retroprog.StagedProtocol` of 1–3 random valid stages with distinct names.
 
-    :param any_names: draw any valid stage and protocol names and a description
-        (otherwise stages are named ``retro-walk``, ``retro-run``, …).
-    :param builtin: sometimes the article's protocol instead of a random one.
+    Some stages list their levels (see :func:`stages`); some protocols regress
+    across stages.
+
+    :param any_names: draw any valid stage and protocol names, a description and
+        a source (otherwise stages are named ``retro-walk``, ``retro-run``, …).
+    :param builtin: sometimes a built-in protocol (the article's, or Couch to 5K)
+        instead of a random one.
     """
     if builtin and draw(st.booleans()):
-        return builtin_protocol()
+        return draw(st.sampled_from(BUILTIN_PROTOCOLS).map(builtin_protocol))
     pool = names() if any_names else st.sampled_from(_STAGE_NAMES)
     stage_names = draw(st.lists(pool, min_size=1, max_size=3, unique=True))
     return rp.StagedProtocol(
         name=draw(names()) if any_names else f"random-{len(stage_names)}",
         stages=[draw(stages(name)) for name in stage_names],
         description=draw(st.text(max_size=20)) if any_names else "",
+        source=draw(st.text(max_size=20)) if any_names else "",
+        regress_across_stages=draw(st.booleans()),
     )
 
 
@@ -253,7 +351,7 @@ def client_states() -> st.SearchStrategy[rp.ClientState]:
     return st.builds(
         rp.ClientState,
         stage=names(),
-        bout_seconds=st.integers(1, 10_000),
+        level=st.integers(1, 10_000),
         status=st.sampled_from(rp.Status),
         sessions=st.integers(0, 1_000),
         sessions_at_level=st.integers(0, 100),
@@ -269,7 +367,7 @@ def client_states() -> st.SearchStrategy[rp.ClientState]:
 def states(protocol: rp.ProgressionProtocol | None = None) -> st.SearchStrategy[rp.ClientState]:
     """A :class:`~retroprog.ClientState` a client can be in on ``protocol``.
 
-    In one of its stages, with a bout inside that stage's bounds, counters that
+    In one of its stages, at one of that stage's levels, with counters that
     agree with each other, and an empty memory (which every policy accepts).
     Without a protocol: any valid state, memory included (for JSON properties).
     """
@@ -281,10 +379,10 @@ def states(protocol: rp.ProgressionProtocol | None = None) -> st.SearchStrategy[
 @st.composite
 def _states_on(draw: st.DrawFn, protocol: rp.ProgressionProtocol) -> rp.ClientState:
     stage = draw(st.sampled_from(protocol.stages))
-    bout = draw(st.integers(stage.base_min_seconds, stage.target_seconds))
+    level = draw(st.integers(stage.first_level, stage.last_level))
     sessions = draw(st.integers(0, 200))
     at_level = draw(st.integers(0, sessions))
-    if bout > stage.base_max_seconds:
+    if level > stage.base_max_level:
         base = draw(st.integers(min(stage.min_base_sessions, sessions), sessions))
     else:
         base = draw(st.integers(at_level, sessions))
@@ -292,7 +390,7 @@ def _states_on(draw: st.DrawFn, protocol: rp.ProgressionProtocol) -> rp.ClientSt
     failures = 0 if successes else draw(st.integers(0, at_level))
     return rp.ClientState(
         stage=stage.name,
-        bout_seconds=bout,
+        level=level,
         status=draw(st.sampled_from(rp.Status)),
         sessions=sessions,
         sessions_at_level=at_level,
