@@ -248,7 +248,8 @@ class Summary:
         """The figures as a one-row pandas DataFrame (the columns of ``runs.csv``).
 
         pandas is optional (``pip install 'retroprog[pandas]'``); without it this
-        raises :exc:`~retroprog_sim.extras.MissingExtraError`.
+        raises an ``ImportError`` (a :exc:`~retroprog.exceptions.RetroprogError`) that
+        says what to install.
         """
         from .present.notebook import summary_frame
 

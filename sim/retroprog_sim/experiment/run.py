@@ -98,7 +98,7 @@ class ExperimentResult:
 
         Each label's difference from the first run is the mean of its per-seed
         paired differences, with a bootstrap 95 % CI that resamples clients
-        within each seed (see :func:`~retroprog_sim.comparison.pooled_differences`;
+        within each seed (see :func:`~retroprog_sim.pooled_differences`;
         seeded with the first seed).  Empty for a sweep.
         """
         if self.kind != "compare":

@@ -81,7 +81,7 @@ class ReportGroup:
 
     A group may also pool several seeds: its runs are then each run's clients of
     every seed together (see ``execute.pooled_run``), its differences the pooled
-    paired differences (:func:`~retroprog_sim.comparison.pooled_differences`),
+    paired differences (:func:`~retroprog_sim.pooled_differences`),
     and ``per_seed`` the groups of the single seeds, whose tables the report
     shows in a folded section.
 
