@@ -238,6 +238,7 @@ def schema_text(name: str) -> str:
 
 def write_schemas(folder: Path) -> list[Path]:
     """Write every format's schema into ``folder`` as ``NAME.schema.json``, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in FORMATS:
         path = folder / f"{name}.schema.json"

@@ -220,6 +220,16 @@ def test_the_protocol_table_has_a_row_per_stage() -> None:
 
     assert [row[0] for row in table.rows] == ["retro-walk", "retro-run"]
     assert "target seconds" in table.header
+    assert not {"levels", "warmup", "cooldown"} & set(table.header)  # no stage has them
+
+
+def test_the_protocol_table_reads_plans_as_plan_text() -> None:
+    table = protocol_table(rp.load_protocol("couch-to-5k"))
+    week_1 = dict(zip(table.header, table.rows[0], strict=True))
+
+    assert week_1["warmup"] == "walk 5 min"
+    assert week_1["levels"] == "[8 × (run 60 s, walk 90 s)]"
+    assert "cooldown" not in table.header
 
 
 def test_the_report_shows_every_policys_parameters(reference: SimulationResult) -> None:

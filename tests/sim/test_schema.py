@@ -55,7 +55,7 @@ def test_the_shipped_schema_is_made_from_the_models(name: str) -> None:
 
 
 def test_the_schemas_can_be_written_anywhere(tmp_path: Path) -> None:
-    written = write_schemas(tmp_path)
+    written = write_schemas(tmp_path / "new" / "schemas")  # made if missing
 
     assert [p.name for p in written] == [f"{name}.schema.json" for name in FORMATS]
     assert all(p.read_text(encoding="utf-8") == schema_text(p.name[:-12]) for p in written)

@@ -22,12 +22,13 @@ __all__ = ["load", "next_", "show_next"]
 
 
 def _help() -> str:
-    example = json.dumps({"schema": retroprog.SCHEMA_VERSION, **EXAMPLE})
+    example = json.dumps(EXAMPLE)
     return inspect.cleandoc(f"""Print the next prescription for a session log, and why.
 
     LOG.jsonl is the client's session log: one session a line, oldest first,
     each a JSON object with any of these fields (a field left out takes its
-    default; blank lines are skipped):
+    default, a line without "schema" is the current schema; blank lines are
+    skipped):
 
     \b
 {fields_help(indent="    ")}

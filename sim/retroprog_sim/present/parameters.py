@@ -129,6 +129,15 @@ def text(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, str):
         return value
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, retroprog.Segment) for v in value)
+    ):  # a plan (a warm-up, a cool-down): as plan text
+        return retroprog.plan_text(value)
+    if isinstance(value, retroprog.Level):
+        sessions = "" if value.sessions is None else f" (× {value.sessions})"
+        return retroprog.plan_text(value.segments) + sessions
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(text(v) for v in value) + "]"
     return str(value)
@@ -229,18 +238,21 @@ def policies_table(policies: Sequence[tuple[str, Any]]) -> Table:
 
 
 def protocol_table(protocol: Any) -> Table:
-    """A protocol's stages, one row each, with every field of a stage."""
+    """A protocol's stages, one row each, with every field of a stage.
+
+    Plans read as plan text; a plan part that no stage has (levels, a warm-up,
+    a cool-down) has no column.
+    """
     stages = list(getattr(protocol, "stages", ()))
     if not stages or not attrs.has(type(stages[0])):
         return Table(f"Protocol {protocol.name}", ("stage",), tuple((s.name,) for s in stages))
-    fields = [p for p in parameters(stages[0]) if p.name != "name"]
-    header = ("stage", *(p.name.replace("_", " ") for p in fields))
+    values = [{p.name: p.value for p in parameters(stage)} for stage in stages]
+    # a plan part no stage has (levels, a warm-up, a cool-down) is not a column
+    fields = [name for name in values[0] if name != "name" and any(v[name] != () for v in values)]
+    header = ("stage", *(name.replace("_", " ") for name in fields))
     rows = tuple(
-        (
-            stage.name,
-            *(text(p.value) for p in parameters(stage) if p.name != "name"),
-        )
-        for stage in stages
+        (stage.name, *(text(v[name]) for name in fields))
+        for stage, v in zip(stages, values, strict=True)
     )
     description = getattr(protocol, "description", "")
     caption = f"Protocol {protocol.name}" + (f": {description}" if description else "")
