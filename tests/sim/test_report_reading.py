@@ -228,7 +228,9 @@ def test_the_protocol_table_reads_plans_as_plan_text() -> None:
     week_1 = dict(zip(table.header, table.rows[0], strict=True))
 
     assert week_1["warmup"] == "walk 5 min"
-    assert week_1["levels"] == "[8 × (run 60 s, walk 90 s)]"
+    assert week_1["levels"] == "8 × (run 60 s, walk 90 s)"
+    week_5 = dict(zip(table.header, table.rows[4], strict=True))
+    assert week_5["levels"].count("; ") == 2  # three runs, one level each
     assert "cooldown" not in table.header
 
 

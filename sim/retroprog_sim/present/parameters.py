@@ -135,9 +135,16 @@ def text(value: Any) -> str:
         and all(isinstance(v, retroprog.Segment) for v in value)
     ):  # a plan (a warm-up, a cool-down): as plan text
         return retroprog.plan_text(value)
-    if isinstance(value, retroprog.Level):
-        sessions = "" if value.sessions is None else f" (× {value.sessions})"
-        return retroprog.plan_text(value.segments) + sessions
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, retroprog.Level) for v in value)
+    ):  # a stage's levels: each plan, with the sessions it needs when it says
+        return "; ".join(
+            retroprog.plan_text(level.segments)
+            + ("" if level.sessions is None else f" (× {level.sessions})")
+            for level in value
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(text(v) for v in value) + "]"
     return str(value)
