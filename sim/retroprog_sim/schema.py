@@ -11,6 +11,7 @@ and checked by the tests (``python -m retroprog_sim.schema FOLDER`` writes them
 anywhere, e.g. beside a project's files for an editor).  A new format is one
 function here and one entry in :data:`FORMATS`.
 
+>>> from retroprog_sim.schema import FORMATS, json_schema
 >>> sorted(FORMATS)
 ['experiment', 'log', 'protocol']
 >>> json_schema("log")["properties"]["pain"]["maximum"]
