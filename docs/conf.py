@@ -99,6 +99,8 @@ nitpick_ignore = [
     ("py:class", "attrs.Attribute"),
     ("py:class", "Validator"),
     ("py:func", "os.replace"),
+    # pandas is optional (``to_pandas()``) and its docs are not in the offline inventory.
+    ("py:class", "pandas.DataFrame"),
 ]
 
 

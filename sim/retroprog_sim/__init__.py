@@ -24,7 +24,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, Difference, compare, paired_differences
+    from .comparison import (
+        Comparison,
+        Difference,
+        compare,
+        paired_differences,
+        pooled_differences,
+    )
     from .engine.spec import RunSpec, schedule
     from .engine.tally import ClientResult
     from .execute import SimulationResult, simulate
@@ -104,6 +110,7 @@ __all__ = [
     "load_experiment",
     "load_population",
     "paired_differences",
+    "pooled_differences",
     "rate_ci",
     "render_report",
     "run_experiment",
@@ -158,6 +165,7 @@ _LOCATIONS = {
     "load_experiment": "experiment",
     "load_population": "model.population",
     "paired_differences": "comparison",
+    "pooled_differences": "comparison",
     "rate_ci": "stats",
     "render_report": "present.report",
     "run_experiment": "experiment",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -16,7 +16,11 @@ from retroprog import ProgressionProtocol, RegressionPolicy
 from .engine.spec import RunSpec
 from .engine.tally import ClientResult
 from .execute import Progress, SimulationResult, run_specs
-from .stats import bootstrap_ci, goal_durations, kaplan_meier
+
+if TYPE_CHECKING:
+    import pandas
+
+from .stats import bootstrap_ci, goal_durations, kaplan_meier, stratified_bootstrap_ci
 
 __all__ = [
     "Comparison",
@@ -24,6 +28,7 @@ __all__ = [
     "compare",
     "differences_from",
     "paired_differences",
+    "pooled_differences",
     "shared_stages",
     "stages_before_goal",
 ]
@@ -59,6 +64,21 @@ class Comparison:
 
     runs: list[SimulationResult]
     differences: dict[str, list[Difference]]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The paired differences: one row per policy and metric, with the reading in words.
+
+        pandas is optional (``pip install 'retroprog[pandas]'``).
+        """
+        from .present.notebook import comparison_frame
+
+        return comparison_frame(self)
+
+    def _repr_html_(self) -> str:
+        """The runs side by side and each policy's differences, as the report's tables."""
+        from .present.notebook import comparison_html
+
+        return comparison_html(self)
 
 
 def _arrays(
@@ -147,6 +167,53 @@ def paired_differences(
     return [
         Difference(name, base[name], new[name], new[name] - base[name], *cis[name]) for name in base
     ]
+
+
+def pooled_differences(
+    pairs: Sequence[tuple[Sequence[ClientResult], Sequence[ClientResult]]],
+    *,
+    horizon: int,
+    resamples: int = 1000,
+    seed: int = 0,
+    stages: Sequence[str] = (),
+) -> list[Difference]:
+    """Paired differences pooled over several groups of clients, e.g. the seeds of a comparison.
+
+    Each pair holds the baseline's and the other run's results of one group
+    (the same clients in the same order, as for :func:`paired_differences`).
+    Each figure is the mean over the groups of the group's figure, and each
+    difference the mean of the groups' paired differences (every group counts
+    the same, as the seeds of an experiment have the same number of clients).
+    The 95 % CI is a percentile bootstrap that resamples clients within each
+    group (stratified) and takes both runs' results of the clients drawn, so it
+    keeps the pairing and the groups apart.  A figure undefined in any group
+    (e.g. a median not reached) is undefined pooled.
+    """
+    if not pairs:
+        raise ValueError("pooled differences need at least one pair of runs")
+    arrays = []
+    for baseline, other in pairs:
+        if [r.client_id for r in baseline] != [r.client_id for r in other]:
+            raise ValueError("a paired comparison needs the same clients in the same order")
+        arrays.append((_arrays(baseline, horizon, stages), _arrays(other, horizon, stages)))
+
+    def mean(values: Sequence[Mapping[str, float]]) -> dict[str, float]:
+        return {name: float(np.mean([v[name] for v in values])) for name in values[0]}
+
+    def differences(indices: Sequence[NDArray[np.intp] | slice]) -> dict[str, float]:
+        each = []
+        for (a, b), idx in zip(arrays, indices, strict=True):
+            ma, mb = _metrics(a, idx), _metrics(b, idx)
+            each.append({name: mb[name] - ma[name] for name in ma})
+        return mean(each)
+
+    everyone = [slice(None)] * len(arrays)
+    base = mean([_metrics(a, idx) for (a, _), idx in zip(arrays, everyone, strict=True)])
+    new = mean([_metrics(b, idx) for (_, b), idx in zip(arrays, everyone, strict=True)])
+    found = differences(everyone)
+    sizes = [len(baseline) for baseline, _ in pairs]
+    cis = stratified_bootstrap_ci(differences, sizes, resamples=resamples, seed=seed)
+    return [Difference(name, base[name], new[name], found[name], *cis[name]) for name in base]
 
 
 def differences_from(

@@ -27,7 +27,7 @@ from .engine.spec import RunSpec
 from .engine.tally import BlockResult, ClientResult
 from .stats import Summary, summarize
 
-__all__ = ["Progress", "SimulationResult", "assemble", "run_specs", "simulate"]
+__all__ = ["Progress", "SimulationResult", "assemble", "pooled_run", "run_specs", "simulate"]
 
 #: Called after each finished block with (clients done, clients in all).
 Progress = Callable[[int, int], None]
@@ -69,6 +69,30 @@ def assemble(spec: RunSpec, blocks: Iterable[BlockResult]) -> SimulationResult:
         weeks=settings.weeks,
     )
     return SimulationResult(spec, summary, results, traces)
+
+
+def pooled_run(runs: Sequence[SimulationResult]) -> SimulationResult:
+    """One run made of the same run on several seeds: every seed's clients, summarized together.
+
+    The spec and traces are the first run's; the summary counts every client of
+    every run (a goal rate is then the mean of the seeds' goal rates, as they
+    have the same number of clients).  Client ids repeat across the seeds.
+    """
+    first = runs[0]
+    if len(runs) == 1:
+        return first
+    clients = [client for run in runs for client in run.clients]
+    spec = first.spec
+    summary = summarize(
+        clients,
+        protocol=spec.protocol.name,
+        policy=spec.policy.name,
+        population=spec.population.name,
+        stage_names=[s.name for s in spec.protocol.stages],
+        seed=spec.settings.seed,
+        weeks=spec.settings.weeks,
+    )
+    return SimulationResult(spec, summary, clients, first.traces)
 
 
 def _run_block(spec: RunSpec, first: int, last: int) -> BlockResult:

@@ -19,6 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from retroprog.exceptions import InvalidValueError
+from retroprog.support import install_hint
 
 __all__ = [
     "DASK_CONNECT_TIMEOUT",
@@ -120,7 +121,7 @@ def executor_for(workers: int = 1, dask: str | None = None) -> Iterator[Executor
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - depends on the environment
             raise InvalidValueError(
-                "dask", dask, "needs the dask extra: pip install 'retroprog[dask]'"
+                "dask", dask, f"needs the dask extra: {install_hint('dask')}"
             ) from None
         if dask == "local":
             with (

@@ -111,7 +111,7 @@ def _up_to(whole: Validator, high: int, limit: str) -> Validator:
         if value > high:
             raise InvalidValueError(attribute.name, value, reason)
 
-    return check
+    return v.with_json_schema(check, {**v.json_schema(whole), "maximum": high})
 
 
 _SETTING = "retroprog_sim.setting"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import pandas
 
 from .engine.tally import ClientResult
 
@@ -18,6 +22,7 @@ __all__ = [
     "goal_durations",
     "kaplan_meier",
     "rate_ci",
+    "stratified_bootstrap_ci",
     "summarize",
     "time_to_goal",
 ]
@@ -130,6 +135,37 @@ def bootstrap_ci(
     for _ in range(resamples):
         for name, value in statistics(rng.integers(0, n, size=n)).items():
             draws.setdefault(name, []).append(value)
+    return _percentiles(draws)
+
+
+def stratified_bootstrap_ci(
+    statistics: Callable[[Sequence[NDArray[np.intp]]], Mapping[str, float]],
+    sizes: Sequence[int],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """:func:`bootstrap_ci` over several groups of clients, each resampled within itself.
+
+    ``statistics`` gets one array of resampled indices per group (group ``g``
+    draws ``sizes[g]`` of its own clients), e.g. the seeds of a comparison, so that
+    a figure pooled over the groups keeps each group's clients apart.
+
+    >>> cis = stratified_bootstrap_ci(lambda idx: {"n": float(len(idx))}, [3, 4], resamples=5)
+    >>> cis["n"]
+    (2.0, 2.0)
+    """
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {}
+    for _ in range(resamples):
+        indices = [rng.integers(0, n, size=n) for n in sizes]
+        for name, value in statistics(indices).items():
+            draws.setdefault(name, []).append(value)
+    return _percentiles(draws)
+
+
+def _percentiles(draws: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:
+    """The 2.5 and 97.5 percentiles of each figure's draws, NaN draws left out."""
     intervals = {}
     for name, values in draws.items():
         kept = np.array(values, dtype=float)
@@ -207,6 +243,23 @@ class Summary:
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The figures as a one-row pandas DataFrame (the columns of ``runs.csv``).
+
+        pandas is optional (``pip install 'retroprog[pandas]'``); without it this
+        raises an ``ImportError`` (a :exc:`~retroprog.exceptions.RetroprogError`) that
+        says what to install.
+        """
+        from .present.notebook import summary_frame
+
+        return summary_frame(self)
+
+    def _repr_html_(self) -> str:
+        """The figures as the report's table, for notebooks."""
+        from .present.notebook import summary_html
+
+        return summary_html(self)
 
 
 def _per_100(count: int, sessions: int) -> float:

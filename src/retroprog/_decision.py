@@ -152,9 +152,12 @@ def _reason_codes(_inst: object, attribute: attrs.Attribute[object], value: obje
         raise InvalidValueError(attribute.name, value, "reason codes must be strings")
 
 
-_CHECKS: dict[str, v.Validator] = {
-    "state": v.instance(ClientState),
-    "prescription": v.optional(v.instance(Prescription)),
-    "reasons": _reason_codes,
-    "explanation": v.text,
-}
+_CHECKS: dict[str, v.Validator] = v.hot_checks(
+    Decision,
+    {
+        "state": v.instance(ClientState),
+        "prescription": v.optional(v.instance(Prescription)),
+        "reasons": _reason_codes,
+        "explanation": v.text,
+    },
+)

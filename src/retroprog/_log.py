@@ -8,7 +8,7 @@ from typing import Any
 
 from ._atomic import write_text_atomic
 from ._files import MAX_LOG_BYTES, loads_json, read_text
-from ._json import from_dict, to_json
+from ._json import SCHEMA_VERSION, from_dict, to_json
 from ._outcome import SessionOutcome
 from ._transition import backwards
 from .exceptions import (
@@ -31,7 +31,9 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
     """Parse JSON Lines text; every bad line is reported at once, by line number.
 
     Blank lines are skipped.  Each line is read as strictly as :func:`from_json`
-    reads a document.  Days or dates, when given, must not go backwards (the
+    reads a document, except that a line without a ``schema`` key is read as the
+    current schema (a hand-written ``{"pain": 2}`` is a session); documents of
+    other types keep requiring it.  Days or dates, when given, must not go backwards (the
     same day twice is fine), and a log keeps day numbers or dates, not both.
 
     >>> from retroprog.exceptions import SessionLogError
@@ -54,6 +56,12 @@ def loads_log(text: str, *, source: str = "<log>") -> list[SessionOutcome]:
         except InvalidValueError as exc:  # the line's text: it is not JSON, or too deep
             problems.append(Problem(where, exc.reason))
             continue
+        if (
+            isinstance(document, dict)
+            and "schema" not in document
+            and document.get("type", "SessionOutcome") == "SessionOutcome"
+        ):  # a hand-written session: the current schema
+            document = {"schema": SCHEMA_VERSION, **document}
         try:
             outcome = from_dict(document, SessionOutcome)
         except RetroprogError as exc:

@@ -18,6 +18,9 @@ def _date(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise InvalidValueError(attribute.name, value, "must be a date (YYYY-MM-DD)")
 
 
+v.with_json_schema(_date, {"type": ["string", "null"], "format": "date"})
+
+
 @attrs.frozen
 class SessionOutcome:
     """What happened in one session.  With no arguments: a clean, completed session.
@@ -118,19 +121,22 @@ class SessionOutcome:
         return _evolve(self, **changes)
 
 
-_CHECKS: dict[str, v.Validator] = {  # every field, in order
-    "completed": v.flag,
-    "bouts_completed": v.optional(v.integer(0)),
-    "pain": v.integer(0, 10),
-    "balance_losses": v.integer(0),
-    "dizziness": v.flag,
-    "form_breakdown": v.flag,
-    "rpe": v.optional(v.number(0, 10)),
-    "next_day_pain": v.optional(v.integer(0, 10)),
-    "day": v.optional(v.integer(0)),
-    "date": _date,
-    "resume": v.flag,
-}
+_CHECKS: dict[str, v.Validator] = v.hot_checks(
+    SessionOutcome,
+    {  # every field, in order
+        "completed": v.flag,
+        "bouts_completed": v.optional(v.integer(0)),
+        "pain": v.integer(0, 10),
+        "balance_losses": v.integer(0),
+        "dizziness": v.flag,
+        "form_breakdown": v.flag,
+        "rpe": v.optional(v.number(0, 10)),
+        "next_day_pain": v.optional(v.integer(0, 10)),
+        "day": v.optional(v.integer(0)),
+        "date": _date,
+        "resume": v.flag,
+    },
+)
 
 #: A copy of an outcome with some fields changed (keywords only, validated as usual).
 _evolve = v.evolver(SessionOutcome)

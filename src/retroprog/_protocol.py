@@ -214,6 +214,24 @@ _TOP_KEYS = {
 _LEVEL_KEYS = ("plan", "sessions")
 
 
+@attrs.frozen
+class ProtocolFileKeys:
+    """The keys a protocol file may have, as its reader allows them (for its JSON Schema).
+
+    :param top: the keys of the file itself.
+    :param shared: the stage keys ``[defaults]`` and overrides may set.
+    :param plans: the stage keys given as plan text.
+    :param level: the keys of a ``[[stages.levels]]`` table.
+    :param schema: the newest protocol file schema this version reads.
+    """
+
+    top: tuple[str, ...] = tuple(sorted(_TOP_KEYS))
+    shared: tuple[str, ...] = tuple(_SHARED_KEYS)
+    plans: tuple[str, ...] = _PLAN_KEYS
+    level: tuple[str, ...] = _LEVEL_KEYS
+    schema: int = PROTOCOL_SCHEMA
+
+
 def builtin_protocols() -> dict[str, Path]:
     """The protocols shipped with retroprog, by name, with their TOML files."""
     folder = resources.files("retroprog") / "protocols"

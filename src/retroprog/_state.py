@@ -156,14 +156,17 @@ class ClientState:
         return self.status is Status.ACTIVE
 
 
-_CHECKS: dict[str, v.Validator] = {
-    "stage": v.name,
-    "level": v.integer(1),
-    "sessions": v.integer(0),
-    "sessions_at_level": v.integer(0),
-    "base_sessions": v.integer(0),
-    "successes": v.integer(0),
-    "failures": v.integer(0),
-    "adverse": v.integer(0),
-    "last_day": v.optional(v.integer(0)),
-}
+_CHECKS: dict[str, v.Validator] = v.hot_checks(
+    ClientState,
+    {
+        "stage": v.name,
+        "level": v.integer(1),
+        "sessions": v.integer(0),
+        "sessions_at_level": v.integer(0),
+        "base_sessions": v.integer(0),
+        "successes": v.integer(0),
+        "failures": v.integer(0),
+        "adverse": v.integer(0),
+        "last_day": v.optional(v.integer(0)),
+    },
+)

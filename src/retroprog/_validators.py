@@ -19,6 +19,29 @@ from .exceptions import InvalidValueError
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
+def with_json_schema(check: Validator, schema: dict[str, Any]) -> Validator:
+    """``check``, carrying the JSON Schema of the values it accepts (see :func:`json_schema`).
+
+    For a validator made elsewhere, so that its file's published schema says
+    what it checks.
+    """
+    check.__dict__["json_schema"] = schema
+    return check
+
+
+def json_schema(validator: Validator | None) -> dict[str, Any]:
+    """The JSON Schema of what ``validator`` accepts (``{}``: not said), for editors.
+
+    Each validator here carries it, made with the check from the same bounds, so
+    a file's published schema never drifts from what loading it checks.
+
+    >>> from retroprog.support import integer, json_schema, optional
+    >>> json_schema(optional(integer(0, 10)))
+    {'type': ['integer', 'null'], 'minimum': 0, 'maximum': 10}
+    """
+    return dict(getattr(validator, "json_schema", {}))
+
+
 def integer(lo: int, hi: int | None = None) -> Validator:
     """A whole number (not a bool) in ``[lo, hi]`` (``hi`` None: no upper bound)."""
     reason = (
@@ -31,7 +54,8 @@ def integer(lo: int, hi: int | None = None) -> Validator:
         if type(value) is not int or value < lo or (hi is not None and value > hi):
             raise InvalidValueError(attribute.name, value, reason)
 
-    return check
+    bounds = {"minimum": lo} | ({} if hi is None else {"maximum": hi})
+    return with_json_schema(check, {"type": "integer", **bounds})
 
 
 def number(lo: float, hi: float | None = None) -> Validator:
@@ -51,7 +75,8 @@ def number(lo: float, hi: float | None = None) -> Validator:
         ):
             raise InvalidValueError(attribute.name, value, reason)
 
-    return check
+    bounds = {"minimum": lo} | ({} if hi is None else {"maximum": hi})
+    return with_json_schema(check, {"type": "number", **bounds})
 
 
 def positive(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -67,7 +92,8 @@ def optional(inner: Validator) -> Validator:
         if value is not None:
             inner(inst, attribute, value)
 
-    return check
+    schema = json_schema(inner)
+    return with_json_schema(check, {**schema, "type": [schema.get("type", "object"), "null"]})
 
 
 def flag(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -88,6 +114,12 @@ def text(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise InvalidValueError(attribute.name, value, "must be a string")
 
 
+with_json_schema(positive, {"type": "number", "exclusiveMinimum": 0})
+with_json_schema(flag, {"type": "boolean"})
+with_json_schema(name, {"type": "string", "minLength": 1, "pattern": r"^\S(.*\S)?$"})
+with_json_schema(text, {"type": "string"})
+
+
 def instance(cls: type) -> Validator:
     """An instance of ``cls``."""
 
@@ -96,6 +128,33 @@ def instance(cls: type) -> Validator:
             raise InvalidValueError(attribute.name, value, f"must be a {cls.__name__}")
 
     return check
+
+
+#: The per-field checks of the hot classes (see :func:`hot_checks`).
+_HOT: dict[type, dict[str, Validator]] = {}
+
+
+def hot_checks(cls: type, checks: dict[str, Validator]) -> dict[str, Validator]:
+    """Record ``checks`` as ``cls``'s per-field validators, and return them.
+
+    A hot class checks every field in one fast expression instead of attrs
+    validators, and runs ``checks`` (:func:`raise_first`) only to name the
+    culprit; :func:`field_validators` finds them here.
+    """
+    _HOT[cls] = checks
+    return checks
+
+
+def field_validators(cls: type) -> dict[str, Validator | None]:
+    """Each field of an attrs class ``cls`` given to it when built, with its validator.
+
+    >>> from retroprog import SessionOutcome
+    >>> from retroprog.support import field_validators, json_schema
+    >>> json_schema(field_validators(SessionOutcome)["pain"])
+    {'type': 'integer', 'minimum': 0, 'maximum': 10}
+    """
+    hot = _HOT.get(cls, {})
+    return {f.name: hot.get(f.name, f.validator) for f in attrs.fields(cls) if f.init}
 
 
 def raise_first(inst: Any, checks: dict[str, Validator]) -> None:

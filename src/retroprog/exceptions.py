@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._guess import did_you_mean
+
 if TYPE_CHECKING:
     from ._decision import Decision
     from ._outcome import SessionOutcome
@@ -122,8 +124,11 @@ class UnknownParameterError(InvalidValueError, TypeError):
     def __init__(self, owner: str, field: str, known: Sequence[str]) -> None:
         self.owner = owner
         self.known = tuple(known)
+        guess = did_you_mean(field, self.known)
         super().__init__(
-            field, field, f"{owner} has no such parameter (it takes: {', '.join(self.known)})"
+            field,
+            field,
+            f"{owner} has no such parameter{guess} (it takes: {', '.join(self.known)})",
         )
 
     def __str__(self) -> str:
@@ -136,13 +141,19 @@ class Problem:
 
     :ivar key: the dotted key or ``line N`` that is wrong, e.g. ``stages[1].target_seconds``.
     :ivar message: what is wrong with it.
+    :ivar line: the line of the file where the key is (counted from 1), when known.
+
+    >>> str(Problem("policies[2].params.stop_after", "must be ≥ 1, got 0", line=14))
+    'policies[2].params.stop_after (line 14): must be ≥ 1, got 0'
     """
 
     key: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.message}"
+        where = self.key if self.line is None else f"{self.key} (line {self.line})"
+        return f"{where}: {self.message}"
 
 
 class FileProblemsError(RetroprogError, ValueError):
@@ -154,11 +165,15 @@ class FileProblemsError(RetroprogError, ValueError):
     :ivar path: the file, as the user gave it.
     :ivar problems: every :class:`Problem` found, in file order.
 
+    Its message is one line saying how many problems the file has, then one
+    indented line per problem:
+
     >>> from retroprog.exceptions import FileProblemsError, Problem
     >>> class RecipeFileError(FileProblemsError):
     ...     what = "recipe"
-    >>> str(RecipeFileError("soup.toml", [Problem("salt", "must be ≥ 0, got -1")]))
-    'soup.toml: 1 problem(s) in recipe: salt: must be ≥ 0, got -1'
+    >>> print(RecipeFileError("soup.toml", [Problem("salt", "must be ≥ 0, got -1", line=3)]))
+    soup.toml: 1 problem in recipe:
+      salt (line 3): must be ≥ 0, got -1
     """
 
     what = "file"
@@ -166,8 +181,9 @@ class FileProblemsError(RetroprogError, ValueError):
     def __init__(self, path: str, problems: Sequence[Problem]) -> None:
         self.path = path
         self.problems = tuple(problems)
-        lines = "; ".join(str(p) for p in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s) in {self.what}: {lines}")
+        count = len(self.problems)
+        head = f"{path}: {count} problem{'' if count == 1 else 's'} in {self.what}:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
 #: The old, private name of :class:`FileProblemsError`.
@@ -229,7 +245,10 @@ class UnknownPluginError(RetroprogError, LookupError):
         self.name = name
         self.known = tuple(known)
         kind = _noun(group)
-        super().__init__(f"unknown {kind} {name!r} (available: {', '.join(self.known) or 'none'})")
+        guess = did_you_mean(name, self.known)
+        super().__init__(
+            f"unknown {kind} {name!r}{guess} (available: {', '.join(self.known) or 'none'})"
+        )
 
 
 def _noun(group: str) -> str:

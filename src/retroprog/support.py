@@ -15,7 +15,14 @@ nothing else of retroprog that is private):
   limits), with the limits :data:`MAX_TOML_BYTES`, :data:`MAX_LOG_BYTES`,
   :data:`MAX_DEPTH` and :data:`MAX_DIGITS`;
 * **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
-  object) and :func:`check_keywords`.
+  object) and :func:`check_keywords`;
+* **install hints**: :func:`install_hint` says how to install an extra, naming
+  the folder when retroprog was installed from a clone;
+* **"did you mean"**: :func:`did_you_mean` for a name or key that is not there;
+* **JSON Schema**: :func:`json_schema`, what a validator accepts, with
+  :func:`with_json_schema`, :func:`field_validators` and
+  :class:`ProtocolFileKeys`, for published schemas
+  of files.
 
 >>> import attrs
 >>> from retroprog import support
@@ -31,6 +38,7 @@ retroprog.exceptions.InvalidValueError: minutes: must be a whole number between 
 """
 
 from ._atomic import fsync_folder, write_atomic, write_text_atomic
+from ._extras import install_hint
 from ._files import (
     MAX_DEPTH,
     MAX_DIGITS,
@@ -41,12 +49,16 @@ from ._files import (
     loads_toml,
     read_text,
 )
+from ._guess import did_you_mean
+from ._protocol import ProtocolFileKeys
 from ._resolve import FileReader, check_keywords, importable_here, resolve
 from ._validators import (
     Validator,
+    field_validators,
     flag,
     instance,
     integer,
+    json_schema,
     name,
     number,
     optional,
@@ -54,6 +66,7 @@ from ._validators import (
     problem,
     raise_first,
     text,
+    with_json_schema,
 )
 from .exceptions import FileProblemsError, Problem
 
@@ -66,13 +79,18 @@ __all__ = [
     "FileProblemsError",
     "FileReader",
     "Problem",
+    "ProtocolFileKeys",
     "Validator",
     "check_keywords",
+    "did_you_mean",
+    "field_validators",
     "flag",
     "fsync_folder",
     "importable_here",
+    "install_hint",
     "instance",
     "integer",
+    "json_schema",
     "loads_json",
     "loads_toml",
     "name",
@@ -84,6 +102,7 @@ __all__ = [
     "read_text",
     "resolve",
     "text",
+    "with_json_schema",
     "write_atomic",
     "write_text_atomic",
 ]

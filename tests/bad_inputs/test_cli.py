@@ -1,7 +1,8 @@
 """Bad inputs to the command line and the harness's Python API, one row each.
 
 Every row of :data:`CLI` is one ``retroprog`` invocation.  An error must be
-one line on stderr, ``retroprog: error: …``, naming the bad value or option,
+one line on stderr, ``retroprog: error: …``, naming the bad value or option
+(a file's problems: their count, then one indented line each),
 with exit code 2, no traceback, no escape sequence, and within a short time
 (checked before any work); the rows whose point is that the command copes
 (markup in labels, more workers than CPUs, Ctrl-C) say their exit code and what
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -173,10 +175,11 @@ HUGE = "1" * 5000
 CLI: dict[str, Row] = {
     # -- limits, in files and options ------------------------------------------------------
     "experiment file: clients = 10^12": Row(
-        ("compare", "{clients}"), ("clients: must be at most 10 000 000", "got 1000000000000")
+        ("compare", "{clients}"),
+        ("clients (line 1): must be at most 10 000 000", "got 1000000000000"),
     ),
     "experiment file: weeks = 10^9": Row(
-        ("compare", "{weeks}"), ("weeks: must be at most 520", "got 1000000000")
+        ("compare", "{weeks}"), ("weeks (line 1): must be at most 520", "got 1000000000")
     ),
     "experiment file: a grid of 10^6 cells": Row(
         ("sweep", "{grid}"), ("runs: an experiment has at most 10 000 runs", "got 1 000 000")
@@ -320,11 +323,14 @@ def test_cli(
         for fragment in row.expected:
             assert fragment in result.stdout
         return
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("retroprog: error: ")
+    head, *problems = result.stderr.splitlines()
+    assert head.startswith("retroprog: error: ")
+    found = re.search(r" (\d+) problems? in [a-z ]+:$", head)
+    # one line; a file's problems follow their count, one indented line each
+    assert len(problems) == (int(found.group(1)) if found else 0), result.stderr
+    assert all(line.startswith("  ") for line in problems), result.stderr
     for fragment in row.expected:
-        assert fragment in lines[0]
+        assert fragment in " ".join([head, *problems])
     assert result.stdout == ""
 
 
@@ -423,4 +429,6 @@ def test_api(
     assert time.monotonic() - started < QUICK
     assert isinstance(caught.value, RetroprogError)
     assert message in str(caught.value)
-    assert "\n" not in str(caught.value)
+    lines = str(caught.value).splitlines()  # one line; a file's problems one line each
+    problems = getattr(caught.value, "problems", ())
+    assert len(lines) == 1 + len(problems)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from retroprog import (
+    ClientState,
     SessionOutcome,
     amend_log,
     dumps_log,
+    from_json,
     load_policy,
     load_protocol,
     loads_log,
@@ -22,6 +24,7 @@ from retroprog import (
 from retroprog.exceptions import (
     InvalidValueError,
     Problem,
+    SchemaVersionError,
     SessionLogError,
     UnknownParameterError,
 )
@@ -95,7 +98,7 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
         '{"schema": 1, "type": "SessionOutcome", "colour": "red"}',  # 3
         good[1],  # 4
         "",  # 5: blank, skipped
-        '{"type": "SessionOutcome", "pain": 1}',  # 6: no schema
+        '{"type": "ClientState", "stage": "walk"}',  # 6: no schema, not a session
         good[2],  # 7
         to_json(SessionOutcome(day=4)),  # 8: goes back in time
         '{"schema": 3, "type": "SessionOutcome"}',  # 9: newer schema
@@ -115,7 +118,28 @@ def test_a_log_with_several_bad_lines_reports_all_of_them(tmp_path: Path) -> Non
     assert messages[2] == "schema: the document has no schema version (expected 2)"
     assert messages[3] == "day: is before the previous session (day 9), got 4"
     assert messages[4].startswith("schema: document schema 3 is not supported")
-    assert str(error).startswith(f"{path}: 5 problem(s) in session log: line 2: is not JSON (")
+    head, first, *rest = str(error).splitlines()  # one problem per line
+    assert head == f"{path}: 5 problems in session log:"
+    assert first.startswith("  line 2: is not JSON (")
+    assert len(rest) == 4
+
+
+def test_a_hand_written_session_line_without_a_schema_is_the_current_schema() -> None:
+    text = '{"pain": 0}\n{"type": "SessionOutcome", "pain": 2, "day": 3}\n{"schema": 2}\n'
+
+    assert loads_log(text) == [SessionOutcome(), SessionOutcome(pain=2, day=3), SessionOutcome()]
+    with pytest.raises(SessionLogError) as info:  # a bad hand-written line is still named
+        loads_log('{"pain": 12}\n')
+    assert str(info.value.problems[0]) == (
+        "line 1: pain: must be a whole number between 0 and 10, got 12"
+    )
+
+
+def test_other_documents_keep_requiring_a_schema() -> None:
+    with pytest.raises(SchemaVersionError):
+        from_json('{"type": "SessionOutcome", "pain": 1}', SessionOutcome)
+    with pytest.raises(SchemaVersionError):
+        from_json('{"stage": "walk", "level": 15}', ClientState)
 
 
 def test_a_bad_value_in_a_line_is_named() -> None:

@@ -329,10 +329,9 @@ def test_a_file_with_several_problems_reports_all_of_them(tmp_path: Path) -> Non
         "stages[2].rest_seconds": "must be a whole number between 0 and 86400, got -1",
     }
     assert len(error.problems) == 8
-    message = str(error)
-    assert message.startswith(f"{path}: 8 problem(s) in protocol: ")
-    for problem in error.problems:
-        assert f"{problem.key}: {problem.message}" in message
+    head, *lines = str(error).splitlines()
+    assert head == f"{path}: 8 problems in protocol:"
+    assert lines == [f"  {problem.key}: {problem.message}" for problem in error.problems]
     assert isinstance(error, ValueError)
 
 
@@ -407,7 +406,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
 
     assert info.value.problems == (Problem("file", "cannot read: No such file or directory"),)
     assert str(info.value) == (
-        f"{path}: 1 problem(s) in protocol: file: cannot read: No such file or directory"
+        f"{path}: 1 problem in protocol:\n  file: cannot read: No such file or directory"
     )
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 import retroprog
 from retroprog.exceptions import PolicyViolation
+from retroprog.support import install_hint
 from retroprog.testing import check_policy
 from retroprog_sim.cli import cli
 
@@ -172,4 +173,4 @@ def test_a_bad_protocol_file_is_one_line(tmp_path: Path) -> None:
 def test_without_the_testing_extra_it_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "retroprog.testing", None)  # import fails
 
-    assert_one_line_error(invoke("reference"), "pip install 'retroprog[testing]'")
+    assert_one_line_error(invoke("reference"), install_hint("testing"), "testing extra")

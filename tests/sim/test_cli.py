@@ -6,6 +6,7 @@ import csv
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from retroprog_sim.cli import cli, parse_value
 from retroprog_sim.cli.progress import ProgressBar as _ProgressBar
 from retroprog_sim.present import files as _output
 from retroprog_sim.present import plots as _plots
+from retroprog_sim.present.format import signed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,11 +67,14 @@ def assert_one_line_error(result: Result, *fragments: str) -> None:
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # handled, not a crash
     assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("retroprog: error: ")
+    head, *problems = result.stderr.splitlines()
+    assert head.startswith("retroprog: error: ")
+    # one line; a file's problems follow their count, one indented line each
+    found = re.search(r" (\d+) problems? in [a-z ]+:$", head)
+    assert len(problems) == (int(found.group(1)) if found else 0), result.stderr
+    assert all(line.startswith("  ") for line in problems), result.stderr
     for fragment in fragments:
-        assert fragment in lines[0]
+        assert fragment in " ".join([head, *problems])
 
 
 def small_spec(**changes: Any) -> retroprog_sim.RunSpec:
@@ -551,7 +556,7 @@ def test_compare_prints_paired_differences() -> None:
     assert "staircase − reference, paired on the same clients" in text.stdout
     assert "bootstrap 95 % CI" in text.stdout
     (goal,) = [d for d in expected.differences["staircase"] if d.metric == "goal_rate"]
-    assert f"{100 * goal.difference:+.1f} pp" in text.stdout
+    assert f"{signed(100 * goal.difference)} pp" in text.stdout
     (found,) = document["differences"]
     assert (found["population"], found["policy"]) == ("general", "staircase")
     for got, want in zip(found["differences"], expected.differences["staircase"], strict=True):

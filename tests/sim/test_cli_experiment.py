@@ -135,7 +135,7 @@ def test_options_the_file_sets_are_refused(experiment: Path, args: tuple[str, ..
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_every_problem_of_a_file_in_one_line(tmp_path: Path) -> None:
+def test_every_problem_of_a_file_on_a_line_of_its_own(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(
         'weeks = 0\n[[policies]]\nname = "reference"\ngrid = { stop_after = [1] }\n',
@@ -146,11 +146,12 @@ def test_every_problem_of_a_file_in_one_line(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert result.stdout == ""
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(f"retroprog: error: {path}: 3 problem(s) in experiment: ")
-    assert "weeks: must be a whole number ≥ 1, got 0" in line
-    assert "policies: compare needs at least two policies" in line
-    assert "policies[0].grid: a grid is for sweeps" in line
+    assert result.stderr.splitlines() == [
+        f"retroprog: error: {path}: 3 problems in experiment:",
+        "  weeks (line 1): must be a whole number ≥ 1, got 0",
+        "  policies[1].grid (line 4): a grid is for sweeps (retroprog sweep); compare takes params",
+        "  policies: compare needs at least two policies",
+    ]
 
 
 def _stop_after(count: int, error: BaseException, monkeypatch: pytest.MonkeyPatch) -> None:

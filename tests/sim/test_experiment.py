@@ -223,15 +223,15 @@ def test_every_problem_at_once_with_its_key(tmp_path: Path) -> None:
         "weeks",
         "clients",
         "sessions_per_week",
-        "seeds[1]",
+        "seeds[2]",
         "protocol",
-        "populations[1].name",
-        "populations[2].params.speed",
-        "policies[0].params.fast",
-        "policies[0].params.stop_after",
-        "policies[0].grid.pain_threshold",
-        "policies[1].name",
-        "policies[2].label",
+        "populations[2].name",
+        "populations[3].params.speed",
+        "policies[1].params.fast",
+        "policies[1].params.stop_after",
+        "policies[1].grid.pain_threshold",
+        "policies[2].name",
+        "policies[3].label",
         "output.traces",
         "output.format",
     }
@@ -239,10 +239,10 @@ def test_every_problem_at_once_with_its_key(tmp_path: Path) -> None:
     assert found["weeks"] == "must be a whole number, got 'ten'"
     assert found["clients"] == "must be a whole number ≥ 1, got 0"
     assert "missing.toml" in found["protocol"]
-    assert "unknown population 'couch-potatoes'" in found["populations[1].name"]
-    assert "unknown policy 'referense'" in found["policies[1].name"]
-    assert found["policies[2].label"] == "'reference' is used twice; give each entry its own label"
-    assert found["policies[0].grid.pain_threshold"].startswith("must be a non-empty list")
+    assert "unknown population 'couch-potatoes'" in found["populations[2].name"]
+    assert "unknown policy 'referense'" in found["policies[2].name"]
+    assert found["policies[3].label"] == "'reference' is used twice; give each entry its own label"
+    assert found["policies[1].grid.pain_threshold"].startswith("must be a non-empty list")
 
 
 def test_problems_that_depend_on_the_command(tmp_path: Path) -> None:
@@ -257,11 +257,74 @@ def test_problems_that_depend_on_the_command(tmp_path: Path) -> None:
 
     assert problems(path, "compare") == {
         "policies": "compare needs at least two policies",
-        "policies[0].grid": "a grid is for sweeps (retroprog sweep); compare takes params",
+        "policies[1].grid": "a grid is for sweeps (retroprog sweep); compare takes params",
     }
     assert problems(path, "sweep") == {
-        "policies[0].grid.successes_to_progress": "must be a whole number ≥ 1, got 0"
+        "policies[1].grid.successes_to_progress": "must be a whole number ≥ 1, got 0"
     }
+
+
+def test_problems_name_tables_from_1_with_their_lines_and_a_guess(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        clients = 0
+        seeds = [1, -1]
+        protocl = "retro-walk-run"
+
+        [[policies]]
+        name = "reference"
+
+        [[policies]]
+        name = "stair-case"
+
+        [[policies]]
+        name = "reference"
+        label = "guarded"
+
+        [policies.params]
+        stop_after = 0
+        sucesses_to_progress = 3
+
+        [output]
+        format = "csv"
+        trace = 2
+        """,
+    )
+
+    with pytest.raises(ExperimentFileError) as caught:
+        load_experiment(path)
+    found = {p.key: (p.line, p.message) for p in caught.value.problems}
+
+    assert found["clients"][0] == 1
+    assert found["seeds[2]"][0] == 2  # the second seed, on the key's line
+    assert found["protocl"] == (3, found["protocl"][1])
+    assert "did you mean 'protocol'?" in found["protocl"][1]
+    assert found["policies[2].name"][0] == 9  # the second [[policies]] table
+    assert "did you mean 'staircase'?" in found["policies[2].name"][1]
+    assert found["policies[3].params.stop_after"][0] == 16
+    assert found["policies[3].params.sucesses_to_progress"][0] == 17
+    assert (
+        "did you mean 'successes_to_progress'?"
+        in found["policies[3].params.sucesses_to_progress"][1]
+    )
+    assert found["output.trace"][0] == 21
+    assert "did you mean 'traces'?" in found["output.trace"][1]
+    head, *lines = str(caught.value).splitlines()  # one problem per line
+    assert head == f"{path}: {len(found)} problems in experiment:"
+    assert lines[0] == "  clients (line 1): must be a whole number ≥ 1, got 0"
+    assert len(lines) == len(found)
+
+
+def test_a_problem_without_a_line_in_the_file_has_none(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name = "x"\n')
+
+    with pytest.raises(ExperimentFileError) as caught:
+        load_experiment(path)
+
+    (problem,) = caught.value.problems
+    assert (problem.key, problem.line) == ("policies", None)
+    assert str(problem) == "policies: missing: list the policies as [[policies]] tables"
 
 
 def test_a_bad_file_is_one_problem(tmp_path: Path) -> None:
@@ -319,7 +382,7 @@ def test_populations_may_be_module_attr(tmp_path: Path, monkeypatch: pytest.Monk
     assert population.load().name == "ours"
     assert population.load().heterogeneity == 0.25  # type: ignore[attr-defined]
     assert problems(write(tmp_path, _with_population("clinic:nope"), "bad.toml")) == {
-        "populations[0].name": "population: 'clinic' has no attribute 'nope', got 'clinic:nope'"
+        "populations[1].name": "population: 'clinic' has no attribute 'nope', got 'clinic:nope'"
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ import pytest
 
 import retroprog as rp
 from retroprog.exceptions import InvalidValueError
+from retroprog.support import install_hint
 from retroprog_sim import RunSpec, SimulationResult, paired_differences, simulate
 from retroprog_sim.present import figures as _figures
 from retroprog_sim.present import plots as _plots
@@ -33,7 +35,9 @@ if TYPE_CHECKING:
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DATA_PNG = "data:image/png;base64,"
-NO_MATPLOTLIB = "plots need matplotlib: pip install &#39;retroprog[plot]&#39;"
+NO_MATPLOTLIB = "plots need matplotlib: " + html_escape(install_hint("plot")).replace(
+    "&#x27;", "&#39;"
+)
 
 
 # -- reading the page back --------------------------------------------------------------------
@@ -283,7 +287,7 @@ def test_differences_table_when_differences_are_given(
     )
     assert table.cell("goal rate", "reference") == _pct(goal.baseline)
     assert goal.ci_high < 0  # the staircase is clearly slower here
-    assert table.cell("goal rate", "reading") == "lower"
+    assert table.cell("goal rate", "reading") == "worse (lower)"
     adverse = by_metric["adverse_events_per_100_sessions"]
     assert table.cell("adverse events /100 sessions", "difference") == f"{adverse.difference:+.2f}"
     assert len(table.rows) == 1 + len(differences)
@@ -350,9 +354,8 @@ def test_a_group_needs_runs_with_unique_labels(reference: SimulationResult) -> N
 
 
 def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
-    # time to the walk target and to goal, goal rate by week, adverse events; a bout plot
-    # per run; the staircase
-    assert len(page.images) == 4 + 2 + 1
+    # time to the walk target and to goal, adverse events; a bout plot per run; the staircase
+    assert len(page.images) == 3 + 2 + 1
     for image in page.images:
         src = image["src"] or ""
         assert src.startswith(DATA_PNG)
@@ -360,10 +363,9 @@ def test_plots_are_embedded_as_png_data_uris(page: Page) -> None:
         assert image["alt"]
     assert not [url for url in page.urls if url.startswith(("http://", "https://", "//"))]
     assert all(url.startswith(("data:", "#")) for url in page.urls)
-    assert page.headings[-7:] == [
+    assert page.headings[-6:] == [
         "Time to the retro-walk target",
         "Time to goal",
-        "Goal rate by week",
         "Adverse events",
         "Bout length over time: reference",
         "Bout length over time: staircase",
@@ -388,7 +390,7 @@ def test_the_staircase_plot_only_for_a_shrinking_staircase(
     page = Page(render_report("r", [ReportGroup("g", (("ref", reference), ("fixed", fixed)))]))
 
     assert not [h for h in page.headings if h.startswith("Staircase")]
-    assert len(page.images) == 4 + 2
+    assert len(page.images) == 3 + 2
 
 
 def test_without_matplotlib_a_note_and_no_images(
@@ -421,17 +423,16 @@ def test_many_runs_leave_curves_and_trace_figures_out(
 
     page = Page(render_report("r", [ReportGroup("g", runs)]))
 
-    # 4 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
-    assert len(page.images) == 4 + 1
-    assert page.headings[-5:] == [
+    # 3 group plots; a's bouts (1 figure), then c would need 2 more: c and d are left out
+    assert len(page.images) == 3 + 1
+    assert page.headings[-4:] == [
         "Time to the retro-walk target",
         "Time to goal",
-        "Goal rate by week",
         "Adverse events",
         "Bout length over time: a",
     ]
     left_out = "Showing the first 2 of 4 runs; left out: c, d."
-    assert [c.endswith(left_out) for c in page.captions] == [True, True, True, False, False]
+    assert [c.endswith(left_out) for c in page.captions] == [True, True, False, False]
     assert page.notes == [
         "Traced clients are drawn for the first 1 of 3 runs with traces "
         "(2 figures at most); left out: c, d."
@@ -458,7 +459,7 @@ def test_user_strings_are_escaped(reference: SimulationResult) -> None:
     page = Page(html)
     assert page.table("Figures").header == ["", "<b>x</b>"]
     assert "Bout length over time: <b>x</b>" in page.headings
-    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[3:])
+    assert all("<b>x</b>" in (image["alt"] or "") for image in page.images[2:])
 
 
 def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -> None:
@@ -467,7 +468,7 @@ def test_a_dollar_sign_in_a_label_is_not_mathtext(reference: SimulationResult) -
 
     page = Page(render_report("r", [ReportGroup("$x^$", runs)]))
 
-    assert len(page.images) == 4 + 1
+    assert len(page.images) == 3 + 1
 
 
 def test_write_report_is_atomic_and_writes_what_render_returns(
@@ -518,7 +519,7 @@ def test_goal_rate_by_week_draws_a_line_per_curve() -> None:
     legend = ax.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
-    assert ax.get_ylim() == (0, 1)
+    assert ax.get_ylim() == (0, 0.6)  # scaled to the data: 50 % and a little room
     assert ax.get_title() == "t"
 
 

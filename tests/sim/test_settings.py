@@ -107,8 +107,9 @@ def test_a_value_out_of_range_is_a_problem_of_the_file_at_its_key(
     result = CliRunner().invoke(cli, ["compare", str(path)])
 
     assert result.exit_code == 2
-    expected = "seeds[0]" if name == "seed" else setting.key
-    assert f"{expected}: must be a whole number" in result.stderr
+    expected = setting.key
+    number = 1 if not tables else 4  # the key's line in the file
+    assert f"{expected} (line {number}): must be a whole number" in result.stderr
 
 
 def test_runspec_takes_settings_as_a_record_or_as_keywords() -> None:

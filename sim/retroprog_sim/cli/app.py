@@ -18,8 +18,9 @@ from typing import Any
 import click
 
 import retroprog
-from retroprog.exceptions import RetroprogError
+from retroprog.exceptions import FileProblemsError, RetroprogError
 
+from ..extras import MissingExtraError, extra_of
 from ..present.terminal import clean
 
 __all__ = [
@@ -106,11 +107,24 @@ def _exit_code(exc: BaseException) -> int:
         return _error(exc.format_message() + hint)
     if isinstance(exc, click.ClickException):
         return _error(exc.format_message())
+    if isinstance(exc, FileProblemsError):  # a line per problem, as the error says them
+        return _error(str(exc), lines=True)
     if isinstance(exc, RetroprogError):
         return _error(str(exc))
+    if isinstance(exc, ModuleNotFoundError) and extra_of(exc.name or "") is not None:
+        extra = extra_of(exc.name or "") or ""
+        command = _command_path()
+        return _error(str(MissingExtraError(command, extra, [(exc.name or "").split(".")[0]])))
     if isinstance(exc, OSError):
         return _error(_os_error(exc))
     raise exc
+
+
+def _command_path() -> str:
+    """The command that was running (``retroprog simulate``), or ``retroprog``."""
+    words = [arg for arg in sys.argv[1:2] if not arg.startswith("-")]
+    command = cli.commands.get(words[0]) if words else None
+    return f"retroprog {command.name}" if command is not None else "retroprog"
 
 
 def _os_error(exc: OSError) -> str:
@@ -119,9 +133,19 @@ def _os_error(exc: OSError) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _error(message: str, code: int = EXIT_ERROR) -> int:
-    """Print ``message`` as one line on stderr, without control characters; returns ``code``."""
-    click.echo(f"retroprog: error: {' '.join(clean(message).split())}", err=True)
+def _error(message: str, code: int = EXIT_ERROR, *, lines: bool = False) -> int:
+    """Print ``message`` on stderr, without control characters; returns ``code``.
+
+    One line; with ``lines``, each line of ``message`` stays a line (a file's
+    problems, one each), the first after ``retroprog: error:``.
+    """
+    if not lines:
+        click.echo(f"retroprog: error: {' '.join(clean(message).split())}", err=True)
+        return code
+    first, *rest = message.splitlines() or [""]
+    click.echo(f"retroprog: error: {' '.join(clean(first).split())}", err=True)
+    for line in rest:
+        click.echo(clean(line).rstrip(), err=True)
     return code
 
 
@@ -210,7 +234,9 @@ class Stopped(click.ClickException):
         "retroprog sweep --grid stop_after=1,2,3  a grid over a policy's parameters",
         "retroprog check mypolicies:cautious      a policy against the safety invariants",
         "retroprog next client.jsonl              a client's next prescription, and why",
+        "retroprog log add client.jsonl --pain 2  record a session without writing JSON",
         "retroprog plugins                        protocols, policies, populations",
+        "retroprog describe staircase             a policy's parameters, defaults, meaning",
     ),
 )
 @click.version_option(retroprog.__version__, prog_name="retroprog")

@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 import retroprog
-from retroprog.exceptions import InvalidValueError
 
+from ..extras import MissingExtraError, require
 from .app import EXIT_VIOLATION, cli, examples
 from .options import PARAM_HELP, collect, param_option, protocol_option
 
@@ -59,13 +59,13 @@ def check(
     checks every decision (see the safety invariants in the docs); a violation
     is printed with the shrunk outcome sequence and the decision that broke it.
     """
+    require("testing", "retroprog check")
+    from retroprog.exceptions import PolicyViolation
+
     try:
         from retroprog.testing import check_policy
-    except ImportError as exc:
-        raise InvalidValueError(
-            "check", policy, f"needs the testing extra: pip install 'retroprog[testing]' ({exc})"
-        ) from None
-    from retroprog.exceptions import PolicyViolation
+    except ImportError as exc:  # hypothesis is there, but something of it is not
+        raise MissingExtraError("retroprog check", "testing", [exc.name or "hypothesis"]) from None
 
     loaded_protocol = retroprog.load_protocol(protocol)
     settings = collect(params, "--param")

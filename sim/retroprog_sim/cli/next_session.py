@@ -5,6 +5,7 @@ This command needs the core alone: nothing here loads the simulation engine.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -15,15 +16,40 @@ import retroprog
 from ..present.terminal import clean
 from .app import cli, examples
 from .options import collect, param_option, policy_option, protocol_option
+from .sessions import EXAMPLE, fields_help
 
-__all__ = ["next_"]
+__all__ = ["load", "next_", "show_next"]
+
+
+def _help() -> str:
+    example = json.dumps(EXAMPLE)
+    return inspect.cleandoc(f"""Print the next prescription for a session log, and why.
+
+    LOG.jsonl is the client's session log: one session a line, oldest first,
+    each a JSON object with any of these fields (a field left out takes its
+    default, a line without "schema" is the current schema; blank lines are
+    skipped):
+
+    \b
+{fields_help(indent="    ")}
+
+    \b
+    Example line:
+      {example}
+
+    The log is replayed from the start through the policy, so a corrected or
+    amended session (e.g. next-day pain added later) re-plans cleanly.  To
+    record a session without writing JSON, use 'retroprog log add'.
+    """)
 
 
 @cli.command(
     "next",
+    help=_help(),
     epilog=examples(
         "retroprog next client.jsonl",
         "retroprog next client.jsonl --policy pain-monitoring --json",
+        "retroprog log add client.jsonl --pain 2 --show-next",
     ),
 )
 @click.argument("log", metavar="LOG.jsonl")
@@ -36,19 +62,31 @@ __all__ = ["next_"]
     is_flag=True,
     help="Print a JSON object: action, prescription, reasons, explanation, state.",
 )
-def next_(
+def next_(  # noqa: D103 (its help is _help())
     log: str, protocol: str, policy: str, params: tuple[tuple[str, Any], ...], as_json: bool
 ) -> None:
-    """Print the next prescription for a session log, and why.
+    loaded = load(protocol, policy, params)  # a wrong name is said before the log is read
+    show_next(retroprog.read_log(log), *loaded, as_json=as_json)
 
-    LOG.jsonl is the client's session log, one session outcome per line.
 
-    The log is replayed from the start through the policy, so a corrected or
-    amended session (e.g. next-day pain added later) re-plans cleanly.
-    """
-    loaded_protocol = retroprog.load_protocol(protocol)
-    loaded_policy = retroprog.load_policy(policy, **collect(params, "--param"))
-    decisions = retroprog.replay(loaded_protocol, loaded_policy, retroprog.read_log(log))
+def load(
+    protocol: str, policy: str, params: tuple[tuple[str, Any], ...]
+) -> tuple[retroprog.ProgressionProtocol, retroprog.RegressionPolicy]:
+    """The protocol and the policy the options name."""
+    return retroprog.load_protocol(protocol), retroprog.load_policy(
+        policy, **collect(params, "--param")
+    )
+
+
+def show_next(
+    outcomes: list[retroprog.SessionOutcome],
+    loaded_protocol: retroprog.ProgressionProtocol,
+    loaded_policy: retroprog.RegressionPolicy,
+    *,
+    as_json: bool = False,
+) -> None:
+    """Print the next prescription after ``outcomes``, and why (as ``retroprog next``)."""
+    decisions = retroprog.replay(loaded_protocol, loaded_policy, outcomes)
     if decisions:
         last = decisions[-1]
         action: str | None = last.action.value

@@ -22,6 +22,7 @@ import click
 import retroprog
 from retroprog.exceptions import InvalidValueError
 
+from ..extras import require
 from ..settings import DEFAULT_TRACES, SETTINGS, RunSettings
 from .progress import PROGRESS_DELAY, ProgressBar
 
@@ -353,6 +354,7 @@ def run_options(
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> None:
             ctx = click.get_current_context()
+            require("sim", ctx.command_path)  # before anything loads the engine
             values = {name: kwargs.pop(name) for name in SETTINGS}
             given = {
                 name: value

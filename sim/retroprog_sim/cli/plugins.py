@@ -75,7 +75,7 @@ def plugins(as_json: bool) -> None:
         ),
         left=frozenset({1, 2, 3}),
     )
-    terminal.print_table(terminal.console(), table)
+    terminal.echo_table(table)
 
 
 def _plugin_error(error: PluginError) -> str:

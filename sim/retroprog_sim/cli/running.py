@@ -8,7 +8,7 @@ The heavy parts of the harness are imported only when a run starts.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..experiment.model import Cell, Experiment, Kind
-    from ..experiment.run import ExperimentResult
     from ..present.tables import Table
 
 __all__ = ["claimed", "experiment_argument", "run_experiment_command", "show", "written"]
@@ -38,7 +37,7 @@ def claimed(out: Path | None) -> contextlib.AbstractContextManager[Any]:
 def run_experiment_command(run: RunOptions, experiment: Experiment, kind: Kind) -> None:
     """Run an experiment (saving each finished run), then write and print its results."""
     from ..experiment.run import CELLS, run_experiment
-    from ..present import documents, files
+    from ..present import documents, files, tables
 
     cells = experiment.cells(kind)
     out = experiment.out
@@ -85,29 +84,8 @@ def run_experiment_command(run: RunOptions, experiment: Experiment, kind: Kind) 
             out,
             write=lambda folder: files.write_experiment(result, folder),
             document=lambda: documents.experiment_document(result),
-            shown=lambda: _experiment_tables(result),
+            shown=lambda: tables.result_tables(result),
         )
-
-
-def _experiment_tables(result: ExperimentResult) -> Iterator[Table | None]:
-    """A sweep's table; or per group, its runs and each policy's differences."""
-    from ..present import tables
-
-    if result.kind == "sweep":
-        yield tables.sweep_table(result)
-        return
-    for (population, seed), runs in result.groups().items():
-        first = runs[0][1].summary
-        caption = (
-            f"{first.protocol}: {population} population, the same {first.clients} "
-            f"clients for every policy ({first.weeks} weeks, seed {seed})"
-        )
-        yield tables.runs_table(caption, [(cell.label, run) for cell, run in runs])
-        baseline = runs[0][0].label
-        for label, differences in result.differences[population, seed].items():
-            yield None
-            yield tables.differences_table(label, baseline, differences)
-        yield None
 
 
 def show(

@@ -111,7 +111,7 @@ def _check_part(
     """Every problem of a protocol or policy entry: its grid, its parameters, each grid cell.
 
     ``load`` loads the part by its name with parameters; ``key`` is where the
-    entry is (``policies[0]``), ``name_key`` where its name is.
+    entry is (``policies[1]``, the first), ``name_key`` where its name is.
     """
     problems: list[Problem] = []
     if grid and kind == "compare":
@@ -186,7 +186,7 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
         found.append(Problem(SETTINGS[name].key, v.problem(_FIELDS[name], value) or ""))
     if not experiment.seeds:
         found.append(Problem("seeds", "must list at least one seed"))
-    for i, seed in enumerate(experiment.seeds):
+    for i, seed in enumerate(experiment.seeds, start=1):  # numbered as a person counts
         message = v.problem(_FIELDS["seed"], seed)
         if message:
             found.append(Problem(f"seeds[{i}]", message))
@@ -197,7 +197,7 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
         found.append(Problem("policies", "must list at least one policy"))
     elif kind == "compare" and len(experiment.policies) < 2:
         found.append(Problem("policies", "compare needs at least two policies"))
-    for i, entry in enumerate(experiment.policies):
+    for i, entry in enumerate(experiment.policies, start=1):
         found += _check_policy(entry, f"policies[{i}]", kind, each_cell=each_cell)
         if entry.protocol is not None:
             found += _check_protocol(
@@ -206,7 +206,7 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
     found += _duplicates([p.label for p in experiment.policies], "policies")
     if not experiment.populations:
         found.append(Problem("populations", "must list at least one population"))
-    for i, population in enumerate(experiment.populations):
+    for i, population in enumerate(experiment.populations, start=1):
         found += _loading_problems(
             functools.partial(load_population, population.name),
             population.params,
@@ -219,8 +219,8 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
 
 def _duplicates(labels: Sequence[str], key: str) -> list[Problem]:
     problems = []
-    for i, label in enumerate(labels):
-        if label in labels[:i]:
+    for i, label in enumerate(labels, start=1):
+        if label in labels[: i - 1]:
             problems.append(
                 Problem(
                     f"{key}[{i}].label",

@@ -55,7 +55,9 @@ class ExperimentFileError(FileProblemsError):
 
     :ivar path: the file.
     :ivar problems: every :class:`~retroprog.exceptions.Problem` found, keyed by
-        the dotted key that is wrong, e.g. ``policies[1].params``.
+        the dotted key that is wrong, e.g. ``policies[2].params`` (the second
+        ``[[policies]]`` table: tables are numbered from 1), and its line in the
+        file where it is known.
     """
 
     what = "experiment"

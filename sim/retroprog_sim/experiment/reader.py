@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from retroprog.exceptions import Problem
-from retroprog.support import MAX_TOML_BYTES, loads_toml, read_text
+from retroprog.support import MAX_TOML_BYTES, did_you_mean, loads_toml, read_text
 
 from ..settings import SETTINGS
+from .lines import with_lines
 from .model import (
     Experiment,
     ExperimentFileError,
@@ -59,7 +60,9 @@ class _Reader:
         for key in table:
             if key not in allowed:
                 self.problem(
-                    f"{where}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+                    f"{where}{key}",
+                    f"unknown key{did_you_mean(key, allowed)} "
+                    f"(allowed: {', '.join(sorted(allowed))})",
                 )
 
     def string(self, value: Any, key: str) -> str | None:
@@ -127,7 +130,7 @@ def _entries(reader: _Reader, value: Any, key: str) -> list[tuple[str, Mapping[s
         reader.problem(key, f"must be a list, got {value!r}")
         return []
     out: list[tuple[str, Mapping[str, Any]]] = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(value, start=1):  # [[policies]] tables numbered from 1
         where = f"{key}[{i}]"
         if isinstance(item, str):
             out.append((where, {"name": item}))
@@ -173,7 +176,7 @@ def experiment_from_dict(
     ...     for problem in error.problems:
     ...         print(problem)
     weeks: must be a whole number ≥ 1, got 0
-    policies[0].params.stop_after: must be a whole number ≥ 1, got 0
+    policies[1].params.stop_after: must be a whole number ≥ 1, got 0
 
     :raises ExperimentFileError: listing every problem.
     """
@@ -202,7 +205,7 @@ def experiment_from_dict(
     elif "seeds" in data:
         seeds = data["seeds"]
         if isinstance(seeds, list):
-            found = [reader.integer(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+            found = [reader.integer(s, f"seeds[{i}]") for i, s in enumerate(seeds, start=1)]
             settings["seeds"] = tuple(s for s in found if s is not None)
         else:
             reader.problem("seeds", f"must be a list of whole numbers, got {seeds!r}")
@@ -239,13 +242,13 @@ def experiment_from_dict(
             path = Path(out).expanduser()
             settings["out"] = path if path.is_absolute() else folder / path
     experiment = Experiment(policies, **settings)
-    if reader.problems:  # the values are not all read: check what was
-        problems = reader.problems + [
-            p for p in experiment.problems(kind) if p.key not in {q.key for q in reader.problems}
-        ]
-        raise ExperimentFileError(label, problems)
     problems = experiment.problems(kind)
+    if reader.problems:  # the values are not all read: check what was
+        read = {q.key for q in reader.problems}
+        problems = reader.problems + [p for p in problems if p.key not in read]
     if problems:
+        if "seed" in data:  # the file's one seed, as it is written
+            problems = [attrs.evolve(p, key="seed") if p.key == "seeds[1]" else p for p in problems]
         raise ExperimentFileError(label, problems)
     return experiment
 
@@ -258,14 +261,19 @@ def load_experiment(path: str | os.PathLike[str], *, kind: Kind | None = None) -
     file's stem.
 
     Like a protocol file, it must be a regular file of at most 512 KiB, nested at
-    most 32 levels deep.
+    most 32 levels deep.  Every problem names its key, with ``[[policies]]``
+    tables numbered from 1 (``policies[2]`` is the second), and the key's line in
+    the file where it is written.
 
     :raises ExperimentFileError: the file is unreadable, not TOML, or has problems.
     """
     file = Path(path)
     text = read_text(file, label=str(path), error=ExperimentFileError, max_bytes=MAX_TOML_BYTES)
     data = loads_toml(text, label=str(path), error=ExperimentFileError)
-    experiment = experiment_from_dict(data, base=file.parent, label=str(path), kind=kind)
+    try:
+        experiment = experiment_from_dict(data, base=file.parent, label=str(path), kind=kind)
+    except ExperimentFileError as exc:  # say where each key is in the file
+        raise ExperimentFileError(exc.path, with_lines(exc.problems, text)) from None
     defaults: dict[str, Any] = {"source": file}
     if "name" not in data:
         defaults["name"] = file.stem

@@ -6,13 +6,17 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from ..comparison import Difference, differences_from
-from ..execute import Progress, SimulationResult, run_specs
+from ..comparison import Difference, differences_from, pooled_differences, shared_stages
+from ..execute import Progress, SimulationResult, pooled_run, run_specs
 from ..store import CellStore
 from .model import Cell, Experiment, Kind
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = ["CELLS", "ExperimentResult", "run_cells", "run_experiment"]
 
@@ -46,6 +50,74 @@ class ExperimentResult:
     def groups(self) -> dict[tuple[str, int], list[tuple[Cell, SimulationResult]]]:
         """The cells of each (population, seed), in order: each group meets the same clients."""
         return _groups(self.cells, self.results)
+
+    def to_pandas(self, table: str = "runs") -> pandas.DataFrame:
+        """One of the tables written to the output folder, as a pandas DataFrame.
+
+        ``table``: ``runs`` (one row per run), ``clients`` (every client of every
+        run) or, for a comparison, ``differences``.  pandas is optional
+        (``pip install 'retroprog[pandas]'``).
+        """
+        from ..present.notebook import experiment_frame
+
+        return experiment_frame(self, table)
+
+    def _repr_html_(self) -> str:
+        """The tables the terminal shows, for notebooks."""
+        from ..present.notebook import experiment_html
+
+        return experiment_html(self)
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The experiment's seeds, in order."""
+        return tuple(dict.fromkeys(cell.seed for cell in self.cells))
+
+    def by_population(self) -> dict[str, dict[int, list[tuple[Cell, SimulationResult]]]]:
+        """The groups of each population, by seed: the same runs on each seed's clients."""
+        out: dict[str, dict[int, list[tuple[Cell, SimulationResult]]]] = {}
+        for (population, seed), runs in self.groups().items():
+            out.setdefault(population, {})[seed] = runs
+        return out
+
+    def pooled(self) -> dict[str, list[tuple[str, SimulationResult]]]:
+        """Each population's runs pooled over the seeds, by label (see ``execute.pooled_run``)."""
+        pooled: dict[str, list[tuple[str, SimulationResult]]] = {}
+        for population, seeds in self.by_population().items():
+            groups = list(seeds.values())
+            pooled[population] = [
+                (cell.label, pooled_run([runs[i][1] for runs in groups]))
+                for i, (cell, _) in enumerate(groups[0])
+            ]
+        return pooled
+
+    def pooled_differences(
+        self, *, resamples: int = 1000
+    ) -> dict[str, dict[str, list[Difference]]]:
+        """A comparison's paired differences pooled over its seeds, per population.
+
+        Each label's difference from the first run is the mean of its per-seed
+        paired differences, with a bootstrap 95 % CI that resamples clients
+        within each seed (see :func:`~retroprog_sim.pooled_differences`;
+        seeded with the first seed).  Empty for a sweep.
+        """
+        if self.kind != "compare":
+            return {}
+        out: dict[str, dict[str, list[Difference]]] = {}
+        for population, seeds in self.by_population().items():
+            groups = list(seeds.values())
+            (_, first), *others = groups[0]
+            out[population] = {
+                cell.label: pooled_differences(
+                    [(runs[0][1].clients, runs[i][1].clients) for runs in groups],
+                    horizon=run.spec.days,
+                    resamples=resamples,
+                    seed=self.seeds[0],
+                    stages=shared_stages(first.spec.protocol, run.spec.protocol),
+                )
+                for i, (cell, run) in enumerate(others, start=1)
+            }
+        return out
 
 
 def _groups(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_CURVES", "MAX_RUN_FIGURES", "Image", "group_images"]
 
 
-#: Runs drawn at most as curves in one plot (time to goal, goal rate by week).
+#: Runs drawn at most as curves in one plot (time to a stage's target, to the goal).
 MAX_CURVES = 10
 
 
@@ -70,20 +71,34 @@ def _time_to_goal_image(
     *,
     stage: str | None = None,
 ) -> Image:
-    """Time to the goal, or to ``stage``'s target, one curve per run that has the stage."""
-    from .plots import plot_time_to_goal
+    """Time to the goal, or to ``stage``'s target, one colour per run that has the stage.
+
+    Solid: Kaplan–Meier (dropouts censored); dashed: the share of all clients,
+    the tables' figure.  The caption gives both at the end, and says why they differ.
+    """
+    from .plots import plot_time_to_goal, share_by_day
 
     horizon = max(r.spec.days for _, r in group.runs)
     curves = {}
+    shares = {}
     medians = []
+    ends = []
     for label, r in shown:
         names = [s.name for s in r.spec.protocol.stages]
         if stage is not None and stage not in names:
             continue
         index = None if stage is None else names.index(stage)
         km = time_to_goal(r.clients, horizon=r.spec.days, stage=index)
+        days = [c.goal_days[-1 if index is None else index] for c in r.clients]
         curves[_mpl(label)] = km
+        shares[_mpl(label)] = share_by_day(days, total=len(r.clients), horizon=float(horizon))
         medians.append(f"{label} {fmt.day(km.median)}")
+        share = sum(d is not None for d in days) / len(days) if days else math.nan
+        dropout = r.summary.dropout_rate
+        ends.append(
+            f"{label}: {fmt.pct(share)} of all clients, {fmt.pct(km.event_rate_by(horizon))} "
+            f"by Kaplan–Meier ({fmt.pct(dropout)} dropped out)"
+        )
     what = "goal" if stage is None else f"the {stage} target"
     done = "completed the protocol" if stage is None else f"passed the {stage} target"
     figure = plot_time_to_goal(
@@ -91,38 +106,21 @@ def _time_to_goal_image(
         horizon_days=horizon,
         title=f"Time to {what}: {_mpl(group.title)}",
         ylabel="share reached goal" if stage is None else "share passed the target",
+        shares=shares,
     )
     return Image(
         f"Time to {what}",
         _png(figure),
-        alt=f"Step curves of the share of clients who {done} by each day, "
-        f"one per run, with 95 % bands. Median days: {'; '.join(medians)}.",
-        caption=f"The share of clients who {done} by each day "
-        "(Kaplan–Meier: clients who dropped out are censored, not counted as failures), "
-        "with its 95 % confidence band; where a curve crosses the dotted line is the "
-        "median." + left_out,
-    )
-
-
-def _goal_rate_image(
-    group: ReportGroup, shown: Sequence[tuple[str, SimulationResult]], left_out: str
-) -> Image:
-    from .plots import plot_goal_rate_by_week
-
-    curves = {_mpl(label): r.summary.goal_rate_by_week for label, r in shown}
-    figure = plot_goal_rate_by_week(curves, title=f"Goal rate by week: {_mpl(group.title)}")
-    at_end = "; ".join(
-        f"{label} {fmt.pct(r.summary.goal_rate_by_week[-1])}"
-        for label, r in shown
-        if r.summary.goal_rate_by_week
-    )
-    return Image(
-        "Goal rate by week",
-        _png(figure),
-        alt="Lines of the share of clients who had completed the protocol by the end of "
-        f"each week, one per run. At the last week: {at_end}.",
-        caption="The share of all clients who had completed the protocol by the end of each "
-        "week (clients who dropped out count as not completed)." + left_out,
+        alt=f"Step curves of the share of clients who {done} by each day, one colour per "
+        f"run: solid, Kaplan–Meier with 95 % bands; dashed, the share of all clients. "
+        f"Median days: {'; '.join(medians)}. At the end: {'; '.join(ends)}.",
+        caption=f"The share of clients who {done} by each day. Dashed: the share of all "
+        "clients, the figure in the tables (a client who dropped out counts as not reached). "
+        "Solid, with its 95 % band: the Kaplan–Meier estimate, which counts a client who "
+        'dropped out as "not yet" up to that day and so estimates the share had nobody '
+        "dropped out; it ends higher when clients drop out. The median days come from it "
+        "(where it crosses 50 %). At the end of the "
+        f"{horizon} days: {'; '.join(ends)}." + left_out,
     )
 
 
@@ -169,11 +167,14 @@ def _trace_figures(label: str, result: SimulationResult) -> list[tuple[Figure, I
                 Image(
                     f"Bout length over time: {label}",
                     "",
-                    alt="Bout length prescribed at each session, by day, for traced clients "
-                    f"of {label}; markers show the next stage, the goal, a stop and dropout.",
+                    alt="Bout length prescribed at each session, by day, one panel per traced "
+                    f"client of {label}, coloured by stage; markers show the next stage, the "
+                    "goal, a stop and dropout.",
                     caption=f"Sample clients of {label} ({min(traced, MAX_BOUT_CLIENTS)} of "
-                    f"{traced} traced): the bout prescribed at each session. "
-                    "Dashed lines: the stages' targets.",
+                    f"{traced} traced), one panel each: the bout prescribed at each session, "
+                    "in its stage's colour and line style. Moving on to the next stage (a star, "
+                    "then a dotted line) starts that stage over at its base, so the bout drops "
+                    "there by design; dashed lines: the stages' targets.",
                 ),
             )
         )
@@ -209,7 +210,6 @@ def group_images(group: ReportGroup) -> tuple[list[Image], list[str]]:
     images = [
         *(_time_to_goal_image(group, shown, left_out, stage=stage) for stage in stages),
         _time_to_goal_image(group, shown, left_out),
-        _goal_rate_image(group, shown, left_out),
         _adverse_image(group),
     ]
     traced = [(label, r) for label, r in runs if r.traces]

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from ..settings import SETTINGS, spaced
 
 __all__ = [
+    "BETTER",
     "METRICS",
     "adverse_event",
+    "better",
     "compared",
     "day",
     "interval",
@@ -23,6 +25,7 @@ __all__ = [
     "pct",
     "rate_with_ci",
     "reading",
+    "signed",
     "spaced",
     "threshold",
 ]
@@ -102,16 +105,42 @@ def rate_with_ci(rate: float, ci: tuple[float, float]) -> str:
     return f"{num(rate)} ({num(low)}–{num(high)})"
 
 
+def signed(value: float, digits: int = 1) -> str:
+    """A signed number with at least ``digits`` decimals, and more if it would read as zero.
+
+    A value that is not zero is never written ``+0.0``: decimals are added (up to
+    six) until a digit shows; zero itself (below 1e-9: what is left of floating-point
+    rounding) is written without a sign.
+
+    >>> signed(0.034), signed(-0.0004), signed(0.0), signed(2.25)
+    ('+0.03', '-0.0004', '0.0', '+2.2')
+    """
+    if abs(value) < 1e-9:  # zero, or a mean of differences that cancel up to rounding
+        return f"{0:.{digits}f}"
+    places = digits
+    while places < 6 and float(f"{abs(value):.{places}f}") == 0:
+        places += 1
+    return f"{value:+.{places}f}"
+
+
+_signed = signed
+
+
 def compared(metric: str, value: float, *, signed: bool = False) -> str:
-    """A compared figure: rates in % (differences in percentage points), medians in days."""
+    """A compared figure: rates in % (differences in percentage points), medians in days.
+
+    >>> compared("goal_rate", 0.25), compared("goal_rate", 0.0003, signed=True)
+    ('25.0 %', '+0.03 pp')
+    """
     if math.isnan(value):
         return "n/a"
     if metric.endswith("_rate"):
-        return f"{100 * value:+.1f} pp" if signed else pct(value)
+        return f"{_signed(100 * value)} pp" if signed else pct(value)
     if metric.startswith("median_days"):
-        value = round(value, 1)  # a bootstrap bound may fall between days
-        return f"{value:+g} d" if signed else f"{value:g} d"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
+        if signed:
+            return f"{_signed(value)} d"
+        return f"{round(value, 1):g} d"  # a bootstrap bound may fall between days
+    return _signed(value, 2) if signed else f"{value:.2f}"
 
 
 def interval(metric: str, low: float, high: float) -> str:
@@ -123,12 +152,41 @@ def interval(metric: str, low: float, high: float) -> str:
     return f"{first.partition(' ')[0]} to {last}" if unit else f"{first} to {last}"
 
 
-def reading(low: float, high: float) -> str:
-    """Say whether a difference is clear: its 95 % CI excludes 0."""
+#: Which way is better, for the metrics whose direction is known: +1 higher, -1 lower.
+#: Days to a target are "sooner" or "later": faster is not always better in rehab.
+BETTER = {
+    "goal_rate": 1,
+    "adverse_events_per_100_sessions": -1,
+    "regressions_per_100_sessions": -1,
+    "stop_rate": -1,
+    "dropout_rate": -1,
+}
+
+
+def better(metric: str) -> int:
+    """+1 when more of ``metric`` is better, -1 when less is, 0 when it depends."""
+    if metric.endswith("_target_rate"):
+        return 1
+    return BETTER.get(metric, 0)
+
+
+def reading(low: float, high: float, metric: str = "") -> str:
+    """Say whether a difference is clear (its 95 % CI excludes 0), and which way it goes.
+
+    >>> reading(0.01, 0.03, "goal_rate"), reading(0.01, 0.03, "stop_rate")
+    ('better (higher)', 'worse (higher)')
+    >>> reading(-3.0, -1.0, "median_days_to_goal"), reading(-0.01, 0.02, "goal_rate")
+    ('sooner', 'no clear difference')
+    """
     if math.isnan(low) or math.isnan(high):
         return "cannot tell"
-    if low > 0:
-        return "higher"
-    if high < 0:
-        return "lower"
-    return "no clear difference"
+    if low <= 0 <= high:
+        return "no clear difference"
+    up = low > 0
+    if metric.startswith("median_days") or metric.endswith("_median_days"):
+        return "later" if up else "sooner"
+    direction = "higher" if up else "lower"
+    way = better(metric)
+    if way == 0:
+        return direction
+    return f"{'better' if (way > 0) == up else 'worse'} ({direction})"

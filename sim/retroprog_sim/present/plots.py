@@ -32,6 +32,8 @@ __all__ = [
     "plot_reversals",
     "plot_run_bouts",
     "plot_time_to_goal",
+    "share_by_day",
+    "share_top",
 ]
 
 #: Traced clients drawn at most in one bout plot (more lines do not read).
@@ -87,43 +89,122 @@ def _steps(
     return xs, ys
 
 
+#: The tops a share axis may have: the smallest that holds the data (with room) is used.
+_SHARE_TOPS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+
+
+def share_top(highest: float) -> float:
+    """The top of a share axis (0–1) that shows ``highest`` with a little room above it.
+
+    A plot of a 5.7 % goal rate is not 95 % empty: its axis ends at 10 %.
+
+    >>> share_top(0.057), share_top(0.67), share_top(0.0), share_top(0.95)
+    (0.1, 0.8, 0.05, 1.0)
+    """
+    wanted = max(highest, 0.0) * 1.08
+    return next((top for top in _SHARE_TOPS if top >= wanted), 1.0)
+
+
+def share_by_day(
+    days: Sequence[float | None], *, total: int, horizon: float
+) -> tuple[list[float], list[float]]:
+    """The share of all ``total`` clients who reached a goal by each day, as a step curve.
+
+    ``days`` holds the day each client reached it (``None``: not reached);
+    clients who dropped out simply never reach it, so this is the share the
+    tables give, unlike a Kaplan–Meier curve.
+    """
+    reached = sorted(d for d in days if d is not None)
+    times = sorted(set(reached))
+    counts = [sum(1 for d in reached if d <= t) for t in times]
+    return _steps(times, [c / total if total else 0.0 for c in counts], horizon=horizon)
+
+
 def plot_time_to_goal(
     curves: Mapping[str, KaplanMeier],
     *,
     horizon_days: int,
     title: str,
     ylabel: str = "share reached goal",
+    shares: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> Figure:
-    """Plot the share of clients who reached the goal by each day, one curve per label.
+    """Plot the share of clients who reached the goal by each day, one colour per label.
 
     Each curve is 1 − S(t) of a Kaplan–Meier estimate (clients lost to dropout
-    are censored, not counted as failures), drawn as a step curve with its 95 %
-    confidence band.
+    are censored, not counted as failures), drawn as a solid step curve with
+    its 95 % confidence band.  ``shares`` (label → the step curve of
+    :func:`share_by_day`) adds, dashed in the same colour, the share of *all*
+    clients (dropouts count as not reached): the figure the tables give, which
+    ends below the Kaplan–Meier curve when clients drop out.  The share axis
+    ends just above the highest value drawn (see :func:`share_top`); the dotted
+    line at 50 % (where a curve crosses it is the median) is drawn when in view.
     """
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import PercentFormatter
 
     figure, ax = _figure()
     horizon = float(horizon_days)
+    highest = 0.0
+    handles: list[Any] = []
     for label, km in curves.items():
         xs, reached = _steps(km.times, [1.0 - s for s in km.survival], horizon=horizon)
         _, low = _steps(km.times, [1.0 - u for u in km.upper], horizon=horizon)
         _, high = _steps(km.times, [1.0 - lo for lo in km.lower], horizon=horizon)
         (line,) = ax.step(xs, reached, where="post", label=label, linewidth=1.8)
         ax.fill_between(xs, low, high, step="post", alpha=0.18, color=line.get_color(), linewidth=0)
-    ax.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
+        handles.append(line)
+        highest = max(highest, *high)
+        share = (shares or {}).get(label)
+        if share is not None:
+            ax.step(
+                share[0],
+                share[1],
+                where="post",
+                color=line.get_color(),
+                linewidth=1.4,
+                linestyle=(0, (4, 2)),
+            )
+            highest = max(highest, *share[1]) if share[1] else highest
+    top = share_top(highest)
+    if top >= 0.5:
+        ax.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
     ax.set_xlim(0, horizon)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_ylim(0, top)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if top >= 0.1 else 1))
     ax.set_xlabel("days since the first session")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    figure.suptitle(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", title="shaded: 95 % CI", title_fontsize="small")
+    styles = [
+        Line2D([], [], color="0.3", linewidth=1.8, label="Kaplan–Meier, dropouts censored"),
+        Line2D([], [], color="0.3", alpha=0.25, linewidth=8, label="its 95 % CI"),
+    ]
+    if shares:
+        styles.append(
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linewidth=1.4,
+                linestyle=(0, (4, 2)),
+                label="share of all clients (as in the tables)",
+            )
+        )
+    ax.legend(
+        handles=handles + styles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        frameon=False,
+    )
     return figure
 
 
 def plot_run_bouts(result: SimulationResult, *, title: str) -> Figure | None:
     """:func:`plot_bouts` of a run's traces, with its stages' targets and its dropouts."""
+    dropouts: dict[int, int | None] = {}
+    for client in result.clients:  # pooled runs repeat ids: the first run's come first
+        dropouts.setdefault(client.client_id, client.dropout_day)
     return plot_bouts(
         result.traces,
         title=title,
@@ -133,8 +214,22 @@ def plot_run_bouts(result: SimulationResult, *, title: str) -> Figure | None:
             else s.target_seconds
             for s in result.spec.protocol.stages
         },
-        dropouts={r.client_id: r.dropout_day for r in result.clients if r.dropout_day is not None},
+        dropouts={client: day for client, day in dropouts.items() if day is not None},
     )
+
+
+def _bout(row: Mapping[str, Any]) -> int:
+    """The bout (s) a trace row prescribed (see :func:`prescribed_bout`)."""
+    return prescribed_bout(row["prescription"])
+
+
+def _stage(row: Mapping[str, Any]) -> str:
+    """The stage a trace row's session was at."""
+    return str(row["prescription"].get("stage", ""))
+
+
+#: How each stage's line is drawn, by the stage's place in the protocol.
+_STAGE_STYLES: tuple[Any, ...] = ("-", (0, (5, 1.5)), (0, (1.5, 1.2)), (0, (6, 1.5, 1.5, 1.5)))
 
 
 def plot_bouts(
@@ -145,13 +240,18 @@ def plot_bouts(
     dropouts: Mapping[int, int] | None = None,
     max_clients: int = MAX_BOUT_CLIENTS,
 ) -> Figure | None:
-    """Plot bout length over time for the first ``max_clients`` traced clients.
+    """Plot bout length over time for the first ``max_clients`` traced clients, one panel each.
 
-    One line per client: the bout prescribed at each session (a dot), held until
-    the next.  Moving to the next stage, reaching the goal and a stop are marked;
-    so is dropout when ``dropouts`` (client → day) is given.  Dashed lines show
-    the stages' targets.  Returns ``None`` when there are no traces.
+    In each client's panel the bout prescribed at each session (a dot) is held
+    until the next, in the colour and line style of its stage; the line breaks
+    where the client moves on to the next stage (a star, and a dotted line), so
+    that starting the next stage over at its base reads as what it is, not as a
+    fall.  Reaching the goal and a stop are marked, and so is dropout when
+    ``dropouts`` (client → day) is given; each panel's title says how the
+    client ended.  Thin dashed lines show the stages' targets.  Returns
+    ``None`` when there are no traces.
     """
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     by_client: dict[int, list[Mapping[str, Any]]] = {}
@@ -161,53 +261,101 @@ def plot_bouts(
             by_client.setdefault(client, []).append(row)
     if not by_client:
         return None
-    figure, ax = _figure()
-    client_handles: list[Any] = []
+    stages = list(targets or {})
+    for rows in by_client.values():
+        stages += [stage for stage in map(_stage, rows) if stage not in stages]
+    colour = {stage: f"C{i % 10}" for i, stage in enumerate(stages)}
+    style = {stage: _STAGE_STYLES[i % len(_STAGE_STYLES)] for i, stage in enumerate(stages)}
+    count = len(by_client)
+    columns = 1 if count == 1 else 2
+    rows_of_panels = -(-count // columns)
+    figure = Figure(figsize=(9.0, 1.1 + 1.75 * rows_of_panels), dpi=120, layout="constrained")
+    axes = figure.subplots(rows_of_panels, columns, squeeze=False, sharex=True, sharey=True)
+    top = max((*(targets or {}).values(), *(_bout(r) for rs in by_client.values() for r in rs)))
     seen: set[str] = set()
-    top = 0
-    for client, rows in sorted(by_client.items()):
+    for ax, (client, rows) in zip(axes.flat, sorted(by_client.items()), strict=False):
         ordered = sorted(rows, key=lambda r: int(r["session"]))
-        days = [int(r["day"]) for r in ordered]
-        bouts = [prescribed_bout(r["prescription"]) for r in ordered]
-        top = max(top, *bouts)
-        (line,) = ax.step(days, bouts, where="post", linewidth=1.4, label=f"client {client}")
-        colour = line.get_color()
-        ax.plot(days, bouts, "o", markersize=2.5, color=colour)
-        client_handles.append(line)
-        for row, day, bout in zip(ordered, days, bouts, strict=True):
+        runs: list[list[Mapping[str, Any]]] = []
+        for row in ordered:
+            if runs and _stage(runs[-1][-1]) == _stage(row):
+                runs[-1].append(row)
+            else:
+                runs.append([row])
+        for i, run in enumerate(runs):
+            stage = _stage(run[0])
+            days = [int(r["day"]) for r in run]
+            bouts = [_bout(r) for r in run]
+            ax.step(
+                days,
+                bouts,
+                where="post",
+                color=colour[stage],
+                linestyle=style[stage],
+                linewidth=1.5,
+            )
+            ax.plot(days, bouts, "o", markersize=2.3, color=colour[stage])
+            if i:
+                ax.axvline(days[0], color="0.55", linestyle=":", linewidth=1)
+        ending = "still in the programme at the end"
+        for row in ordered:
             mark = _MARKS.get(str(row["action"]))
             if mark is not None:
                 symbol, size, label = mark
                 ax.scatter(
-                    [day], [bout], marker=symbol, s=size, color=colour, edgecolors="black", zorder=3
+                    [int(row["day"])],
+                    [_bout(row)],
+                    marker=symbol,
+                    s=size * 0.7,
+                    color=colour[_stage(row)],
+                    edgecolors="black",
+                    zorder=3,
                 )
                 seen.add(label)
+                if row["action"] == "complete":
+                    ending = f"goal reached on day {row['day']}"
+                elif row["action"] == "stop":
+                    ending = f"stopped on day {row['day']}"
         dropout = (dropouts or {}).get(client)
-        if dropout is not None and days:
-            ax.plot([dropout], [bouts[-1]], marker="|", markersize=14, color="black", mew=2)
+        if dropout is not None:
+            ax.plot(
+                [dropout], [_bout(ordered[-1])], marker="|", markersize=12, color="black", mew=2
+            )
             seen.add("dropped out")
-    by_target: dict[int, list[str]] = {}
-    for stage, target in (targets or {}).items():
-        by_target.setdefault(target, []).append(stage)
-    for target, stages in by_target.items():
-        top = max(top, target)
-        ax.axhline(target, color="0.5", linestyle="--", linewidth=1)
-        ax.annotate(
-            f"target {target} s ({', '.join(stages)})",
-            xy=(0, target),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize="small",
-            color="0.35",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+            ending = f"dropped out on day {dropout}"
+        for stage, target in (targets or {}).items():
+            ax.axhline(target, color=colour[stage], linestyle="--", linewidth=0.8, alpha=0.6)
+        ax.set_title(f"client {client}: {ending}", fontsize="small", loc="left")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+        axes[-2, columns - 1].xaxis.set_tick_params(labelbottom=True)  # the panel above it
+    for ax in axes[:, 0]:
+        ax.set_ylabel("bout (s)")
+    for ax in axes[-1, :]:
+        ax.set_xlabel("day")
+    axes[0, 0].set_ylim(0, top * 1.12)
+    axes[0, 0].set_xlim(left=0)
+    handles: list[Any] = [
+        Line2D(
+            [],
+            [],
+            color=colour[stage],
+            linestyle=style[stage],
+            marker="o",
+            markersize=3,
+            label=stage,
         )
-    marks = [
+        for stage in stages
+    ]
+    if len(stages) > 1:
+        handles.append(Line2D([], [], color="0.55", linestyle=":", label="next stage starts"))
+    handles += [
         Line2D(
             [],
             [],
             linestyle="",
             marker=symbol,
-            markersize=9 if symbol != "*" else 13,
+            markersize=9 if symbol != "*" else 12,
             markerfacecolor="0.75",
             markeredgecolor="black",
             label=label,
@@ -216,31 +364,30 @@ def plot_bouts(
         if label in seen
     ]
     if "dropped out" in seen:
-        marks.append(
+        handles.append(
             Line2D(
                 [],
                 [],
                 linestyle="",
                 marker="|",
-                markersize=14,
+                markersize=12,
                 mew=2,
                 color="black",
                 label="dropped out",
             )
         )
-    ax.set_ylim(0, top * 1.1)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("day")
-    ax.set_ylabel("bout length (s)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(
-        handles=client_handles + marks,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
+    if targets:
+        handles.append(
+            Line2D([], [], color="0.4", linestyle="--", linewidth=0.8, label="a stage's target")
+        )
+    figure.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
         fontsize="small",
         frameon=False,
     )
+    figure.suptitle(title)
     return figure
 
 
@@ -265,8 +412,9 @@ def plot_goal_rate_by_week(curves: Mapping[str, Sequence[float]], *, title: str)
         weeks = max(weeks, len(curve))
     ax.set_xlim(0.5, max(weeks, 1) + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    top = share_top(max((max(curve, default=0.0) for curve in curves.values()), default=0.0))
+    ax.set_ylim(0, top)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if top >= 0.1 else 1))
     ax.set_xlabel("week")
     ax.set_ylabel("share who completed the protocol")
     ax.set_title(title)
@@ -377,7 +525,7 @@ def plot_reversals(
     stage_change = False
     for ax, (client, rows) in zip(axes, clients.items(), strict=True):
         sessions = [int(r["session"]) for r in rows]
-        bouts = [prescribed_bout(r["prescription"]) for r in rows]
+        bouts = [_bout(r) for r in rows]
         ax.step(sessions, bouts, where="post", color="C0", linewidth=1.4)
         ax.plot(sessions, bouts, "o", markersize=2.5, color="C0")
         xs: list[int] = []

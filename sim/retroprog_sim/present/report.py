@@ -21,7 +21,7 @@ import attrs
 
 import retroprog
 from retroprog.exceptions import InvalidValueError
-from retroprog.support import write_text_atomic
+from retroprog.support import install_hint, write_text_atomic
 
 from ..comparison import Difference
 from ..execute import SimulationResult
@@ -47,7 +47,8 @@ __all__ = [
 ]
 
 
-_NO_MATPLOTLIB = "plots need matplotlib: pip install 'retroprog[plot]'"
+def _no_matplotlib() -> str:
+    return f"plots need matplotlib: {install_hint('plot')}"
 
 
 _PLOTS_OFF = "Plots were turned off for this report."
@@ -70,14 +71,25 @@ def _check_runs(
         raise InvalidValueError("runs", labels, f"labels must be unique: {', '.join(repeated)}")
 
 
+def _groups(groups: Iterable[ReportGroup]) -> tuple[ReportGroup, ...]:
+    return tuple(groups)
+
+
 @attrs.frozen
 class ReportGroup:
     """Runs on the same clients (one population, one seed): compared with each other.
+
+    A group may also pool several seeds: its runs are then each run's clients of
+    every seed together (see ``execute.pooled_run``), its differences the pooled
+    paired differences (:func:`~retroprog_sim.pooled_differences`),
+    and ``per_seed`` the groups of the single seeds, whose tables the report
+    shows in a folded section.
 
     :param title: the group's heading, e.g. ``"general population, seed 0"``.
     :param runs: (label, result) pairs with unique labels; the first is the baseline.
     :param differences: label → its paired differences from ``runs[0]``
         (see :func:`~retroprog_sim.paired_differences`); empty when not compared.
+    :param per_seed: the groups of each seed, when this group pools them.
     """
 
     title: str
@@ -85,6 +97,7 @@ class ReportGroup:
         converter=_runs, validator=_check_runs
     )
     differences: Mapping[str, Sequence[Difference]] = attrs.field(factory=dict)
+    per_seed: tuple[ReportGroup, ...] = attrs.field(default=(), converter=_groups)
 
 
 def _setting(value: Any) -> str:
@@ -111,6 +124,45 @@ class _Group:
     differences: tuple[Table, ...]
     images: tuple[Image, ...]
     notes: tuple[str, ...]
+    per_seed: tuple[_Group, ...] = ()
+
+
+def _tables(
+    group: ReportGroup, *, anchor: str, show_threshold: bool, pooled: bool = False
+) -> _Group:
+    """A group's figures and differences, without plots."""
+    baseline = group.runs[0][0]
+    which = "every seed's clients together" if pooled else ""
+    caption = "Figures of each run" + (f" ({which})" if which else "")
+    if group.differences:
+        caption += f"; {baseline} is the baseline"
+    return _Group(
+        title=group.title,
+        anchor=anchor,
+        baseline=baseline,
+        table=runs_table(caption, group.runs, show_threshold=show_threshold),
+        differences=tuple(
+            differences_table(label, baseline, differences, pooled=pooled)
+            for label, differences in group.differences.items()
+        ),
+        images=(),
+        notes=(),
+    )
+
+
+def _policies_and_protocols(groups: Sequence[ReportGroup]) -> tuple[list[Table], list[Table]]:
+    """A table of every policy's parameters, and one per protocol with its stages."""
+    from .parameters import policies_table, protocol_table
+
+    policies: dict[str, Any] = {}
+    protocols: dict[str, Any] = {}
+    for group in groups:
+        for label, run in group.runs:
+            policies.setdefault(label, run.spec.policy)
+            protocol = run.spec.protocol
+            protocols.setdefault(f"{protocol.name} {protocol!r}", protocol)
+    shown = [policies_table(list(policies.items()))] if policies else []
+    return shown, [protocol_table(p) for p in protocols.values()]
 
 
 @functools.cache
@@ -180,35 +232,30 @@ def render_report(
     (True, True)
     """
     thresholds = sorted({r.spec.settings.adverse_pain for group in groups for _, r in group.runs})
+    several = len(thresholds) > 1
     draw = plots and _plots.available()
     rendered: list[_Group] = []
     for i, group in enumerate(groups, start=1):
-        baseline = group.runs[0][0]
         images: list[Image] = []
         notes: list[str] = []
         if draw:
             images, notes = group_images(group)
         else:
-            notes.append(_NO_MATPLOTLIB if plots else _PLOTS_OFF)
+            notes.append(_no_matplotlib() if plots else _PLOTS_OFF)
+        pooled = bool(group.per_seed)
+        tables = _tables(group, anchor=f"group-{i}", show_threshold=several, pooled=pooled)
         rendered.append(
-            _Group(
-                title=group.title,
-                anchor=f"group-{i}",
-                baseline=baseline,
-                table=runs_table(
-                    "Figures of each run"
-                    + (f" ({baseline} is the baseline)" if group.differences else ""),
-                    group.runs,
-                    show_threshold=len(thresholds) > 1,
-                ),
-                differences=tuple(
-                    differences_table(label, baseline, differences)
-                    for label, differences in group.differences.items()
-                ),
+            attrs.evolve(
+                tables,
                 images=tuple(images),
                 notes=tuple(notes),
+                per_seed=tuple(
+                    _tables(seed, anchor=f"group-{i}-{j}", show_threshold=several)
+                    for j, seed in enumerate(group.per_seed, start=1)
+                ),
             )
         )
+    policies, protocols = _policies_and_protocols(groups)
     shown = settings if settings is not None else _default_settings(groups)
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -216,11 +263,14 @@ def render_report(
         description=description,
         version=retroprog.__version__,
         settings=[(str(key), _setting(value)) for key, value in shown.items()],
+        policies=policies,
+        protocols=protocols,
         threshold=fmt.threshold(thresholds),
-        threshold_note=", shown per run in the tables" if len(thresholds) > 1 else "",
+        threshold_note=", shown per run in the tables" if several else "",
         groups=rendered,
         comparisons=any(group.differences for group in groups),
         several_runs=any(len(group.runs) > 1 for group in groups),
+        pooled=any(group.per_seed for group in groups),
     )
 
 
@@ -249,15 +299,36 @@ def write_report(
 
 
 def report_groups(result: ExperimentResult) -> list[ReportGroup]:
-    """The report's sections: one per population and seed, its runs side by side."""
+    """The report's sections: one per population and seed, its runs side by side.
+
+    With several seeds, one per population instead: its runs pooled over the
+    seeds, a comparison's differences pooled too, and each seed's group inside.
+    """
     groups = []
-    for (population, seed), runs in result.groups().items():
-        clients = runs[0][1].spec.clients
+    pooled_differences = result.pooled_differences() if len(result.seeds) > 1 else {}
+    for population, seeds in result.by_population().items():
+        per_seed = []
+        for seed, runs in seeds.items():
+            clients = runs[0][1].spec.clients
+            per_seed.append(
+                ReportGroup(
+                    f"{population} population, seed {seed} "
+                    f"(the same {clients} clients in every run)",
+                    tuple((cell.label, run) for cell, run in runs),
+                    result.differences.get((population, seed), {}),
+                )
+            )
+        if len(per_seed) == 1:
+            groups += per_seed
+            continue
+        clients = sum(group.runs[0][1].spec.clients for group in per_seed)
         groups.append(
             ReportGroup(
-                f"{population} population, seed {seed} (the same {clients} clients in every run)",
-                tuple((cell.label, run) for cell, run in runs),
-                result.differences.get((population, seed), {}),
+                f"{population} population, seeds {', '.join(map(str, seeds))} pooled "
+                f"(the same {clients} clients in every run)",
+                result.pooled()[population],
+                pooled_differences.get(population, {}),
+                per_seed,
             )
         )
     return groups

@@ -17,21 +17,29 @@ import attrs
 from . import format as fmt
 
 if TYPE_CHECKING:
-    from ..comparison import Difference
+    from ..comparison import Comparison, Difference
     from ..execute import SimulationResult
     from ..experiment import ExperimentResult
+    from ..stats import Summary
 
 __all__ = [
+    "WIDE_LABEL_LENGTH",
     "WIDE_TABLE_RUNS",
     "Table",
+    "comparison_tables",
     "differences_table",
     "figures",
+    "result_tables",
     "runs_table",
+    "summary_figures",
     "sweep_table",
 ]
 
 #: Up to this many runs a table has one column per run; beyond, one row per run.
 WIDE_TABLE_RUNS = 6
+
+#: Labels longer than this make a table of runs one row per run (columns would not fit).
+WIDE_LABEL_LENGTH = 24
 
 
 @attrs.frozen
@@ -66,7 +74,14 @@ def figures(
     stage); ``show_threshold`` adds each run's adverse-event threshold, for
     runs that differ in it.
     """
-    summaries = [r.summary for _, r in runs]
+    thresholds = [r.spec.settings.adverse_pain for _, r in runs] if show_threshold else None
+    return summary_figures([r.summary for _, r in runs], thresholds=thresholds)
+
+
+def summary_figures(
+    summaries: Sequence[Summary], *, thresholds: Sequence[int] | None = None
+) -> list[Figure]:
+    """:func:`figures` of summaries alone (``thresholds``: each one's adverse-event pain)."""
     stages: list[str] = []
     for s in summaries:
         stages += [stage for stage in s.stage_goal_rates if stage not in stages]
@@ -111,9 +126,9 @@ def figures(
             ],
         ),
     ]
-    if show_threshold:
-        thresholds = [f"{r.spec.settings.adverse_pain}/10" for _, r in runs]
-        lines.append(("adverse_pain", "adverse event: pain above", thresholds))
+    if thresholds is not None:
+        shown = [f"{threshold}/10" for threshold in thresholds]
+        lines.append(("adverse_pain", "adverse event: pain above", shown))
     lines += [
         (
             "regressions_per_100_sessions",
@@ -136,7 +151,7 @@ def runs_table(
     """Each run's :func:`figures`: a column per run, or a row per run when there are many."""
     lines = figures(runs, show_threshold=show_threshold)
     labels = [label for label, _ in runs]
-    if len(runs) <= WIDE_TABLE_RUNS:
+    if len(runs) <= WIDE_TABLE_RUNS and max(map(len, labels), default=0) <= WIDE_LABEL_LENGTH:
         return Table(
             caption,
             ("", *labels),
@@ -151,8 +166,14 @@ def runs_table(
     )
 
 
-def differences_table(label: str, baseline: str, differences: Sequence[Difference]) -> Table:
-    """One run's paired differences from the baseline run, with the figures compared."""
+def differences_table(
+    label: str, baseline: str, differences: Sequence[Difference], *, pooled: bool = False
+) -> Table:
+    """One run's paired differences from the baseline run, with the figures compared.
+
+    ``pooled``: the differences are pooled over seeds (the mean of each seed's,
+    with a bootstrap that resamples clients within each seed), and the table says so.
+    """
     rows = tuple(
         (
             fmt.label(d.metric),
@@ -160,17 +181,33 @@ def differences_table(label: str, baseline: str, differences: Sequence[Differenc
             fmt.compared(d.metric, d.other),
             fmt.compared(d.metric, d.difference, signed=True),
             fmt.interval(d.metric, d.ci_low, d.ci_high),
-            fmt.reading(d.ci_low, d.ci_high),
+            fmt.reading(d.ci_low, d.ci_high, d.metric),
         )
         for d in differences
     )
+    how = (
+        "pooled over the seeds: the mean of each seed's paired difference"
+        if pooled
+        else "paired on the same clients"
+    )
+    note = (
+        "Rates differ in percentage points (pp), medians in days (d). "
+        "A difference is clear when its paired bootstrap 95 % CI excludes 0; better or "
+        "worse where the direction is known (a higher goal or target rate is better; fewer "
+        "adverse events, regressions, stops and dropouts are better), sooner or later for "
+        "days; n/a: not defined, e.g. a median that was not reached."
+    )
+    if pooled:
+        note += (
+            " Pooled: each figure is the mean over the seeds, and the CI comes from a "
+            "bootstrap that resamples clients within each seed, keeping each client's "
+            "pair of runs together."
+        )
     return Table(
-        f"{label} − {baseline}, paired on the same clients",
+        f"{label} − {baseline}, {how}",
         ("", baseline, label, "difference", "95 % CI", "reading"),
         rows,
-        note="Rates differ in percentage points (pp), medians in days (d). "
-        "A difference is clear when its paired bootstrap 95 % CI excludes 0; "
-        "n/a: not defined, e.g. a median that was not reached.",
+        note=note,
         left=frozenset({5}),
     )
 
@@ -225,3 +262,42 @@ def sweep_table(result: ExperimentResult) -> Table:
         note="target reached: the share who passed the stage's target; goal: completing "
         "the protocol; not reached: fewer than half completed.",
     )
+
+
+def result_tables(result: ExperimentResult) -> list[Table | None]:
+    """An experiment's tables: a sweep's; or per group, its runs and each one's differences.
+
+    ``None`` marks a break between groups (a blank line in the terminal).
+    """
+    if result.kind == "sweep":
+        return [sweep_table(result)]
+    out: list[Table | None] = []
+    for (population, seed), runs in result.groups().items():
+        first = runs[0][1].summary
+        caption = (
+            f"{first.protocol}: {population} population, the same {first.clients} "
+            f"clients for every policy ({first.weeks} weeks, seed {seed})"
+        )
+        out.append(runs_table(caption, [(cell.label, run) for cell, run in runs]))
+        baseline = runs[0][0].label
+        for label, differences in result.differences[population, seed].items():
+            out += [None, differences_table(label, baseline, differences)]
+        out.append(None)
+    return out
+
+
+def comparison_tables(comparison: Comparison) -> list[Table]:
+    """A comparison's runs side by side, and each policy's differences from the first."""
+    runs = [(run.spec.policy.name, run) for run in comparison.runs]
+    first = comparison.runs[0].summary
+    tables = [
+        runs_table(
+            f"{first.protocol}: {first.population} population, the same {first.clients} "
+            f"clients for every policy ({first.weeks} weeks, seed {first.seed})",
+            runs,
+        )
+    ]
+    baseline = runs[0][0]
+    for label, differences in comparison.differences.items():
+        tables.append(differences_table(label, baseline, differences))
+    return tables

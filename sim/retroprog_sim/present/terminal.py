@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from .tables import Table
 
-__all__ = ["clean", "console", "print_table", "text", "wrapped"]
+__all__ = ["clean", "console", "echo_table", "plain_table", "print_table", "text", "wrapped"]
 
 #: Control characters a terminal acts on: C0 (but tab and newline), DEL, C1, and the
 #: Unicode controls that reorder text (bidirectional overrides and isolates).
@@ -109,3 +109,41 @@ def print_table(out: Console, table: Table) -> None:
     out.print(drawn)
     if table.note:  # wrapped to the table's width, not widening it
         out.print(text(table.note), width=max(min(width, out.width), 60))
+
+
+def plain_table(table: Table) -> str:
+    """``table`` as plain aligned text (no rich): caption, header, rows and note.
+
+    >>> from retroprog_sim.present.tables import Table
+    >>> print(plain_table(Table("Pets", ("name", "legs"), (("cat", "4"), ("hen", "2")))))
+    Pets
+      name  legs
+      cat      4
+      hen      2
+    """
+    rows = [tuple(clean(cell) for cell in row) for row in (table.header, *table.rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(table.header))]
+    lines = [clean(table.caption)]
+    for row in rows:
+        cells = [
+            cell.ljust(width) if i == 0 or i in table.left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(("  " + "  ".join(cells)).rstrip())
+    if table.note:
+        lines.append(clean(table.note))
+    return "\n".join(lines)
+
+
+def echo_table(table: Table) -> None:
+    """Print ``table`` on stdout: drawn by rich when it is installed, else as plain text.
+
+    Commands that need the core alone (``plugins``, ``describe``) print through
+    this, so that they work without the ``sim`` extra.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("rich") is None:
+        print(plain_table(table))
+        return
+    print_table(console(), table)
