@@ -28,6 +28,7 @@ from ..engine.spec import RunSpec
 from ..model.population import Population, load_population
 from ..settings import DEFAULT_TRACES, SETTINGS, RunSettings
 from .check import MAX_RUNS, Kind, combinations, problems
+from .tuning import TuneSpec
 
 __all__ = [
     "KINDS",
@@ -41,8 +42,8 @@ __all__ = [
     "ProtocolChoice",
 ]
 
-#: How an experiment is run: as a comparison, or as a sweep.
-KINDS: tuple[Kind, ...] = ("compare", "sweep")
+#: How an experiment is run: as a comparison, a sweep, or a tuning.
+KINDS: tuple[Kind, ...] = ("compare", "sweep", "tune")
 
 #: The settings' fields, for checking a value given for one.
 _FIELDS = attrs.fields_dict(RunSettings)
@@ -196,6 +197,8 @@ class Experiment:
     :param source: the file it was read from, if any.
     :param from_command_line: the settings given on the command line, which
         overrode the file's.
+    :param tune: what a tuning searches (the ``[tune]`` table), if anything;
+        the first policy is then the baseline the tuned one is confirmed against.
     """
 
     policies: tuple[PolicyEntry, ...]
@@ -208,6 +211,7 @@ class Experiment:
     out: Path | None
     source: Path | None
     from_command_line: frozenset[str]
+    tune: TuneSpec | None
     _invalid: dict[str, Any] = attrs.field(alias="_invalid", repr=False)
 
     def __init__(
@@ -222,6 +226,7 @@ class Experiment:
         out: Path | None = None,
         source: Path | None = None,
         from_command_line: Iterable[str] = frozenset(),
+        tune: TuneSpec | None = None,
         *,
         _invalid: Mapping[str, Any] | None = None,
         **settings: Any,
@@ -251,6 +256,7 @@ class Experiment:
             out,
             source,
             frozenset(from_command_line),
+            tune,
             invalid,
         )
 
@@ -364,4 +370,5 @@ class Experiment:
             **{k: v for k, v in attrs.asdict(self.run_settings).items() if k != "seed"},
             "seeds": list(self.seeds),
             "from_command_line": sorted(self.from_command_line),
+            **({} if self.tune is None else {"tune": self.tune.plain()}),
         }
