@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import attrs
 import click
 
 from .app import EXIT_ERROR, EXIT_INTERRUPTED, INTERRUPTS, Stopped, cli, examples, interruptible
 from .options import RunOptions, run_options
 from .running import claimed, show
+
+if TYPE_CHECKING:
+    from ..present.tables import Table
+    from ..tuning import TuneResult
 
 __all__ = ["tune"]
 
@@ -50,7 +57,8 @@ def tune(run: RunOptions, experiment_file: str, trials: int | None) -> None:
     if trials is not None and experiment.tune is not None:
         experiment = attrs.evolve(experiment, tune=attrs.evolve(experiment.tune, trials=trials))
     spec = experiment.tune
-    assert spec is not None and experiment.out is not None  # checked by the file's reader
+    assert spec is not None  # checked by the file's reader
+    assert experiment.out is not None  # the file's folder by default
     out = experiment.out
     done = [0]
 
@@ -62,9 +70,10 @@ def tune(run: RunOptions, experiment_file: str, trials: int | None) -> None:
         )
 
     with claimed(out), interruptible(stopped):
-        with run.executor() as executor, run.progress_bar(
-            "tuning", spec.trials, unit="trials"
-        ) as bar:
+        with (
+            run.executor() as executor,
+            run.progress_bar("tuning", spec.trials, unit="trials") as bar,
+        ):
 
             def progress(finished: int, total: int, best: str) -> None:
                 done[0] = finished
@@ -77,7 +86,9 @@ def tune(run: RunOptions, experiment_file: str, trials: int | None) -> None:
 
                 if INTERRUPTS.seen or not _worker_lost(exc):
                     raise
-                raise stopped(f"a worker was lost ({type(exc).__name__}: {exc})", EXIT_ERROR) from None
+                raise stopped(
+                    f"a worker was lost ({type(exc).__name__}: {exc})", EXIT_ERROR
+                ) from None
         INTERRUPTS.check()
         if result.resumed:
             click.echo(
@@ -94,7 +105,8 @@ def tune(run: RunOptions, experiment_file: str, trials: int | None) -> None:
         )
 
 
-def _shown(result):  # type: ignore[no-untyped-def]
+def _shown(result: TuneResult) -> Iterator[Table | None]:
+    """The best candidates, then the confirmation."""
     from ..present import tuning as present
 
     first, confirmation = present.tune_tables(result)

@@ -18,7 +18,6 @@ from retroprog.exceptions import Problem
 from retroprog.support import MAX_TOML_BYTES, loads_toml, read_text
 
 from ..settings import SETTINGS
-from .tuning import Dimension, TuneSpec
 from .model import (
     Experiment,
     ExperimentFileError,
@@ -27,6 +26,7 @@ from .model import (
     PopulationEntry,
     ProtocolChoice,
 )
+from .tuning import Dimension, TuneSpec
 
 __all__ = ["experiment_from_dict", "load_experiment"]
 

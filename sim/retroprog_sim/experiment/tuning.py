@@ -91,7 +91,8 @@ class Dimension:
             if len({json.dumps(c) for c in self.choices}) < len(self.choices):
                 return "a choice is listed twice"
             return None
-        assert self.low is not None and self.high is not None
+        assert self.low is not None
+        assert self.high is not None
         if not all(math.isfinite(v) for v in (self.low, self.high)) or self.low >= self.high:
             return f"must be [low, high] with low < high, got [{self.low}, {self.high}]"
         return None
@@ -161,7 +162,9 @@ class TuneSpec:
         def whole(key: str, value: Any, low: int, high: int | None = None) -> None:
             if type(value) is not int or value < low or (high is not None and value > high):
                 top = f" and at most {spaced(high)}" if high is not None else ""
-                found.append(Problem(f"tune.{key}", f"must be a whole number ≥ {low}{top}, got {value!r}"))
+                found.append(
+                    Problem(f"tune.{key}", f"must be a whole number ≥ {low}{top}, got {value!r}")
+                )
 
         whole("trials", self.trials, 1, MAX_TRIALS)
         whole("seed", self.seed, 0)
@@ -174,12 +177,18 @@ class TuneSpec:
             )
         known = ", ".join(names) if names is not None else ""
         if names is not None and self.objective not in names:
-            found.append(Problem("tune.objective", f"unknown figure {self.objective!r} (known: {known})"))
+            found.append(
+                Problem("tune.objective", f"unknown figure {self.objective!r} (known: {known})")
+            )
         for name, limit in self.constraints.items():
             if names is not None and name not in names:
-                found.append(Problem(f"tune.constraints.{name}", f"unknown figure (known: {known})"))
+                found.append(
+                    Problem(f"tune.constraints.{name}", f"unknown figure (known: {known})")
+                )
             elif not _number(limit) or not math.isfinite(limit):
-                found.append(Problem(f"tune.constraints.{name}", f"must be a number, got {limit!r}"))
+                found.append(
+                    Problem(f"tune.constraints.{name}", f"must be a number, got {limit!r}")
+                )
         if not self.space:
             found.append(Problem("tune.space", "must name at least one parameter to search"))
         for name, dimension in self.space.items():
@@ -227,7 +236,8 @@ def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
             found.append(
                 Problem(
                     f"tune.confirm_seeds[{i}]",
-                    f"seed {seed} is also a training seed (seeds); confirmation needs fresh clients",
+                    f"seed {seed} is also a training seed (seeds); "
+                    "confirmation needs fresh clients",
                 )
             )
     load = functools.partial(retroprog.load_policy, spec.policy)
@@ -248,4 +258,3 @@ def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
                     found.append(Problem(f"tune.space.{name}", str(exc).removeprefix(f"{name}: ")))
                     break
     return found
-

@@ -101,9 +101,9 @@ class ReportSection:
 
     title: str
     text: str = ""
-    tables: tuple[Table, ...] = attrs.field(default=(), converter=tuple)
-    images: tuple[Image, ...] = attrs.field(default=(), converter=tuple)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    tables: tuple[Table, ...] = ()
+    images: tuple[Image, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def _setting(value: Any) -> str:

@@ -21,7 +21,7 @@ from . import format as fmt
 from . import plots as _plots
 from .plain import json_text
 from .report import ReportGroup, ReportSection, experiment_settings
-from .tables import Table, differences_table
+from .tables import Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -167,8 +167,7 @@ def tuned_toml(result: TuneResult) -> str | None:
     params = {**spec.params, **confirmed.trial.params}
     source = result.experiment.source or result.experiment.name
     checks = "; ".join(
-        f"{c.figure} {fmt.num(c.value, 3)} (95 % CI up to {fmt.num(c.ci_high, 3)}) "
-        f"≤ {c.limit:g}"
+        f"{c.figure} {fmt.num(c.value, 3)} (95 % CI up to {fmt.num(c.ci_high, 3)}) ≤ {c.limit:g}"
         for c in confirmed.checks
     )
     objective = confirmed.objective
@@ -183,9 +182,7 @@ def tuned_toml(result: TuneResult) -> str | None:
         "[[policies]]",
         f"name = {_toml(spec.policy)}",
         f"label = {_toml(spec.policy + ' tuned')}",
-        "params = { "
-        + ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in params.items())
-        + " }",
+        "params = { " + ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in params.items()) + " }",
         "",
     ]
     return "\n".join(lines)
@@ -297,9 +294,7 @@ def plot_front(result: TuneResult) -> Figure | None:
         return None
     figure_name, limit = next(iter(spec.constraints.items()))
     shown = [
-        t
-        for t in result.trials
-        if t.simulated and t.repeat_of is None and t.objective is not None
+        t for t in result.trials if t.simulated and t.repeat_of is None and t.objective is not None
     ]
     if not shown:
         return None
@@ -316,31 +311,22 @@ def plot_front(result: TuneResult) -> Figure | None:
         )
     ]
     figure, axes = _plots._figure()
-    for group, style, label in (
-        ([t for t in shown if t.status == "infeasible"], {"marker": "x", "color": "#c0392b"},
-         "infeasible"),
-        (feasible, {"marker": "o", "color": "#7f8c8d"}, "feasible"),
-        (sorted(front, key=lambda t: t.figures[figure_name]),
-         {"marker": "o", "color": "#1f6fb2", "linestyle": "-"}, "feasible front"),
-    ):
-        if group:
-            axes.plot(
-                [t.figures[figure_name] for t in group],
-                [t.objective for t in group],
-                linestyle=style.pop("linestyle", "none"),
-                label=label,
-                **style,
-            )
+
+    def points(trials: Sequence[Trial]) -> tuple[list[float], list[float]]:
+        return [t.figures[figure_name] for t in trials], [t.objective or 0.0 for t in trials]
+
+    infeasible = [t for t in shown if t.status == "infeasible"]
+    if infeasible:
+        axes.plot(*points(infeasible), "x", color="#c0392b", label="infeasible")
+    if feasible:
+        axes.plot(*points(feasible), "o", color="#7f8c8d", label="feasible")
+    if front:
+        ordered = sorted(front, key=lambda t: t.figures[figure_name])
+        axes.plot(*points(ordered), "o-", color="#1f6fb2", label="feasible front")
     confirmed = result.confirmed
     if confirmed is not None:
         axes.plot(
-            [confirmed.trial.figures[figure_name]],
-            [confirmed.trial.objective],
-            marker="*",
-            markersize=16,
-            color="#e0a800",
-            linestyle="none",
-            label="confirmed",
+            *points([confirmed.trial]), "*", markersize=16, color="#e0a800", label="confirmed"
         )
     axes.axvline(limit, color="#555555", linestyle="--", label=f"limit {limit:g}")
     axes.set_xlabel(fmt.label(figure_name))
@@ -399,7 +385,7 @@ def report_parts(
             "No candidate passed confirmation: tuned.toml was not written. "
             + ("" if result.confirmations else "No candidate was feasible on the training clients.")
         )
-    section = ReportSection("Tuning", text, tables, images, notes)
+    section = ReportSection("Tuning", text, tuple(tables), tuple(images), tuple(notes))
     groups = []
     shown = result.confirmed or (result.confirmations[-1] if result.confirmations else None)
     if shown is not None:
@@ -478,9 +464,7 @@ def _tune_settings(spec: TuneSpec) -> Mapping[str, str]:
     return {
         "tuned policy": spec.policy
         + (f" ({', '.join(f'{k}={v}' for k, v in spec.params.items())})" if spec.params else ""),
-        "searched": "; ".join(
-            f"{name} in {d.plain()}" for name, d in spec.space.items()
-        ),
+        "searched": "; ".join(f"{name} in {d.plain()}" for name, d in spec.space.items()),
         "objective": f"{spec.direction} {spec.objective}",
         "limits": "; ".join(f"{k} ≤ {v:g}" for k, v in spec.constraints.items()) or "none",
         "trials": f"{spec.trials} (batches of {spec.batch}, sampler seed {spec.seed})",

@@ -25,7 +25,7 @@ from retroprog.exceptions import InvalidValueError
 
 from .confirm import Check, Confirmation, confirm
 from .gate import Verdict, gate
-from .study import SAFETY, Trial, TrialProgress, open_study, run_trials, study_name
+from .study import SAFETY, Trial, TrialProgress, open_study, ranked, run_trials, study_name
 
 if TYPE_CHECKING:
     import optuna
@@ -83,24 +83,9 @@ class TuneResult:
         """The confirmed candidate, else the best feasible one (``None``: none was feasible)."""
         if self.confirmed is not None:
             return self.confirmed.trial
-        found = ranked(self.trials, self._spec.direction)
+        spec = self.experiment.tune
+        found = ranked(self.trials, "maximize" if spec is None else spec.direction)
         return found[0] if found else None
-
-    @property
-    def _spec(self):  # type: ignore[no-untyped-def]
-        assert self.experiment.tune is not None
-        return self.experiment.tune
-
-
-def ranked(trials: Sequence[Trial], direction: str) -> list[Trial]:
-    """The distinct feasible candidates, best objective first (earlier first on a tie)."""
-    feasible = [
-        t
-        for t in trials
-        if t.status == "feasible" and t.repeat_of is None and t.objective is not None
-    ]
-    sign = -1.0 if direction == "maximize" else 1.0
-    return sorted(feasible, key=lambda t: (sign * (t.objective or 0.0), t.number))
 
 
 @contextlib.contextmanager
@@ -187,6 +172,4 @@ def tune(
         executor=executor,
         resamples=resamples,
     )
-    return TuneResult(
-        experiment, tuple(trials), tuple(confirmations), importances, resumed, name
-    )
+    return TuneResult(experiment, tuple(trials), tuple(confirmations), importances, resumed, name)

@@ -83,7 +83,10 @@ class Confirmation:
 def _specs(
     experiment: Experiment, policy: retroprog.RegressionPolicy, own: bool, seeds: Sequence[int]
 ) -> list[RunSpec]:
-    """``policy``'s runs on every population and confirmation seed (``own``: its entry's protocol)."""
+    """``policy``'s runs on every population and confirmation seed.
+
+    ``own``: on the baseline entry's protocol (if it names one).
+    """
     entry = experiment.policies[0]
     choice = (entry.protocol or experiment.protocol) if own else experiment.protocol
     run = experiment.run_settings

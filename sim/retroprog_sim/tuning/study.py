@@ -1,4 +1,4 @@
-"""The search: an Optuna study whose trials are gated for safety, then simulated on the same clients.
+"""The search: an Optuna study whose trials are gated for safety, then simulated alike.
 
 Each trial asks the sampler (Optuna's TPE, which handles constraints) for a
 candidate, gates it (:func:`~.gate.gate`), and simulates the candidates that
@@ -42,7 +42,18 @@ if TYPE_CHECKING:
     from ..experiment.model import Experiment
     from ..experiment.tuning import Dimension, TuneSpec
 
-__all__ = ["SAFETY", "Trial", "TrialProgress", "open_study", "run_trials", "study_name"]
+__all__ = [
+    "SAFETY",
+    "Trial",
+    "TrialProgress",
+    "best_text",
+    "open_study",
+    "ranked",
+    "run_trials",
+    "study_name",
+    "training_specs",
+    "trial_record",
+]
 
 #: The constraint that a candidate the safety gate turned away breaks (by ∞).
 SAFETY = "safety"
@@ -112,9 +123,7 @@ def training_specs(experiment: Experiment, policy: retroprog.RegressionPolicy) -
     ]
 
 
-def open_study(
-    spec: TuneSpec, *, name: str, storage: str | None
-) -> tuple[optuna.Study, int]:
+def open_study(spec: TuneSpec, *, name: str, storage: str | None) -> tuple[optuna.Study, int]:
     """The study (created, or loaded to resume), and how many trials it had finished.
 
     Trials left running by a run that was stopped are told as failed, and their
@@ -125,7 +134,7 @@ def open_study(
     study = optuna.create_study(
         storage=storage,
         study_name=name,
-        direction=spec.direction,
+        direction="maximize" if spec.direction == "maximize" else "minimize",
         sampler=optuna.samplers.TPESampler(seed=spec.seed),
         load_if_exists=True,
     )
@@ -171,11 +180,20 @@ def trial_record(frozen: optuna.trial.FrozenTrial) -> Trial:
     )
 
 
-def _best(trials: Sequence[Trial], direction: str) -> Trial | None:
-    """The feasible trial with the best objective (the first, on a tie)."""
-    feasible = [t for t in trials if t.status == "feasible" and t.objective is not None]
+def ranked(trials: Sequence[Trial], direction: str) -> list[Trial]:
+    """The distinct feasible candidates, best objective first (earlier first on a tie)."""
+    feasible = [
+        t
+        for t in trials
+        if t.status == "feasible" and t.repeat_of is None and t.objective is not None
+    ]
     sign = -1.0 if direction == "maximize" else 1.0
-    return min(feasible, key=lambda t: (sign * (t.objective or 0.0), t.number), default=None)
+    return sorted(feasible, key=lambda t: (sign * (t.objective or 0.0), t.number))
+
+
+def _best(trials: Sequence[Trial], direction: str) -> Trial | None:
+    found = ranked(trials, direction)
+    return found[0] if found else None
 
 
 def best_text(best: Trial | None, objective: str) -> str:
@@ -207,7 +225,9 @@ def run_trials(
         known.setdefault(_key(record.params), record)
     worst = -math.inf if spec.direction == "maximize" else math.inf
     if progress is not None:
-        progress(len(records), spec.trials, best_text(_best(records, spec.direction), spec.objective))
+        progress(
+            len(records), spec.trials, best_text(_best(records, spec.direction), spec.objective)
+        )
     while len(records) < spec.trials:
         asked = [study.ask() for _ in range(min(spec.batch, spec.trials - len(records)))]
         candidates = [
@@ -311,6 +331,6 @@ def _tell(
         "invariant": record.invariant,
         "repeat_of": record.repeat_of,
     }
-    for key, value in shown.items():
-        trial.set_user_attr(key, value)
+    for key, shown_value in shown.items():
+        trial.set_user_attr(key, shown_value)
     study.tell(trial, worst if record.objective is None else record.objective)
