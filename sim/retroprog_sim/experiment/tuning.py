@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -213,6 +213,34 @@ class TuneSpec:
         return shown
 
 
+def _fixed_problems(spec: TuneSpec, load: Callable[..., object]) -> list[Problem]:
+    """The problems of the policy's name and fixed parameters, with the space's corners.
+
+    A fixed parameter may be valid only with some searched values
+    (``settled_pain = 5`` needs ``pain_threshold`` ≥ 5): the fixed parameters
+    are a problem only when they fail with the space's lowest values and with
+    its highest (first and last choices) alike.
+    """
+    from .check import _loading_problems
+
+    usable = {n: d for n, d in spec.space.items() if not d.problem() and n not in spec.params}
+    corners = [{n: d.values()[0] for n, d in usable.items()}]
+    corners.append({n: d.values()[-1] for n, d in usable.items()})
+    found: list[Problem] = []
+    for corner in corners:
+        problems = [
+            p
+            for p in _loading_problems(
+                functools.partial(load, **corner), spec.params, "tune.policy", "tune.params"
+            )
+            if p.key == "tune.policy" or p.key.removeprefix("tune.params.") in spec.params
+        ]
+        if not problems:
+            return []
+        found = found or problems
+    return found
+
+
 def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
     """Everything wrong with ``spec`` in ``experiment``: the table, the policy, the space.
 
@@ -222,8 +250,6 @@ def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
     another (``pain_threshold = 0`` below the default ``settled_pain``) is left
     to the trial, which records the candidate as refused.
     """
-    from .check import _loading_problems
-
     try:
         protocol = experiment.protocol.load()
     except RetroprogError:  # reported as the protocol's problem
@@ -241,7 +267,7 @@ def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
                 )
             )
     load = functools.partial(retroprog.load_policy, spec.policy)
-    loading = _loading_problems(load, spec.params, "tune.policy", "tune.params")
+    loading = _fixed_problems(spec, load)
     if loading:
         return found + loading
     for name, dimension in spec.space.items():

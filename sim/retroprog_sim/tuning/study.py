@@ -33,6 +33,7 @@ import retroprog
 from ..comparison import figures, shared_stages
 from ..engine.spec import RunSpec
 from ..execute import run_specs
+from ..present.plain import describe
 from ..store import fingerprint
 from .gate import Verdict, gate
 
@@ -103,8 +104,8 @@ def study_name(experiment: Experiment, spec: TuneSpec) -> str:
     constraints; not the number of trials (more trials continue the study) nor
     the confirmation.  A changed experiment starts a new study in the same file.
     """
-    policy = retroprog.load_policy(spec.policy, **spec.params)
-    runs = [fingerprint(s) for s in training_specs(experiment, policy)]
+    baseline = experiment.policies[0].load()  # the runs' other parts; the policy is below
+    runs = [fingerprint(s) for s in training_specs(experiment, baseline)]
     searched = spec.plain()
     for name in ("trials", "confirm_seeds", "confirm_tries"):
         searched.pop(name)
@@ -139,7 +140,7 @@ def open_study(spec: TuneSpec, *, name: str, storage: str | None) -> tuple[optun
         load_if_exists=True,
     )
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study.enqueue_trial(trial.params, skip_if_exists=True)
+        study.enqueue_trial(trial.params)
         study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
     return study, len(_complete(study))
 
@@ -242,7 +243,7 @@ def run_trials(
             )
             for key in safe
         }
-        runs = run_specs([s for key in safe for s in specs[key]], executor=executor)
+        runs = run_specs([s for key in safe for s in specs[key]], executor=executor) if safe else []
         measured: dict[str, dict[str, float]] = {}
         for i, key in enumerate(safe):
             mine = runs[i * len(specs[key]) : (i + 1) * len(specs[key])]
@@ -271,22 +272,42 @@ def _gate_all(
     candidates: Mapping[str, Mapping[str, Any]],
     executor: Executor | None,
 ) -> dict[str, Verdict]:
-    """Each candidate's :class:`Verdict`, gated on the executor when there is one."""
-    params = {key: {**spec.params, **p} for key, p in candidates.items()}
-    if executor is None:
-        return {
-            key: gate(spec.policy, p, protocol, examples=spec.check_examples)
-            for key, p in params.items()
-        }
-    futures = {
-        key: executor.submit(gate, spec.policy, p, protocol, examples=spec.check_examples)
-        for key, p in params.items()
+    """Each candidate's :class:`Verdict`, gated on the executor when there is one.
+
+    The check is deterministic, so a verdict found once in this process is kept
+    (:data:`_VERDICTS`) and a candidate is not checked twice.
+    """
+    keys = {
+        key: json.dumps(
+            [spec.policy, {**spec.params, **p}, describe(protocol), spec.check_examples],
+            sort_keys=True,
+            default=str,
+        )
+        for key, p in candidates.items()
     }
-    try:
-        return {key: future.result() for key, future in futures.items()}
-    finally:
-        for future in futures.values():
-            future.cancel()
+    wanted = {key: {**spec.params, **candidates[key]} for key in keys if keys[key] not in _VERDICTS}
+    if executor is None:
+        found = {
+            key: gate(spec.policy, p, protocol, examples=spec.check_examples)
+            for key, p in wanted.items()
+        }
+    else:
+        futures = {
+            key: executor.submit(gate, spec.policy, p, protocol, examples=spec.check_examples)
+            for key, p in wanted.items()
+        }
+        try:
+            found = {key: future.result() for key, future in futures.items()}
+        finally:
+            for future in futures.values():
+                future.cancel()
+    for key, verdict in found.items():
+        _VERDICTS[keys[key]] = verdict
+    return {key: _VERDICTS[keys[key]] for key in keys}
+
+
+#: The verdicts found in this process, by policy, parameters, protocol and examples.
+_VERDICTS: dict[str, Verdict] = {}
 
 
 def _record(
