@@ -201,12 +201,6 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
         found.append(
             Problem("policies", "tune compares the tuned policy with one baseline: give one")
         )
-    if experiment.tune is not None:
-        from .tuning import tune_problems
-
-        found += tune_problems(experiment.tune, experiment)
-    elif kind == "tune":
-        found.append(Problem("tune", "missing: say what to tune in a [tune] table"))
     for i, entry in enumerate(experiment.policies):
         found += _check_policy(entry, f"policies[{i}]", kind, each_cell=each_cell)
         if entry.protocol is not None:

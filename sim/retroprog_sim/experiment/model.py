@@ -28,7 +28,7 @@ from ..engine.spec import RunSpec
 from ..model.population import Population, load_population
 from ..settings import DEFAULT_TRACES, SETTINGS, RunSettings
 from .check import MAX_RUNS, Kind, combinations, problems
-from .tuning import TuneSpec
+from .tuning import TuneSpec, tune_problems
 
 __all__ = [
     "KINDS",
@@ -289,7 +289,12 @@ class Experiment:
 
     def problems(self, kind: Kind | None = None) -> list[Problem]:
         """Everything wrong with the experiment (for ``kind``, if given), loading each part."""
-        return problems(self, kind)
+        found = problems(self, kind)
+        if self.tune is not None:
+            found += tune_problems(self.tune, self)
+        elif kind == "tune":
+            found.append(Problem("tune", "missing: say what to tune in a [tune] table"))
+        return found
 
     def run_count(self) -> int:
         """How many runs :meth:`cells` makes, counted without making them.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -213,17 +213,20 @@ class TuneSpec:
         return shown
 
 
-def _fixed_problems(spec: TuneSpec, load: Callable[..., object]) -> list[Problem]:
+def _fixed_problems(
+    spec: TuneSpec, load: Callable[..., object], bad: Collection[str]
+) -> list[Problem]:
     """The problems of the policy's name and fixed parameters, with the space's corners.
 
     A fixed parameter may be valid only with some searched values
     (``settled_pain = 5`` needs ``pain_threshold`` ≥ 5): the fixed parameters
     are a problem only when they fail with the space's lowest values and with
-    its highest (first and last choices) alike.
+    its highest (first and last choices) alike.  ``bad``: the dimensions
+    with problems of their own, left out.
     """
     from .check import _loading_problems
 
-    usable = {n: d for n, d in spec.space.items() if not d.problem() and n not in spec.params}
+    usable = {n: d for n, d in spec.space.items() if n not in bad}
     corners = [{n: d.values()[0] for n, d in usable.items()}]
     corners.append({n: d.values()[-1] for n, d in usable.items()})
     found: list[Problem] = []
@@ -267,20 +270,18 @@ def tune_problems(spec: TuneSpec, experiment: Experiment) -> list[Problem]:
                 )
             )
     load = functools.partial(retroprog.load_policy, spec.policy)
-    loading = _fixed_problems(spec, load)
-    if loading:
-        return found + loading
+    bad = set()
     for name, dimension in spec.space.items():
         if dimension.problem() or name in spec.params:
+            bad.add(name)
             continue
         for value in dimension.values():
             try:
                 load(**spec.params, **{name: value})
-            except UnknownParameterError as exc:
-                found.append(Problem(f"tune.space.{name}", str(exc).removeprefix(f"{name}: ")))
-                break
             except RetroprogError as exc:
-                if getattr(exc, "field", None) == name:
+                unknown = isinstance(exc, UnknownParameterError)
+                if unknown or getattr(exc, "field", None) == name:
                     found.append(Problem(f"tune.space.{name}", str(exc).removeprefix(f"{name}: ")))
+                    bad.add(name)
                     break
-    return found
+    return found + _fixed_problems(spec, load, bad)
