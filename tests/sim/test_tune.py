@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
-import attrs
 import optuna
 import pytest
 from click.testing import CliRunner, Result
@@ -347,7 +345,7 @@ def test_confirmation_compares_with_the_baseline_on_fresh_clients() -> None:
     assert check.figure == "stop_rate"
     assert check.holds == (check.ci_high <= 1.0)
     assert confirmation.objective.metric == "goal_rate"
-    assert [d.metric for d in differences][0] == "goal_rate"
+    assert differences[0].metric == "goal_rate"
 
 
 def test_a_candidate_that_fails_confirmation_is_reported_and_the_next_tried(
@@ -493,7 +491,7 @@ def test_the_front_plot_marks_the_feasible_front() -> None:
     result = tune(small(trials=4, constraints={"adverse_events_per_100_sessions": 100.0}))
     figure = plot_front(result)
     assert figure is not None
-    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    labels = [str(line.get_label()) for line in figure.axes[0].get_lines()]
     assert "feasible front" in labels
     assert any(label.startswith("limit") for label in labels)
 
@@ -503,6 +501,5 @@ def test_spec_round_trips_through_its_plain_form() -> None:
     assert spec is not None
     plain = spec.plain()
     rebuilt = experiment_from_dict({"seeds": [1], "tune": plain}, kind="tune").tune
-    assert attrs.evolve(rebuilt) == spec
-    assert isinstance(spec, TuneSpec)
-    assert not math.isnan(spec.trials)
+    assert rebuilt == spec
+    assert isinstance(rebuilt, TuneSpec)

@@ -130,7 +130,7 @@ class TuneSpec:
     :param space: each searched parameter and its :class:`Dimension`.
     :param trials: how many candidates are tried (each simulated on every
         population and training seed, unless the safety gate turns it away).
-    :param objective: the figure optimised (see :func:`~retroprog_sim.comparison.figure_names`).
+    :param objective: the figure optimised (a figure of a comparison, e.g. ``goal_rate``).
     :param direction: ``maximize`` or ``minimize``.
     :param constraints: upper limits on figures, e.g. ``adverse_events_per_100_sessions = 9.0``.
     :param confirm_seeds: fresh sets of clients the best candidate is confirmed on.

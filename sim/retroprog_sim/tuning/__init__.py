@@ -137,7 +137,7 @@ def tune(
     the study lives in ``out/study.sqlite3``: a tuning stopped by Ctrl-C or a
     crash resumes where it stopped when run again, and asking for more trials
     continues the same study.  Without, the study lives in memory.  Nothing is
-    written but the study (see :func:`retroprog_sim.present.tuning.write_tune`).
+    written but the study (see :func:`~retroprog_sim.write_tune`).
 
     :raises ExperimentFileError: the experiment cannot be tuned (every problem).
     :raises InvalidValueError: Optuna is not installed (the ``tune`` extra).
