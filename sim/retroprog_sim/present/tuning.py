@@ -277,9 +277,14 @@ def importance_table(result: TuneResult) -> Table | None:
         f"Parameter importances for {fmt.label(_spec(result).objective)}",
         ("parameter", "importance"),
         tuple((name, f"{value:.2f}") for name, value in result.importances.items()),
-        note="PED-ANOVA (Optuna) over the simulated candidates: the share of the objective's "
-        "variation among the better candidates that each parameter explains.",
+        note=f"PED-ANOVA (Optuna) over the {_distinct(result)} distinct simulated candidates: "
+        "how much each parameter sets the better candidates apart from the rest. With few "
+        "candidates it is a rough guide; read it with the trials table.",
     )
+
+
+def _distinct(result: TuneResult) -> int:
+    return sum(t.simulated and t.repeat_of is None for t in result.trials)
 
 
 def plot_front(result: TuneResult) -> Figure | None:
