@@ -99,6 +99,10 @@ nitpick_ignore = [
     ("py:class", "attrs.Attribute"),
     ("py:class", "Validator"),
     ("py:func", "os.replace"),
+    # A report section's tables and images are the presenters' own records (built by
+    # retroprog_sim.present, e.g. for a tuning's report), not public names.
+    ("py:class", "retroprog_sim.present.tables.Table"),
+    ("py:class", "retroprog_sim.present.figures.Image"),
 ]
 
 

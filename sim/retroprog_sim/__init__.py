@@ -67,7 +67,7 @@ if TYPE_CHECKING:
         rate_ci,
         summarize,
     )
-    from .tuning import Confirmation, Trial, TuneResult, tune
+    from .tuning import Confirmation, LimitCheck, Trial, TuneResult, tune
 
 __all__ = [
     "DEFAULT_TRACES",
@@ -89,6 +89,7 @@ __all__ = [
     "ExperimentFileError",
     "ExperimentResult",
     "KaplanMeier",
+    "LimitCheck",
     "OutputFolderError",
     "PolicyEntry",
     "Population",
@@ -151,6 +152,7 @@ _LOCATIONS = {
     "ExperimentFileError": "experiment",
     "ExperimentResult": "experiment",
     "KaplanMeier": "stats",
+    "LimitCheck": "tuning",
     "OutputFolderError": "folder",
     "PolicyEntry": "experiment",
     "Population": "model.population",

@@ -23,7 +23,7 @@ import attrs
 
 from retroprog.exceptions import InvalidValueError
 
-from .confirm import Check, Confirmation, confirm
+from .confirm import Confirmation, LimitCheck, confirm
 from .gate import Verdict, gate
 from .study import SAFETY, Trial, TrialProgress, open_study, ranked, run_trials, study_name
 
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SAFETY",
     "STUDY",
-    "Check",
     "Confirmation",
+    "LimitCheck",
     "Trial",
     "TrialProgress",
     "TuneResult",

@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from ..experiment.model import Experiment
     from ..experiment.tuning import TuneSpec
 
-__all__ = ["Check", "Confirmation", "confirm"]
+__all__ = ["Confirmation", "LimitCheck", "confirm"]
 
 
 @attrs.frozen
-class Check:
+class LimitCheck:
     """One constraint on the confirmation's clients.
 
     :param figure: the constrained figure.
@@ -71,7 +71,7 @@ class Confirmation:
     """
 
     trial: Trial
-    checks: tuple[Check, ...]
+    checks: tuple[LimitCheck, ...]
     objective: Difference
     clear: bool
     worse: bool
@@ -149,7 +149,7 @@ def _verdict(
     values = figures(clients, horizon=horizon, stages=own_stages)
     cis = figure_cis(clients, horizon=horizon, stages=own_stages, resamples=resamples, seed=seed)
     checks = [
-        Check(name, limit, values[name], cis[name][1], bool(cis[name][1] <= limit))
+        LimitCheck(name, limit, values[name], cis[name][1], bool(cis[name][1] <= limit))
         for name, limit in spec.constraints.items()
     ]
     objective = next(d for d in differences if d.metric == spec.objective)
