@@ -165,6 +165,8 @@ def tune(
         study, resumed = open_study(spec, name=name, storage=storage)
         trials = run_trials(experiment, spec, study, executor=executor, progress=progress)
         importances = _importances(study, trials)
+    if progress is not None:
+        progress(len(trials), spec.trials, "confirming the best on fresh clients")
     confirmations = confirm(
         experiment,
         spec,
