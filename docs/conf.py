@@ -101,6 +101,10 @@ nitpick_ignore = [
     ("py:func", "os.replace"),
     # pandas is optional (``to_pandas()``) and its docs are not in the offline inventory.
     ("py:class", "pandas.DataFrame"),
+    # A report section's tables and images are the presenters' own records (built by
+    # retroprog_sim.present, e.g. for a tuning's report), not public names.
+    ("py:class", "retroprog_sim.present.tables.Table"),
+    ("py:class", "retroprog_sim.present.figures.Image"),
 ]
 
 

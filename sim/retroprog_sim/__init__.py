@@ -38,12 +38,14 @@ if TYPE_CHECKING:
     from .experiment import (
         MAX_RUNS,
         Cell,
+        Dimension,
         Experiment,
         ExperimentFileError,
         ExperimentResult,
         PolicyEntry,
         PopulationEntry,
         ProtocolChoice,
+        TuneSpec,
         experiment_from_dict,
         load_experiment,
         run_experiment,
@@ -52,7 +54,8 @@ if TYPE_CHECKING:
     from .model.client import Client, ClientModel, ClientParams
     from .model.population import PRESETS, Population, PresetPopulation, load_population
     from .present.files import write_experiment, write_outputs
-    from .present.report import ReportGroup, render_report, write_report
+    from .present.report import ReportGroup, ReportSection, render_report, write_report
+    from .present.tuning import write_tune
     from .settings import (
         DEFAULT_TRACES,
         MAX_CLIENTS,
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
         rate_ci,
         summarize,
     )
+    from .tuning import Confirmation, LimitCheck, Trial, TuneResult, tune
 
 __all__ = [
     "DEFAULT_TRACES",
@@ -84,11 +88,14 @@ __all__ = [
     "ClientParams",
     "ClientResult",
     "Comparison",
+    "Confirmation",
     "Difference",
+    "Dimension",
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
     "KaplanMeier",
+    "LimitCheck",
     "OutputFolderError",
     "PolicyEntry",
     "Population",
@@ -96,11 +103,15 @@ __all__ = [
     "PresetPopulation",
     "ProtocolChoice",
     "ReportGroup",
+    "ReportSection",
     "RunSettings",
     "RunSpec",
     "Setting",
     "SimulationResult",
     "Summary",
+    "Trial",
+    "TuneResult",
+    "TuneSpec",
     "bootstrap_ci",
     "compare",
     "executor_for",
@@ -117,10 +128,12 @@ __all__ = [
     "schedule",
     "simulate",
     "summarize",
+    "tune",
     "verify_output",
     "write_experiment",
     "write_outputs",
     "write_report",
+    "write_tune",
 ]
 
 #: Where each public name lives.  They are imported when first used, so that
@@ -139,11 +152,14 @@ _LOCATIONS = {
     "ClientParams": "model.client",
     "ClientResult": "engine.tally",
     "Comparison": "comparison",
+    "Confirmation": "tuning",
     "Difference": "comparison",
+    "Dimension": "experiment",
     "Experiment": "experiment",
     "ExperimentFileError": "experiment",
     "ExperimentResult": "experiment",
     "KaplanMeier": "stats",
+    "LimitCheck": "tuning",
     "OutputFolderError": "folder",
     "PolicyEntry": "experiment",
     "Population": "model.population",
@@ -151,11 +167,15 @@ _LOCATIONS = {
     "PresetPopulation": "model.population",
     "ProtocolChoice": "experiment",
     "ReportGroup": "present.report",
+    "ReportSection": "present.report",
     "RunSettings": "settings",
     "RunSpec": "engine.spec",
     "Setting": "settings",
     "SimulationResult": "execute",
     "Summary": "stats",
+    "Trial": "tuning",
+    "TuneResult": "tuning",
+    "TuneSpec": "experiment",
     "bootstrap_ci": "stats",
     "compare": "comparison",
     "executor_for": "executors",
@@ -172,10 +192,12 @@ _LOCATIONS = {
     "schedule": "engine.spec",
     "simulate": "execute",
     "summarize": "stats",
+    "tune": "tuning",
     "verify_output": "folder",
     "write_experiment": "present.files",
     "write_outputs": "present.files",
     "write_report": "present.report",
+    "write_tune": "present.tuning",
 }
 
 

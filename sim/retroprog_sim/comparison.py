@@ -23,15 +23,30 @@ if TYPE_CHECKING:
 from .stats import bootstrap_ci, goal_durations, kaplan_meier, stratified_bootstrap_ci
 
 __all__ = [
+    "FIGURES",
     "Comparison",
     "Difference",
     "compare",
     "differences_from",
+    "figure_cis",
+    "figure_names",
+    "figures",
     "paired_differences",
     "pooled_differences",
     "shared_stages",
     "stages_before_goal",
 ]
+
+
+#: The figures of a group of clients that runs are compared on (besides each stage's
+#: ``STAGE_target_rate``, see :func:`figure_names`).
+FIGURES = (
+    "goal_rate",
+    "median_days_to_goal",
+    "adverse_events_per_100_sessions",
+    "stop_rate",
+    "dropout_rate",
+)
 
 
 @attrs.frozen
@@ -114,6 +129,38 @@ def _metrics(a: Mapping[str, NDArray[Any]], idx: NDArray[np.intp] | slice) -> di
         "stop_rate": float(a["stopped"][idx].mean()),
         "dropout_rate": float(a["dropout"][idx].mean()),
     }
+
+
+def figure_names(stages: Sequence[str] = ()) -> list[str]:
+    """Every figure :func:`figures` gives, with ``stages``' target rates.
+
+    >>> figure_names(["retro-walk"])[:2]
+    ['goal_rate', 'retro-walk_target_rate']
+    """
+    return [FIGURES[0], *(f"{stage}_target_rate" for stage in stages), *FIGURES[1:]]
+
+
+def figures(
+    results: Sequence[ClientResult], *, horizon: int, stages: Sequence[str] = ()
+) -> dict[str, float]:
+    """The figures of a group of clients (:func:`figure_names`), as a comparison computes them.
+
+    ``median_days_to_goal`` is NaN when fewer than half reached the goal.
+    """
+    return _metrics(_arrays(results, horizon, stages), slice(None))
+
+
+def figure_cis(
+    results: Sequence[ClientResult],
+    *,
+    horizon: int,
+    stages: Sequence[str] = (),
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """Bootstrap 95 % CIs of :func:`figures` (clients resampled, as in a paired comparison)."""
+    a = _arrays(results, horizon, stages)
+    return bootstrap_ci(lambda idx: _metrics(a, idx), len(results), resamples=resamples, seed=seed)
 
 
 def stages_before_goal(specs: Iterable[RunSpec]) -> list[str]:

@@ -222,6 +222,13 @@ def test_the_example_experiments_run(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_plots, "available", lambda: False)
+    if "tune" in path.name:  # a tuning, shortened: its tests are in test_tune.py
+        small = ("--clients", "20", "--weeks", "4", "--trials", "2")
+        result = invoke("tune", str(path), "--out", str(tmp_path), *small)
+        assert result.exit_code == 0, result.output
+        assert json.loads((tmp_path / "tune.json").read_text())["trials"]
+        assert (tmp_path / "report.html").exists()
+        return
     command = "sweep" if "sweep" in path.name else "compare"
 
     result = invoke(command, str(path), "--out", str(tmp_path))

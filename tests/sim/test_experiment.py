@@ -348,7 +348,7 @@ def test_the_python_api_checks_too() -> None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.name)
 def test_the_example_experiments_load(path: Path) -> None:
-    kind: Kind = "sweep" if "sweep" in path.name else "compare"
+    kind: Kind = "tune" if "tune" in path.name else "sweep" if "sweep" in path.name else "compare"
     experiment = load_experiment(path, kind=kind)
 
     assert experiment.cells(kind)

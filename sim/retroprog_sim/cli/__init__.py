@@ -1,4 +1,5 @@
-"""The ``retroprog`` command line: simulate, compare, sweep, check, plugins, describe, next, log.
+"""The ``retroprog`` command line: simulate, compare, sweep, tune, check, plugins, describe,
+next, log.
 
 * :mod:`.app` — the group, one-line errors and exit codes, Ctrl-C;
 * :mod:`.options` — the options every run shares (made from the run settings)
@@ -6,8 +7,8 @@
 * :mod:`.progress` — the progress bar;
 * :mod:`.running` — the output folder, interruptions, and showing results;
 * one module per command: :mod:`.simulate`, :mod:`.compare`, :mod:`.sweep`,
-  :mod:`.check`, :mod:`.plugins`, :mod:`.describe`, :mod:`.next_session`, :mod:`.log`
-  (with :mod:`.sessions`, a log line's fields).
+  :mod:`.tune`, :mod:`.check`, :mod:`.plugins`, :mod:`.describe`, :mod:`.next_session`,
+  :mod:`.log` (with :mod:`.sessions`, a log line's fields).
 
 Runs show a progress bar on stderr once they have taken a second (never with
 ``--json``) and end with tables on stdout; ``--out DIR`` writes the files
@@ -16,7 +17,17 @@ simulation engine (SimPy, NumPy) only when they run, so ``retroprog --help``
 ``next``, ``log``, ``describe`` and ``plugins`` need the core alone.
 """
 
-from . import check, compare, describe, log, next_session, plugins, simulate, sweep  # commands
+from . import (  # the commands
+    check,
+    compare,
+    describe,
+    log,
+    next_session,
+    plugins,
+    simulate,
+    sweep,
+    tune,
+)
 from .app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_VIOLATION, cli, main
 from .options import DEFAULT_TRACE_WITH_OUT, MAX_VALUE_LENGTH, parse_value
 
@@ -37,4 +48,5 @@ __all__ = [
     "plugins",
     "simulate",
     "sweep",
+    "tune",
 ]

@@ -232,6 +232,7 @@ class Stopped(click.ClickException):
         "retroprog simulate                       the reference policy on 1000 clients",
         "retroprog compare reference staircase    two policies on the same clients",
         "retroprog sweep --grid stop_after=1,2,3  a grid over a policy's parameters",
+        "retroprog tune tune.toml --out tuned     parameters searched under limits, safely",
         "retroprog check mypolicies:cautious      a policy against the safety invariants",
         "retroprog next client.jsonl              a client's next prescription, and why",
         "retroprog log add client.jsonl --pain 2  record a session without writing JSON",

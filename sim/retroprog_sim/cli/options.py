@@ -178,11 +178,11 @@ class RunOptions:
 
         return load_population(name, **self.population_params)
 
-    def progress_bar(self, description: str, total: int) -> ProgressBar:
+    def progress_bar(self, description: str, total: int, *, unit: str = "clients") -> ProgressBar:
         """Make the progress bar (``--progress``/``--no-progress``; never with ``--json``)."""
         enabled = not self.as_json and self.progress is not False
         delay = 0.0 if self.progress else PROGRESS_DELAY
-        return ProgressBar(description, total, enabled=enabled, delay=delay)
+        return ProgressBar(description, total, enabled=enabled, delay=delay, unit=unit)
 
     def executor(self) -> contextlib.AbstractContextManager[Executor | None]:
         """The run's executor (``executor_for``); says so when there are fewer CPUs."""

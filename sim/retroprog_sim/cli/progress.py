@@ -25,9 +25,13 @@ class ProgressBar:
     is printed, once.
     """
 
-    def __init__(self, description: str, total: int, *, enabled: bool, delay: float) -> None:
+    def __init__(
+        self, description: str, total: int, *, enabled: bool, delay: float, unit: str = "clients"
+    ) -> None:
         self._description = description
         self._total = total
+        self._unit = unit
+        self._note = ""
         self._done = 0
         self._enabled = enabled
         self._delay = delay
@@ -56,12 +60,13 @@ class ProgressBar:
             if self._progress is not None:
                 self._progress.stop()
 
-    def __call__(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` clients."""
+    def __call__(self, done: int, total: int, note: str | None = None) -> None:
+        """Show ``done`` of ``total`` (clients, or the bar's unit), and ``note`` after them."""
         with self._lock:
             self._done, self._total = done, total
+            self._note = self._note if note is None else note
             if self._progress is not None and self._task is not None:
-                self._progress.update(self._task, completed=done, total=total)
+                self._progress.update(self._task, completed=done, total=total, note=self._note)
 
     def _show(self) -> None:
         from rich.console import Console
@@ -82,15 +87,16 @@ class ProgressBar:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("clients"),
+                TextColumn(self._unit),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
+                TextColumn("{task.fields[note]}"),
                 console=console,
                 transient=console.is_terminal,
                 get_time=time.monotonic,
             )
             self._task = self._progress.add_task(
-                self._description, total=self._total, completed=self._done
+                self._description, total=self._total, completed=self._done, note=self._note
             )
             for task in self._progress.tasks:  # time the whole run, not just since the bar showed
                 task.start_time = self._started

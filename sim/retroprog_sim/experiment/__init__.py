@@ -1,6 +1,7 @@
 """Experiments: a comparison or a sweep written down, in Python or as a TOML file.
 
-:mod:`.model` says what an experiment is and which runs it makes, :mod:`.check`
+:mod:`.model` says what an experiment is and which runs it makes (:mod:`.tuning`
+what its ``[tune]`` table searches), :mod:`.check`
 finds everything wrong with one, :mod:`.reader` reads a file, and :mod:`.run`
 carries one out.
 """
@@ -18,12 +19,15 @@ from .model import (
 )
 from .reader import experiment_from_dict, load_experiment
 from .run import CELLS, ExperimentResult, run_cells, run_experiment
+from .tuning import MAX_TRIALS, Dimension, TuneSpec
 
 __all__ = [
     "CELLS",
     "KINDS",
     "MAX_RUNS",
+    "MAX_TRIALS",
     "Cell",
+    "Dimension",
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
@@ -31,6 +35,7 @@ __all__ = [
     "PolicyEntry",
     "PopulationEntry",
     "ProtocolChoice",
+    "TuneSpec",
     "experiment_from_dict",
     "load_experiment",
     "run_cells",

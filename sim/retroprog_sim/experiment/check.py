@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_RUNS", "combinations", "problems", "too_many_runs"]
 
-#: What an experiment is run as: a paired comparison, or a sweep over a grid.
-Kind = Literal["compare", "sweep"]
+#: What an experiment is run as: a paired comparison, a sweep over a grid, or a tuning.
+Kind = Literal["compare", "sweep", "tune"]
 
 #: The most runs an experiment may have (a sweep's cells; a comparison's policies
 #: × populations × seeds): every run's results are kept in memory and written out.
@@ -114,7 +114,7 @@ def _check_part(
     entry is (``policies[1]``, the first), ``name_key`` where its name is.
     """
     problems: list[Problem] = []
-    if grid and kind == "compare":
+    if grid and kind in ("compare", "tune"):
         problems.append(Problem(f"{key}.grid", grid_in_compare))
     for name in grid:
         if name in params:
@@ -197,6 +197,10 @@ def problems(experiment: Experiment, kind: Kind | None) -> list[Problem]:
         found.append(Problem("policies", "must list at least one policy"))
     elif kind == "compare" and len(experiment.policies) < 2:
         found.append(Problem("policies", "compare needs at least two policies"))
+    elif kind == "tune" and len(experiment.policies) > 1:
+        found.append(
+            Problem("policies", "tune compares the tuned policy with one baseline: give one")
+        )
     for i, entry in enumerate(experiment.policies, start=1):
         found += _check_policy(entry, f"policies[{i}]", kind, each_cell=each_cell)
         if entry.protocol is not None:

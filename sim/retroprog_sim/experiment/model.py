@@ -28,6 +28,7 @@ from ..engine.spec import RunSpec
 from ..model.population import Population, load_population
 from ..settings import DEFAULT_TRACES, SETTINGS, RunSettings
 from .check import MAX_RUNS, Kind, combinations, problems
+from .tuning import TuneSpec, tune_problems
 
 __all__ = [
     "KINDS",
@@ -41,8 +42,8 @@ __all__ = [
     "ProtocolChoice",
 ]
 
-#: How an experiment is run: as a comparison, or as a sweep.
-KINDS: tuple[Kind, ...] = ("compare", "sweep")
+#: How an experiment is run: as a comparison, a sweep, or a tuning.
+KINDS: tuple[Kind, ...] = ("compare", "sweep", "tune")
 
 #: The settings' fields, for checking a value given for one.
 _FIELDS = attrs.fields_dict(RunSettings)
@@ -198,6 +199,8 @@ class Experiment:
     :param source: the file it was read from, if any.
     :param from_command_line: the settings given on the command line, which
         overrode the file's.
+    :param tune: what a tuning searches (the ``[tune]`` table), if anything;
+        the first policy is then the baseline the tuned one is confirmed against.
     """
 
     policies: tuple[PolicyEntry, ...]
@@ -210,6 +213,7 @@ class Experiment:
     out: Path | None
     source: Path | None
     from_command_line: frozenset[str]
+    tune: TuneSpec | None
     _invalid: dict[str, Any] = attrs.field(alias="_invalid", repr=False)
 
     def __init__(
@@ -224,6 +228,7 @@ class Experiment:
         out: Path | None = None,
         source: Path | None = None,
         from_command_line: Iterable[str] = frozenset(),
+        tune: TuneSpec | None = None,
         *,
         _invalid: Mapping[str, Any] | None = None,
         **settings: Any,
@@ -253,6 +258,7 @@ class Experiment:
             out,
             source,
             frozenset(from_command_line),
+            tune,
             invalid,
         )
 
@@ -285,7 +291,12 @@ class Experiment:
 
     def problems(self, kind: Kind | None = None) -> list[Problem]:
         """Everything wrong with the experiment (for ``kind``, if given), loading each part."""
-        return problems(self, kind)
+        found = problems(self, kind)
+        if self.tune is not None:
+            found += tune_problems(self.tune, self)
+        elif kind == "tune":
+            found.append(Problem("tune", "missing: say what to tune in a [tune] table"))
+        return found
 
     def run_count(self) -> int:
         """How many runs :meth:`cells` makes, counted without making them.
@@ -366,4 +377,5 @@ class Experiment:
             **{k: v for k, v in attrs.asdict(self.run_settings).items() if k != "seed"},
             "seeds": list(self.seeds),
             "from_command_line": sorted(self.from_command_line),
+            **({} if self.tune is None else {"tune": self.tune.plain()}),
         }

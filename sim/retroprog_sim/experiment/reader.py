@@ -27,6 +27,7 @@ from .model import (
     PopulationEntry,
     ProtocolChoice,
 )
+from .tuning import Dimension, TuneSpec
 
 __all__ = ["experiment_from_dict", "load_experiment"]
 
@@ -39,11 +40,13 @@ _TOP_KEYS = {
     "populations",
     "policies",
     "output",
+    "tune",
     *(path[0] for path in _SETTING_KEYS.values() if len(path) == 1),
 }
 _POLICY_KEYS = {"name", "label", "params", "grid", "protocol"}
 _POPULATION_KEYS = {"name", "label", "params"}
 _PROTOCOL_KEYS = {"name", "params", "grid"}
+_TUNE_KEYS = {field.name for field in attrs.fields(TuneSpec)}
 _OUTPUT_KEYS = {"dir", *(path[1] for path in _SETTING_KEYS.values() if path[0] == "output")}
 
 
@@ -151,6 +154,37 @@ def _labelled(reader: _Reader, table: Mapping[str, Any], where: str) -> tuple[st
     return name, label
 
 
+def _tune(reader: _Reader, value: Any) -> tuple[TuneSpec | None, dict[str, Any] | None]:
+    """The ``[tune]`` table, and the baseline it implies when the file lists no policies."""
+    table = reader.table(value, "tune")
+    reader.keys(table, _TUNE_KEYS, "tune.")
+    given: dict[str, Any] = {}
+    for name in ("policy", "objective", "direction"):
+        if name in table:
+            text = reader.string(table[name], f"tune.{name}")
+            if text is not None:
+                given[name] = text
+    for name in ("trials", "seed", "check_examples", "confirm_tries", "batch"):
+        if name in table:
+            given[name] = table[name]  # checked by TuneSpec.problems, with its range
+    for name in ("params", "constraints"):
+        if name in table:
+            given[name] = reader.table(table[name], f"tune.{name}")
+    if "space" in table:
+        given["space"] = {
+            name: Dimension.read(value)
+            for name, value in reader.table(table["space"], "tune.space").items()
+        }
+    if "confirm_seeds" in table:
+        seeds = table["confirm_seeds"]
+        if isinstance(seeds, list):
+            given["confirm_seeds"] = tuple(seeds)
+        else:
+            reader.problem("tune.confirm_seeds", f"must be a list of whole numbers, got {seeds!r}")
+    spec = TuneSpec(**given)
+    return spec, {"name": spec.policy, "params": spec.params}
+
+
 def experiment_from_dict(
     data: Mapping[str, Any],
     *,
@@ -221,10 +255,14 @@ def experiment_from_dict(
         if names is not None:
             populations.append(PopulationEntry(names[0], names[1], params))
     settings["populations"] = populations
+    baseline = None
+    if "tune" in data:
+        settings["tune"], baseline = _tune(reader, data["tune"])
     policies = []
-    if "policies" not in data:
+    if "policies" not in data and baseline is None:
         reader.problem("policies", "missing: list the policies as [[policies]] tables")
-    for where, table in _entries(reader, data.get("policies", []), "policies"):
+    listed = data.get("policies", [] if baseline is None else [baseline])
+    for where, table in _entries(reader, listed, "policies"):
         reader.keys(table, _POLICY_KEYS, f"{where}.")
         names = _labelled(reader, table, where)
         params = reader.table(table.get("params", {}), f"{where}.params")

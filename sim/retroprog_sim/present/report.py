@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReportGroup",
+    "ReportSection",
     "experiment_settings",
     "render_report",
     "report_groups",
@@ -98,6 +99,24 @@ class ReportGroup:
     )
     differences: Mapping[str, Sequence[Difference]] = attrs.field(factory=dict)
     per_seed: tuple[ReportGroup, ...] = attrs.field(default=(), converter=_groups)
+
+
+@attrs.frozen
+class ReportSection:
+    """A section of the report before its groups of runs: tables, images and notes.
+
+    :param title: its heading.
+    :param text: a paragraph saying how to read it (plain text).
+    :param tables: its tables, in order.
+    :param images: its figures, in order.
+    :param notes: notes shown highlighted under them.
+    """
+
+    title: str
+    text: str = ""
+    tables: tuple[Table, ...] = ()
+    images: tuple[Image, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def _setting(value: Any) -> str:
@@ -207,6 +226,7 @@ def render_report(
     description: str = "",
     settings: Mapping[str, Any] | None = None,
     plots: bool = True,
+    sections: Sequence[ReportSection] = (),
 ) -> str:
     """The report as one HTML document (no external resources).
 
@@ -216,6 +236,7 @@ def render_report(
     :param settings: how the runs were made, shown as a table (key → value);
         ``None``: the protocol, populations, clients, weeks and seeds of the runs.
     :param plots: draw the plots (when matplotlib is installed); else a note says why not.
+    :param sections: sections shown before the groups (a tuning's, say).
     :returns: the HTML text; plots are embedded as PNG ``data:`` URIs.
 
     >>> from retroprog_sim import RunSpec, load_population, simulate
@@ -268,6 +289,7 @@ def render_report(
         threshold=fmt.threshold(thresholds),
         threshold_note=", shown per run in the tables" if several else "",
         groups=rendered,
+        sections=list(sections),
         comparisons=any(group.differences for group in groups),
         several_runs=any(len(group.runs) > 1 for group in groups),
         pooled=any(group.per_seed for group in groups),
@@ -282,6 +304,7 @@ def write_report(
     description: str = "",
     settings: Mapping[str, Any] | None = None,
     plots: bool = True,
+    sections: Sequence[ReportSection] = (),
 ) -> Path:
     """Write :func:`render_report`'s HTML to ``path``, whole or not at all.
 
@@ -290,7 +313,9 @@ def write_report(
     :returns: the path written.
     """
     target = Path(path)
-    html = render_report(title, groups, description=description, settings=settings, plots=plots)
+    html = render_report(
+        title, groups, description=description, settings=settings, plots=plots, sections=sections
+    )
     write_text_atomic(target, html)
     return target
 
