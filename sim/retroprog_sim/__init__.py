@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .comparison import Comparison, Difference, compare, paired_differences
+    from .engine.blocks import ClientBlock
     from .engine.spec import RunSpec, schedule
     from .engine.tally import ClientResult
     from .execute import SimulationResult, simulate
@@ -74,6 +75,7 @@ __all__ = [
     "SETTINGS",
     "Cell",
     "Client",
+    "ClientBlock",
     "ClientModel",
     "ClientParams",
     "ClientResult",
@@ -128,6 +130,7 @@ _LOCATIONS = {
     "SETTINGS": "settings",
     "Cell": "experiment",
     "Client": "model.client",
+    "ClientBlock": "engine.blocks",
     "ClientModel": "model.client",
     "ClientParams": "model.client",
     "ClientResult": "engine.tally",

@@ -185,8 +185,8 @@ def trusted(cls: type[T]) -> Callable[..., T]:
     to equal results.
 
     >>> from retroprog import SessionOutcome
-    >>> make = trusted(SessionOutcome)
-    >>> make(pain=2, day=3) == SessionOutcome(pain=2, day=3)
+    >>> from retroprog.support import trusted
+    >>> trusted(SessionOutcome)(pain=2, day=3) == SessionOutcome(pain=2, day=3)
     True
     """
     fields = list(attrs.fields(cls))  # type: ignore[arg-type]
@@ -215,4 +215,3 @@ def trusted(cls: type[T]) -> Callable[..., T]:
     make: Callable[..., T] = namespace["make"]
     make.__doc__ = f"A {cls.__name__} from trusted values (nothing checked)."
     return make
-
