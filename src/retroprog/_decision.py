@@ -158,7 +158,7 @@ class Wording:
 
     __slots__ = ("args", "words")
 
-    def __init__(self, words: Callable[..., str], *args: Any) -> None:
+    def __init__(self, words: Callable[..., str], args: tuple[Any, ...]) -> None:
         self.words = words
         self.args = args
 
@@ -186,25 +186,11 @@ class _Explanation:
 
 Decision.explanation = _Explanation(Decision.__dict__["explanation"])  # type: ignore[assignment]
 
-_decision = v.trusted(Decision)
-
-
-def make_decision(
-    action: Action,
-    state: ClientState,
-    prescription: Prescription | None,
-    reasons: tuple[str, ...],
-    wording: Wording,
-) -> Decision:
-    """A decision the library built from values it trusts, its sentence worded when read.
-
-    ``action`` an :class:`Action`, ``state`` a :class:`ClientState`, ``prescription``
-    ``None`` or a :class:`Prescription`, ``reasons`` a tuple of strings: the values
-    :class:`Decision` would accept unchanged (nothing is checked here).
-    """
-    return _decision(
-        action=action, state=state, prescription=prescription, reasons=reasons, explanation=wording
-    )
+#: A decision the library built from values it trusts, its sentence a :class:`Wording`
+#: worded when read: keywords ``action`` (an :class:`Action`), ``state`` (a
+#: :class:`ClientState`), ``prescription`` (``None`` or a :class:`Prescription`),
+#: ``reasons`` (a tuple of strings) and ``explanation``; nothing is checked.
+make_decision = v.trusted(Decision)
 
 
 def _reason_codes(_inst: object, attribute: attrs.Attribute[object], value: object) -> None:

@@ -273,13 +273,19 @@ def decision(
         action = Action.REGRESS
     else:
         action = Action.HOLD
-    wording = Wording(_explanation, protocol, before, after, action, prescription, why)
+    wording = Wording(_explanation, (protocol, before, after, action, prescription, why))
     if (
         (prescription is None or type(prescription) is Prescription)
         and type(after) is ClientState
         and type(why) is str
     ):
-        return make_decision(action, after, prescription, tuple(reasons), wording)
+        return make_decision(
+            action=action,
+            state=after,
+            prescription=prescription,
+            reasons=tuple(reasons),
+            explanation=wording,
+        )
     # a plug-in protocol's prescription, or a subclassed state: checked as usual
     return Decision(action, after, prescription, tuple(reasons), wording.words(*wording.args))
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,3 +185,27 @@ def test_a_population_with_a_block_form_is_asked_for_many_clients_at_once() -> N
     assert not isinstance(block_of(load_population("general"), 2, range(3)), type(population))
     assert max(n for kind, n in population.calls if kind == "attends") == 30
     assert max(n for kind, n in population.calls if kind == "sessions") > 10
+
+
+# -- the built-in client's outcomes, built without checks, are valid ----------------------------
+
+
+@settings(max_examples=30)
+@given(
+    populations(),
+    st.integers(0, 2**32),
+    st.lists(st.tuples(st.integers(5, 2_000), st.integers(1, 4), st.integers(0, 1)), max_size=30),
+)
+def test_the_built_in_clients_outcomes_pass_the_public_constructor(
+    population: Population, seed: int, sessions: list[tuple[int, int, int]]
+) -> None:
+    client = population.client(seed, 0)
+    for day, (seconds, bouts, stage) in enumerate(sessions):
+        outcome, pain = client.session(
+            rp.Prescription.simple("retro-walk", seconds, bouts), stage, day
+        )
+        public = rp.SessionOutcome(**attrs.asdict(outcome, recurse=False))
+        assert outcome == public
+        for field in attrs.fields(rp.SessionOutcome):
+            assert type(getattr(outcome, field.name)) is type(getattr(public, field.name))
+        assert pain is None or (type(pain) is int and 0 <= pain <= 10)
