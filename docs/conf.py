@@ -94,6 +94,8 @@ nitpick_ignore = [
     # The type variable of ``from_dict(data, cls: type[T]) -> T``: a type variable is
     # not an object with a page of its own, so there is nothing to link to.
     ("py:class", "retroprog._json.T"),
+    # ... and of ``retroprog.support.trusted(cls: type[T]) -> Callable[..., T]``.
+    ("py:class", "retroprog._validators.T"),
     # retroprog.support's validators: attrs' docs are not in the inventory, and
     # ``Validator`` is a type alias (documented as data, not a class).
     ("py:class", "attrs.Attribute"),

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         paired_differences,
         pooled_differences,
     )
+    from .engine.blocks import ClientBlock
     from .engine.spec import RunSpec, schedule
     from .engine.tally import ClientResult
     from .execute import SimulationResult, simulate
@@ -84,6 +85,7 @@ __all__ = [
     "SETTINGS",
     "Cell",
     "Client",
+    "ClientBlock",
     "ClientModel",
     "ClientParams",
     "ClientResult",
@@ -148,6 +150,7 @@ _LOCATIONS = {
     "SETTINGS": "settings",
     "Cell": "experiment",
     "Client": "model.client",
+    "ClientBlock": "engine.blocks",
     "ClientModel": "model.client",
     "ClientParams": "model.client",
     "ClientResult": "engine.tally",

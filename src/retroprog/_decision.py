@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -12,7 +13,7 @@ from ._stage import Prescription
 from ._state import ClientState
 from .exceptions import InvalidValueError
 
-__all__ = ["Action", "Decision", "Reason"]
+__all__ = ["Action", "Decision", "Reason", "Wording", "make_decision"]
 
 
 class Action(str, enum.Enum):
@@ -145,6 +146,51 @@ class Decision:
 
     def __str__(self) -> str:
         return self.explanation
+
+
+class Wording:
+    """How to word a decision's explanation, kept until someone reads it.
+
+    Most decisions of a simulation are never read as text (only traced clients
+    are), so the library builds them with the recipe instead of the sentence:
+    ``words(*args)`` makes the sentence on first read, and the decision keeps it.
+    """
+
+    __slots__ = ("args", "words")
+
+    def __init__(self, words: Callable[..., str], args: tuple[Any, ...]) -> None:
+        self.words = words
+        self.args = args
+
+
+class _Explanation:
+    """One human sentence with the numbers: why the decision was made."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot  # the slot attrs made: the sentence, or a Wording until read
+
+    def __get__(self, inst: Decision | None, owner: type | None = None) -> Any:
+        if inst is None:
+            return self
+        value = self.slot.__get__(inst, owner)
+        if type(value) is Wording:  # built by the library: word it now, once
+            value = value.words(*value.args)
+            self.slot.__set__(inst, value)
+        return value
+
+    def __set__(self, inst: Decision, value: str) -> None:
+        self.slot.__set__(inst, value)
+
+
+Decision.explanation = _Explanation(Decision.__dict__["explanation"])  # type: ignore[assignment]
+
+#: A decision the library built from values it trusts, its sentence a :class:`Wording`
+#: worded when read: keywords ``action`` (an :class:`Action`), ``state`` (a
+#: :class:`ClientState`), ``prescription`` (``None`` or a :class:`Prescription`),
+#: ``reasons`` (a tuple of strings) and ``explanation``; nothing is checked.
+make_decision = v.trusted(Decision)
 
 
 def _reason_codes(_inst: object, attribute: attrs.Attribute[object], value: object) -> None:

@@ -11,6 +11,7 @@ from . import _validators as v
 from ._decision import Decision, Reason
 from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol
+from ._stage import Stage
 from ._state import ClientState, Status
 from .exceptions import InvalidValueError
 
@@ -151,6 +152,20 @@ class RulePolicy:
                 "stop_pain", self.stop_pain, f"must be above pain_threshold ({self.pain_threshold})"
             )
 
+    def _clean(self, outcome: SessionOutcome) -> bool:
+        """A session with nothing to judge: no finding, whatever the level's bouts."""
+        rpe = outcome.rpe
+        return (
+            not outcome.pain
+            and not outcome.next_day_pain
+            and not outcome.balance_losses
+            and outcome.completed
+            and outcome.bouts_completed is None
+            and not outcome.dizziness
+            and not outcome.form_breakdown
+            and (rpe is None or rpe < self.rpe_threshold)
+        )
+
     def judge(
         self, outcome: SessionOutcome, *, bouts: int, unit: str = "bouts"
     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
@@ -162,18 +177,9 @@ class RulePolicy:
         """
         adverse: list[tuple[str, str]] = []
         difficulty: list[tuple[str, str]] = []
-        pain, next_day, rpe = outcome.pain, outcome.next_day_pain, outcome.rpe
-        if (  # the common case first: a clean session
-            not pain
-            and not next_day
-            and not outcome.balance_losses
-            and outcome.completed
-            and outcome.bouts_completed is None
-            and not outcome.dizziness
-            and not outcome.form_breakdown
-            and (rpe is None or rpe < self.rpe_threshold)
-        ):
+        if self._clean(outcome):  # the common case first
             return adverse, difficulty, False
+        pain, next_day, rpe = outcome.pain, outcome.next_day_pain, outcome.rpe
         if pain > self.pain_threshold:
             code = Reason.SEVERE_PAIN if pain >= self.stop_pain else Reason.PAIN
             adverse.append((code, f"pain {pain}/10"))
@@ -239,6 +245,9 @@ class RulePolicy:
         level = state.level
         if not first <= level <= last:
             t.check_bounds(stage, state)  # raises, naming the bounds
+        if self._clean(outcome):  # the common case: a success
+            after = t.record(stage, state, outcome, success=True, adverse=False)
+            return self._succeeded(protocol, stage, before, after, codes)
         listed = stage.levels
         if listed:
             judged = self.judge(outcome, bouts=stage.bouts_in(level), unit="segments")
@@ -281,6 +290,23 @@ class RulePolicy:
                 "next-day pain not yet recorded"
             )
             return t.decision(protocol, before, after, codes, why)
+        return self._succeeded(protocol, stage, before, after, codes)
+
+    def _succeeded(
+        self,
+        protocol: ProgressionProtocol,
+        stage: Stage,
+        before: ClientState,
+        after: ClientState,
+        codes: list[str],
+    ) -> Decision:
+        """The decision after a successful session: hold, step up, advance or complete.
+
+        ``before`` is the state before the session, ``after`` the state with the
+        session counted (and any resume); ``codes`` the reasons so far.
+        """
+        _, last, _, step = stage._ladder
+        level, listed = after.level, stage.levels
         codes.append(Reason.SUCCESS)
         needed = stage.sessions_needed(level) if listed else stage.sessions
         k = self.successes_to_progress if needed is None else needed

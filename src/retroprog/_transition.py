@@ -11,16 +11,28 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from ._decision import Action, Decision, Reason
+from ._decision import Action, Decision, Reason, Wording, make_decision
 from ._outcome import SessionOutcome
 from ._protocol import ProgressionProtocol, StagedProtocol
 from ._stage import Prescription, Stage
 from ._state import ClientState, Status
-from ._validators import evolver
+from ._state import _memory as _copied_memory
+from ._validators import evolver, trusted
 from .exceptions import InvalidArgumentError, InvalidValueError
 
 #: A copy of a state with some fields changed (keywords only, validated as usual).
 _evolve = evolver(ClientState)
+#: A state built here from a state already validated: nothing checked again.
+_state = trusted(ClientState)
+
+
+def _memory_of(state: ClientState) -> dict[str, Any]:
+    """A copy of ``state``'s memory for the next state, as the public constructor copies it.
+
+    No two states share a memory, so changing one (they are dicts) changes no other.
+    """
+    memory = state.memory
+    return _copied_memory(memory) if memory else {}
 
 
 def how_to_get(loader: str, value: object, example: str) -> str:
@@ -118,8 +130,10 @@ def record(
         the state's last one (see :func:`session_day`).
     """
     day = session_day(state, outcome)
-    return _evolve(
-        state,
+    return _state(
+        stage=state.stage,
+        level=state.level,
+        status=state.status,
         sessions=state.sessions + 1,
         sessions_at_level=state.sessions_at_level + 1,
         base_sessions=state.base_sessions + (state.level <= stage._ladder[2]),
@@ -127,6 +141,7 @@ def record(
         failures=0 if success else state.failures + 1,
         adverse=state.adverse + 1 if adverse else 0,
         last_day=state.last_day if day is None else day,
+        memory=_memory_of(state),
     )
 
 
@@ -134,7 +149,21 @@ def move(state: ClientState, level: int) -> ClientState:
     """``state`` at another level of the same stage (level counters restart)."""
     if level == state.level:
         return state
-    return _evolve(state, level=level, sessions_at_level=0, successes=0)
+    if type(level) is not int or level < 1:  # a plug-in protocol's step: checked
+        return _evolve(state, level=level, sessions_at_level=0, successes=0)
+    return _state(
+        stage=state.stage,
+        level=level,
+        status=state.status,
+        sessions=state.sessions,
+        sessions_at_level=0,
+        base_sessions=state.base_sessions,
+        successes=0,
+        failures=state.failures,
+        adverse=state.adverse,
+        last_day=state.last_day,
+        memory=_memory_of(state),
+    )
 
 
 def enter(state: ClientState, stage: Stage) -> ClientState:
@@ -223,8 +252,53 @@ def decision(
     (``progressed 30 s → 45 s: …``); on one that lists them, the new level and its
     plan (``progressed to week 5 level 2: walk 5 min, …; …``).  When ``before`` was
     stopped or complete and ``after`` is not, a resume was recorded, and the
-    sentence says so.
+    sentence says so.  The sentence is worded when first read (see
+    :class:`~retroprog._decision.Wording`).
     """
+    prescription = protocol.prescribe(after)
+    if after.status is Status.STOPPED:
+        action = Action.STOP
+    elif after.status is Status.COMPLETED:
+        action = Action.COMPLETE
+    elif after.stage != before.stage:
+        following = protocol.next_stage(before.stage)
+        action = (
+            Action.ADVANCE
+            if following is not None and following.name == after.stage
+            else Action.REGRESS
+        )
+    elif after.level > before.level:
+        action = Action.PROGRESS
+    elif after.level < before.level:
+        action = Action.REGRESS
+    else:
+        action = Action.HOLD
+    wording = Wording(_explanation, (protocol, before, after, action, prescription, why))
+    if (
+        (prescription is None or type(prescription) is Prescription)
+        and type(after) is ClientState
+        and type(why) is str
+    ):
+        return make_decision(
+            action=action,
+            state=after,
+            prescription=prescription,
+            reasons=tuple(reasons),
+            explanation=wording,
+        )
+    # a plug-in protocol's prescription, or a subclassed state: checked as usual
+    return Decision(action, after, prescription, tuple(reasons), wording.words(*wording.args))
+
+
+def _explanation(
+    protocol: ProgressionProtocol,
+    before: ClientState,
+    after: ClientState,
+    action: Action,
+    prescription: Prescription | None,
+    why: str,
+) -> str:
+    """The sentence of the decision ``action`` from ``before`` to ``after``."""
     if before.status is not Status.ACTIVE and after.status is not before.status:
         stage = protocol.stage(before.stage)
         where = (
@@ -233,23 +307,14 @@ def decision(
             else stage.level_name(stage.first_level)
         )
         why = f"resumed at {where}; {why}"
-    prescription = protocol.prescribe(after)
     plan = ""  # the new level's plan, on a stage that lists its levels
     tail = ""
-    if after.status is Status.STOPPED:
-        action = Action.STOP
+    if action is Action.STOP:
         head = f"stopped {before.stage}" if before.active else f"still stopped at {before.stage}"
         tail = "; avoid the exercise and refer"
-    elif after.status is Status.COMPLETED:
-        action = Action.COMPLETE
+    elif action is Action.COMPLETE:
         head = f"completed {protocol.name}"
     elif after.stage != before.stage:
-        following = protocol.next_stage(before.stage)
-        action = (
-            Action.ADVANCE
-            if following is not None and following.name == after.stage
-            else Action.REGRESS
-        )
         verb = "advanced" if action is Action.ADVANCE else "regressed"
         stage = protocol.stage(after.stage)
         if stage.levels:
@@ -257,28 +322,22 @@ def decision(
         else:
             head = f"{verb} to {after.stage} at {seconds(after.level)}"
     elif prescription is not None and prescription.level is not None:
-        stage = protocol.stage(after.stage)
-        name = stage.level_name(after.level)
-        if after.level > before.level:
-            action, head, plan = Action.PROGRESS, f"progressed to {name}", _plan(prescription)
-        elif after.level < before.level:
-            action, head, plan = Action.REGRESS, f"regressed to {name}", _plan(prescription)
+        name = protocol.stage(after.stage).level_name(after.level)
+        if action is Action.PROGRESS:
+            head, plan = f"progressed to {name}", _plan(prescription)
+        elif action is Action.REGRESS:
+            head, plan = f"regressed to {name}", _plan(prescription)
         else:
-            action, head = Action.HOLD, f"held at {name}"
-    elif after.level > before.level:
-        action = Action.PROGRESS
+            head = f"held at {name}"
+    elif action is Action.PROGRESS:
         head = f"progressed {seconds(before.level)} → {seconds(after.level)}"
-    elif after.level < before.level:
-        action = Action.REGRESS
+    elif action is Action.REGRESS:
         head = f"regressed {seconds(before.level)} → {seconds(after.level)}"
     else:
-        action = Action.HOLD
         head = f"held at {seconds(after.level)}"
     if plan:
-        explanation = f"{head}: {plan}; {why}" if why else f"{head}: {plan}"
-    else:
-        explanation = f"{head}: {why}{tail}" if why else head + tail
-    return Decision(action, after, prescription, tuple(reasons), explanation)
+        return f"{head}: {plan}; {why}" if why else f"{head}: {plan}"
+    return f"{head}: {why}{tail}" if why else head + tail
 
 
 def _plan(prescription: Prescription | None) -> str:

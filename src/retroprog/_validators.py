@@ -215,3 +215,62 @@ def problem(field: attrs.Attribute[Any], value: Any) -> str | None:
     except InvalidValueError as exc:
         return f"{exc.reason}, got {value!r}"
     return None
+
+
+#: A field of a trusted constructor that takes its default from a factory.
+_FACTORY: Any = object()
+
+
+def _slot_setters(cls: type, fields: list[attrs.Attribute[Any]]) -> dict[str, Any]:
+    """Each field's slot setter: the member descriptor's ``__set__``, which frozen skips."""
+    setters = {}
+    for field in fields:
+        slot = cls.__dict__.get(field.name)
+        slot = getattr(slot, "slot", slot)  # a descriptor wrapping the slot (Decision's text)
+        setters[f"_set_{field.name}"] = slot.__set__  # type: ignore[union-attr]
+    return setters
+
+
+def trusted(cls: type[T]) -> Callable[..., T]:
+    """A constructor of ``cls`` for values the library built itself: nothing checked.
+
+    The public constructor of a hot type converts and validates every field;
+    a value the library computed from values already validated (a state's
+    counters plus one, an outcome a simulated client drew) need not pay for it
+    again.  The function made here takes every field as a keyword (with the
+    class's defaults) and sets the instance's slots directly: no converter,
+    no validator, no ``__attrs_post_init__``.  Give it only values that the
+    public constructor would accept unchanged; a property test holds the two
+    to equal results.
+
+    >>> from retroprog import SessionOutcome
+    >>> from retroprog.support import trusted
+    >>> trusted(SessionOutcome)(pain=2, day=3) == SessionOutcome(pain=2, day=3)
+    True
+    """
+    fields = list(attrs.fields(cls))  # type: ignore[arg-type]
+    if not all(f.init for f in fields):
+        raise TypeError(f"{cls.__name__} has fields outside __init__: not a hot value type")
+    namespace: dict[str, Any] = {"_new": object.__new__, "cls": cls, "_FACTORY": _FACTORY}
+    namespace.update(_slot_setters(cls, fields))
+    params, body = [], ["    self = _new(cls)"]
+    for field in fields:
+        default = field.default
+        if default is attrs.NOTHING:
+            params.append(field.alias)
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"_factory_{field.name}"] = default.factory
+            params.append(f"{field.alias}=_FACTORY")
+            body.append(
+                f"    if {field.alias} is _FACTORY:\n"
+                f"        {field.alias} = _factory_{field.name}()"
+            )
+        else:
+            namespace[f"_default_{field.name}"] = default
+            params.append(f"{field.alias}=_default_{field.name}")
+        body.append(f"    _set_{field.name}(self, {field.alias})")
+    body.append("    return self")
+    exec(f"def make(*, {', '.join(params)}):\n" + "\n".join(body) + "\n", namespace)
+    make: Callable[..., T] = namespace["make"]
+    make.__doc__ = f"A {cls.__name__} from trusted values (nothing checked)."
+    return make

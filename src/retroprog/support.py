@@ -14,6 +14,9 @@ nothing else of retroprog that is private):
   size limit), :func:`loads_toml` and :func:`loads_json` (nesting and number
   limits), with the limits :data:`MAX_TOML_BYTES`, :data:`MAX_LOG_BYTES`,
   :data:`MAX_DEPTH` and :data:`MAX_DIGITS`;
+* **trusted constructors** (:func:`trusted`): a hot value type built from
+  values the library computed itself, nothing checked again (the simulation's
+  hot path);
 * **plug-ins**: :func:`resolve` (a name, a file or ``MODULE:ATTR`` to its
   object) and :func:`check_keywords`;
 * **install hints**: :func:`install_hint` says how to install an extra, naming
@@ -66,6 +69,7 @@ from ._validators import (
     problem,
     raise_first,
     text,
+    trusted,
     with_json_schema,
 )
 from .exceptions import FileProblemsError, Problem
@@ -102,6 +106,7 @@ __all__ = [
     "read_text",
     "resolve",
     "text",
+    "trusted",
     "with_json_schema",
     "write_atomic",
     "write_text_atomic",

@@ -1,29 +1,37 @@
-"""The SimPy process of each client: sessions on calendar days, a coach, the tally.
+"""The SimPy engine: one process per block steps the clients due each day.
 
-A block of clients shares one SimPy environment (and, when the run has one, one
-coach).  Each client is a process that steps through the scheduled days; the
-pieces of a session are sub-generators of their own: waiting for the coach
-(:func:`_seen_by_coach`) and the session with its decision and next-day pain
-(:func:`_session`).  What happened is counted in a :class:`~.tally.Tally`.
+A block of clients shares one SimPy environment.  Its one process
+(:meth:`_BlockRun.process`) wakes on each scheduled day and steps every client
+still in the programme at once: the block's clients (a
+:class:`~.blocks.ClientBlock`) say who attends and what happened in the
+sessions, the policy decides for each client, and a :class:`~.tally.Tally`
+counts.  Next-day pain arrives the next morning and amends the session before
+anything is decided, so such a session is decided once, the day after.  A
+client that stops, completes or drops out is not stepped again.
+
+A coach (a ``simpy.Resource``) is the one thing that needs a process per
+client: on a day with a coach each attending client is a process of its own
+that arrives, waits to be seen until closing, and takes its session
+(:meth:`_BlockRun.visit`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
 
 import simpy
 
-from retroprog import ClientState, Decision, Prescription, SessionOutcome, Status
+from retroprog import ClientState, Prescription, SessionOutcome, Status
 
-from ..model.client import ClientModel
 from ..model.population import client_streams
+from .blocks import block_of
 from .spec import RunSpec, schedule
-from .tally import BlockResult, ClientResult, Tally
+from .tally import BlockResult, Tally
 
 __all__ = ["run_block"]
 
-#: What a client process yields to SimPy.
+#: What a SimPy process of the engine yields.
 Process = Generator[simpy.Event, Any, Any]
 
 _DAY_OPEN = 8 / 24  # the coach works from 08:00
@@ -31,92 +39,208 @@ _DAY_LENGTH = 8 / 24  # for eight hours
 _SESSION_LENGTH = 1 / 24  # one-hour group sessions
 _ARRIVAL_WINDOW = 1 / 24 / 60  # clients arrive within the first minute, in random order
 
+#: A session done, waiting for its decision: (member, day's index, day, stage index,
+#: prescription, outcome, next-day pain).
+_Session = tuple[int, int, int, int, Prescription, SessionOutcome, "int | None"]
+
 
 def run_block(spec: RunSpec, ids: Iterable[int]) -> BlockResult:
     """Simulate the clients ``ids`` in one SimPy environment."""
     env = simpy.Environment()
-    capacity = spec.settings.coach_capacity
-    coach = simpy.Resource(env, capacity=capacity) if capacity else None
-    days = schedule(spec.settings.weeks, spec.settings.sessions_per_week)
-    results: list[ClientResult] = []
-    traces: list[dict[str, Any]] = []
-    for client_id in ids:
-        env.process(_client(env, spec, client_id, days, coach, results, traces))
+    run = _BlockRun(env, spec, list(ids))
+    env.process(run.process())
     env.run()
-    results.sort(key=lambda r: r.client_id)
-    traces.sort(key=lambda t: (t["client"], t["session"]))
-    return BlockResult(results, traces)
+    return run.result()
 
 
-def _client(
-    env: simpy.Environment,
-    spec: RunSpec,
-    client_id: int,
-    days: list[int],
-    coach: simpy.Resource | None,
-    results: list[ClientResult],
-    traces: list[dict[str, Any]],
-) -> Process:
-    """One client, from the first scheduled day to the horizon."""
-    settings, protocol = spec.settings, spec.protocol
-    model = spec.population.client(settings.seed, client_id)
-    # with a coach, clients arrive in a random order each day (their own stream),
-    # so that the queue favours nobody
-    arrival = client_streams(settings.seed, client_id, "arrival")[0].random if coach else None
-    stage_index = {stage.name: i for i, stage in enumerate(protocol.stages)}
-    tally = Tally(
-        client_id,
-        stages=len(stage_index),
-        adverse_pain=settings.adverse_pain,
-        traces=traces if client_id < settings.trace_clients else None,
-    )
-    state: ClientState = protocol.start()
-    ended = False
-    for day in days:
-        start = day + _DAY_OPEN if coach is not None else day
-        if env.now < start:
-            yield env.timeout(start - env.now)
-        if ended:
-            tally.after_end += 1
-            continue
-        if not model.attends(day):
-            tally.missed += 1
-            continue
-        request = None
-        if coach is not None and arrival is not None:
-            request = yield from _seen_by_coach(env, coach, day, arrival)
-            if request is None:
-                tally.missed += 1
-                continue
-        prescription = protocol.prescribe(state)
+class _Member:
+    """One client of the block: where it stands, its tally, whether it has ended."""
+
+    __slots__ = ("arrival", "ended", "state", "tally")
+
+    def __init__(
+        self, state: ClientState, tally: Tally, arrival: Callable[[], float] | None
+    ) -> None:
+        self.state = state
+        self.tally = tally
+        self.arrival = arrival  # with a coach: the client's stream for arriving each day
+        self.ended = False
+
+
+class _BlockRun:
+    """A block's clients, stepped day by day in one environment."""
+
+    def __init__(self, env: simpy.Environment, spec: RunSpec, ids: Sequence[int]) -> None:
+        settings = spec.settings
+        self.env = env
+        self.spec = spec
+        self.protocol = spec.protocol
+        self.decide = spec.policy.decide
+        self.days = schedule(settings.weeks, settings.sessions_per_week)
+        self.clients = block_of(spec.population, settings.seed, ids)
+        self.stage_index = {stage.name: i for i, stage in enumerate(spec.protocol.stages)}
+        capacity = settings.coach_capacity
+        self.coach = simpy.Resource(env, capacity=capacity) if capacity else None
+        self.traces: list[dict[str, Any]] = []
+        start = spec.protocol.start()
+        self.members = [
+            _Member(
+                start,
+                Tally(
+                    client_id,
+                    stages=len(self.stage_index),
+                    adverse_pain=settings.adverse_pain,
+                    traces=self.traces if client_id < settings.trace_clients else None,
+                ),
+                # with a coach, clients arrive in a random order each day (their own
+                # stream), so that the queue favours nobody
+                client_streams(settings.seed, client_id, "arrival")[0].random
+                if self.coach is not None
+                else None,
+            )
+            for client_id in ids
+        ]
+
+    def result(self) -> BlockResult:
+        """Every member's result, and the traced sessions in order."""
+        scheduled, horizon = len(self.days), self.spec.days
+        results = [
+            member.tally.result(scheduled=scheduled, state=member.state, horizon=horizon)
+            for member in self.members
+        ]
+        results.sort(key=lambda r: r.client_id)
+        self.traces.sort(key=lambda t: (t["client"], t["session"]))
+        return BlockResult(results, self.traces)
+
+    # --- the days ---------------------------------------------------------------------------
+
+    def process(self) -> Process:
+        """The block's process: each scheduled day, step the members still in the programme."""
+        env, members, coach = self.env, self.members, self.coach
+        opens = _DAY_OPEN if coach is not None else 0
+        due = list(range(len(members)))
+        tomorrow: list[_Session] = []  # sessions whose next-day pain arrives tomorrow
+        for index, day in enumerate(self.days):
+            if tomorrow:  # (only without a coach: visits wait for their own next morning)
+                yield from self._morning(tomorrow)
+                tomorrow = []
+            start = day + opens
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            due = [m for m in due if not members[m].ended]  # (visits end clients too)
+            if not due:
+                return
+            attends = self.clients.attends(day, due)
+            present = []
+            for member, attending in zip(due, attends, strict=True):
+                if attending:
+                    present.append(member)
+                else:
+                    members[member].tally.missed += 1
+            if coach is not None:
+                for member in present:
+                    env.process(self.visit(member, index, day, coach))
+            elif present:
+                tomorrow = self._sessions(present, index, day)
+        if tomorrow:
+            yield from self._morning(tomorrow)
+
+    def _sessions(self, present: list[int], index: int, day: int) -> list[_Session]:
+        """The sessions of the members ``present`` on ``day``; decide those that can be.
+
+        The sessions with next-day pain are returned, to be decided tomorrow.
+        """
+        members, prescribe, stage_index = self.members, self.protocol.prescribe, self.stage_index
+        prescriptions: list[Prescription] = []
+        indices: list[int] = []
+        for member in present:
+            state = members[member].state
+            prescription = prescribe(state)
+            assert prescription is not None  # the client is active
+            prescriptions.append(prescription)
+            indices.append(stage_index[state.stage])
+        done = self.clients.sessions(day, present, prescriptions, indices)
+        now: list[_Session] = []
+        tomorrow: list[_Session] = []
+        for member, stage, prescription, (outcome, pain) in zip(
+            present, indices, prescriptions, done, strict=True
+        ):
+            session = (member, index, day, stage, prescription, outcome, pain)
+            (now if pain is None else tomorrow).append(session)
+        self._decide(now)
+        return tomorrow
+
+    def _morning(self, sessions: list[_Session]) -> Process:
+        """Next-day pain arrives the morning after ``sessions``: decide them then."""
+        morning = sessions[0][2] + 1
+        if self.env.now < morning:
+            yield self.env.timeout(morning - self.env.now)
+        self._decide(sessions)
+
+    def _decide(self, sessions: Sequence[_Session]) -> None:
+        """Decide after each session (amended with its next-day pain) and count it.
+
+        Members the decision stops or completes, and those who drop out, end here.
+        """
+        members, protocol, decide = self.members, self.protocol, self.decide
+        going_on: list[int] = []
+        when: list[tuple[int, int]] = []  # each one's day, and the day's index
+        outcomes: list[SessionOutcome] = []
+        pains: list[int | None] = []
+        for member, index, day, stage, prescription, outcome, pain in sessions:
+            if pain is not None:
+                outcome = outcome.amend(next_day_pain=pain)
+            client = members[member]
+            decision = decide(protocol, client.state, outcome)
+            client.tally.session(
+                day=day,
+                stage_index=stage,
+                prescription=prescription,
+                outcome=outcome,
+                next_day_pain=pain,
+                decision=decision,
+            )
+            client.state = decision.state
+            if decision.state.status is not Status.ACTIVE:
+                self._end(client, index)
+            else:
+                going_on.append(member)
+                when.append((index, day))
+                outcomes.append(outcome)
+                pains.append(pain)
+        if going_on:
+            leaving = self.clients.drops_out(going_on, outcomes, pains)
+            for member, (index, day), leaves in zip(going_on, when, leaving, strict=True):
+                if leaves:
+                    members[member].tally.dropout_day = day
+                    self._end(members[member], index)
+
+    def _end(self, client: _Member, index: int) -> None:
+        """``client`` leaves the programme after the session of day ``index``."""
+        client.ended = True
+        client.tally.after_end = len(self.days) - index - 1
+
+    # --- the coach --------------------------------------------------------------------------
+
+    def visit(self, member: int, index: int, day: int, coach: simpy.Resource) -> Process:
+        """A client's visit on a day with a coach: arrive, be seen or not, take the session."""
+        env, client = self.env, self.members[member]
+        assert client.arrival is not None  # every client has one when there is a coach
+        request = yield from _seen_by_coach(env, coach, day, client.arrival)
+        if request is None:
+            client.tally.missed += 1
+            return
+        prescription = self.protocol.prescribe(client.state)
         assert prescription is not None  # the client is active
-        index = stage_index[state.stage]
-        outcome, next_day_pain, decision = yield from _session(
-            env,
-            spec,
-            model,
-            state,
-            prescription,
-            day=day,
-            stage_index=index,
-            coach=coach,
-            request=request,
-        )
-        tally.session(
-            day=day,
-            stage_index=index,
-            prescription=prescription,
-            outcome=outcome,
-            next_day_pain=next_day_pain,
-            decision=decision,
-        )
-        state = decision.state
-        if state.status is not Status.ACTIVE:
-            ended = True
-        elif model.drops_out(outcome, next_day_pain):
-            ended = True
-            tally.dropout_day = day
-    results.append(tally.result(scheduled=len(days), state=state, horizon=spec.days))
+        stage = self.stage_index[client.state.stage]
+        ((outcome, pain),) = self.clients.sessions(day, [member], [prescription], [stage])
+        yield env.timeout(_SESSION_LENGTH)
+        coach.release(request)
+        session = (member, index, day, stage, prescription, outcome, pain)
+        if pain is not None:
+            yield from self._morning([session])
+        else:
+            self._decide([session])
 
 
 def _seen_by_coach(
@@ -137,29 +261,3 @@ def _seen_by_coach(
         request.cancel()
         return None
     return request
-
-
-def _session(
-    env: simpy.Environment,
-    spec: RunSpec,
-    model: ClientModel,
-    state: ClientState,
-    prescription: Prescription,
-    *,
-    day: int,
-    stage_index: int,
-    coach: simpy.Resource | None,
-    request: simpy.resources.resource.Request | None,
-) -> Generator[simpy.Event, Any, tuple[SessionOutcome, int | None, Decision]]:
-    """The session at ``prescription``, the decision, and next-day pain the day after."""
-    protocol, decide = spec.protocol, spec.policy.decide
-    outcome, next_day_pain = model.session(prescription, stage_index, day)
-    if coach is not None and request is not None:
-        yield env.timeout(_SESSION_LENGTH)
-        coach.release(request)
-    decision = decide(protocol, state, outcome)
-    if next_day_pain is not None:  # it arrives tomorrow and amends the session
-        yield env.timeout(day + 1 - env.now)
-        outcome = outcome.amend(next_day_pain=next_day_pain)
-        decision = decide(protocol, state, outcome)
-    return outcome, next_day_pain, decision
