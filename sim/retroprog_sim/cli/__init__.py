@@ -1,5 +1,6 @@
-"""The ``retroprog`` command line: simulate, compare, sweep, tune, check, plugins, describe,
-next, log.
+"""The ``retroprog`` command line and its commands.
+
+The commands: simulate, compare, sweep, tune, check, plugins, describe, next, log.
 
 * :mod:`.app` — the group, one-line errors and exit codes, Ctrl-C;
 * :mod:`.options` — the options every run shares (made from the run settings)
