@@ -199,8 +199,53 @@ def experiment_schema() -> Schema:
             "minItems": 1,
         },
         "output": _table(output, description="what is written, and where"),
+        "tune": _tune(),
     }
     return _table(dict(sorted(top.items())), required=["policies"])
+
+
+def _tune() -> Schema:
+    """The ``[tune]`` table (``retroprog tune``): types here, ranges from its record's checks."""
+    from .experiment.tuning import MAX_TRIALS, TuneSpec
+
+    docs = field_docs(TuneSpec)
+    whole = {"type": "integer", "minimum": 0}
+    number = {"type": "number"}
+    choice = {"type": ["string", "number", "boolean"]}
+    types: dict[str, Schema] = {
+        "policy": {"type": "string"},
+        "params": {"type": "object"},
+        "space": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "array", "minItems": 2, "maxItems": 2, "items": number},
+                    {"type": "array", "minItems": 1, "items": choice},
+                    _table({"choices": {"type": "array", "minItems": 1, "items": choice}}),
+                ]
+            },
+        },
+        "trials": {"type": "integer", "minimum": 1, "maximum": MAX_TRIALS},
+        "objective": {"type": "string"},
+        "direction": {"enum": ["maximize", "minimize"]},
+        "constraints": {"type": "object", "additionalProperties": number},
+        "confirm_seeds": {"type": "array", "minItems": 1, "uniqueItems": True, "items": whole},
+        "seed": whole,
+        "check_examples": {"type": "integer", "minimum": 1},
+        "confirm_tries": {"type": "integer", "minimum": 1},
+        "batch": {"type": "integer", "minimum": 1},
+    }
+    defaults = {f.name: f.default for f in attrs.fields(TuneSpec)}
+    properties: dict[str, Schema] = {}
+    for name, schema in types.items():
+        default = defaults[name]
+        properties[name] = {
+            **schema,
+            "description": docs[name],
+            **({"default": default} if type(default) in (int, str) else {}),
+        }
+    return _table(properties, description="retroprog tune: what is searched, under which limits")
 
 
 # -- the formats ------------------------------------------------------------------------------
