@@ -43,8 +43,17 @@ if TYPE_CHECKING:
         run_experiment,
     )
     from .folder import OutputFolderError, verify_output
-    from .model.client import Client, ClientModel, ClientParams
-    from .model.population import PRESETS, Population, PresetPopulation, load_population
+    from .model.client import Client, ClientModel
+    from .model.likelihood import log_likelihood
+    from .model.params import ClientParams
+    from .model.population import (
+        PRESETS,
+        Distribution,
+        Population,
+        PopulationFileError,
+        PresetPopulation,
+        load_population,
+    )
     from .present.files import write_experiment, write_outputs
     from .present.report import ReportGroup, render_report, write_report
     from .settings import (
@@ -79,6 +88,7 @@ __all__ = [
     "ClientResult",
     "Comparison",
     "Difference",
+    "Distribution",
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
@@ -87,6 +97,7 @@ __all__ = [
     "PolicyEntry",
     "Population",
     "PopulationEntry",
+    "PopulationFileError",
     "PresetPopulation",
     "ProtocolChoice",
     "ReportGroup",
@@ -103,6 +114,7 @@ __all__ = [
     "kaplan_meier",
     "load_experiment",
     "load_population",
+    "log_likelihood",
     "paired_differences",
     "rate_ci",
     "render_report",
@@ -129,7 +141,8 @@ _LOCATIONS = {
     "Cell": "experiment",
     "Client": "model.client",
     "ClientModel": "model.client",
-    "ClientParams": "model.client",
+    "ClientParams": "model.params",
+    "Distribution": "model.population",
     "ClientResult": "engine.tally",
     "Comparison": "comparison",
     "Difference": "comparison",
@@ -141,6 +154,7 @@ _LOCATIONS = {
     "PolicyEntry": "experiment",
     "Population": "model.population",
     "PopulationEntry": "experiment",
+    "PopulationFileError": "model.population",
     "PresetPopulation": "model.population",
     "ProtocolChoice": "experiment",
     "ReportGroup": "present.report",
@@ -157,6 +171,7 @@ _LOCATIONS = {
     "kaplan_meier": "stats",
     "load_experiment": "experiment",
     "load_population": "model.population",
+    "log_likelihood": "model.likelihood",
     "paired_differences": "comparison",
     "rate_ci": "stats",
     "render_report": "present.report",

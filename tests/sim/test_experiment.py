@@ -293,9 +293,10 @@ def test_the_example_experiments_load(path: Path) -> None:
 
 def test_populations_may_be_module_attr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "clinic.py").write_text(
-        "from retroprog_sim import PresetPopulation\n"
+        "import attrs\n"
+        "from retroprog_sim import PRESETS\n"
         "def ours(heterogeneity=1.0):\n"
-        "    return PresetPopulation('ours', heterogeneity=heterogeneity)\n",
+        "    return attrs.evolve(PRESETS['general'], name='ours', heterogeneity=heterogeneity)\n",
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
