@@ -211,6 +211,7 @@ class Stopped(click.ClickException):
         "retroprog check mypolicies:cautious      a policy against the safety invariants",
         "retroprog next client.jsonl              a client's next prescription, and why",
         "retroprog plugins                        protocols, policies, populations",
+        "retroprog population export general     a population as a file to edit",
     ),
 )
 @click.version_option(retroprog.__version__, prog_name="retroprog")

@@ -14,6 +14,8 @@ __all__ = ["ClientParams"]
 
 def _above(other: str) -> Any:
     def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if inst is None:  # a value checked on its own (a file's): the record checks the pair
+            return
         if value <= getattr(inst, other):
             raise InvalidValueError(
                 attribute.name, value, f"must be above {other} ({getattr(inst, other)})"

@@ -136,15 +136,31 @@ class Distribution:
         return value
 
 
-def _cholesky(parameters: Sequence[str], correlations: Mapping[tuple[str, str], float]) -> Any:
-    """The lower Cholesky factor of the parameters' correlation matrix (NumPy, loaded here)."""
-    import numpy as np
+def _cholesky(
+    parameters: Sequence[str], correlations: Mapping[tuple[str, str], float]
+) -> list[list[float]] | None:
+    """The lower Cholesky factor of the parameters' correlation matrix; ``None`` if not
+    positive definite.
 
+    Written out (a few lines) rather than NumPy's, so that reading a population
+    (``retroprog plugins`` lists them) needs no NumPy.
+    """
     index = {name: i for i, name in enumerate(parameters)}
-    matrix = np.eye(len(parameters))
+    n = len(parameters)
+    matrix = [[float(i == j) for j in range(n)] for i in range(n)]
     for (a, b), rho in correlations.items():
-        matrix[index[a], index[b]] = matrix[index[b], index[a]] = rho
-    return np.linalg.cholesky(matrix)
+        matrix[index[a]][index[b]] = matrix[index[b]][index[a]] = rho
+    factor = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            total = matrix[i][j] - math.fsum(factor[i][k] * factor[j][k] for k in range(j))
+            if i == j:
+                if total <= 0:
+                    return None
+                factor[i][i] = math.sqrt(total)
+            else:
+                factor[i][j] = total / factor[j][j]
+    return factor
 
 
 def _dict(value: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -180,7 +196,12 @@ class PresetPopulation:
             raise PopulationFileError(f"population {self.name!r}", problems)
         if self.correlations:
             factor = _cholesky(_PARAMETERS, self.correlations)
-            object.__setattr__(self, "_factor", factor.tolist())
+            if factor is None:
+                raise PopulationFileError(
+                    f"population {self.name!r}",
+                    [Problem("correlations", "the correlations are not positive definite")],
+                )
+            object.__setattr__(self, "_factor", factor)
 
     @property
     def typical(self) -> ClientParams:
@@ -235,25 +256,33 @@ class PresetPopulation:
 
 
 def _problems(
-    parameters: Mapping[str, Distribution], correlations: Mapping[tuple[str, str], float]
+    parameters: Mapping[str, Distribution],
+    correlations: Mapping[tuple[str, str], float],
+    *,
+    given: Sequence[str] | None = None,
 ) -> list[Problem]:
-    problems = [
-        Problem(f"parameters.{name}", "missing") for name in _PARAMETERS if name not in parameters
-    ]
+    """What is wrong with a population's parameters (``given``: every name the file has)."""
+    names = list(parameters) if given is None else list(given)
+    missing = [name for name in _PARAMETERS if name not in names]
+    problems = [Problem("parameters", f"missing: {', '.join(missing)}")] if missing else []
     problems += [
         Problem(f"parameters.{name}", f"unknown parameter (known: {', '.join(_PARAMETERS)})")
-        for name in parameters
+        for name in names
         if name not in _PARAMETERS
     ]
+    fields = attrs.fields_dict(ClientParams)
     for name, d in parameters.items():
         if d.source is None and d.assumption is None:
             problems.append(Problem(f"parameters.{name}", "needs a source or an assumption"))
+        where = f"parameters.{name}.{'value' if d.kind == 'fixed' else 'median'}"
+        if name in fields:
+            problem = v.problem(fields[name], d.median)
+            if problem is not None:
+                problems.append(Problem(where, problem))
         if d.kind == "logitnormal" and not 0 <= d.median <= 1:
-            problems.append(
-                Problem(f"parameters.{name}.median", f"a chance (0 to 1), got {d.median!r}")
-            )
+            problems.append(Problem(where, f"a chance (0 to 1), got {d.median!r}"))
         if d.kind == "lognormal" and d.median <= 0:
-            problems.append(Problem(f"parameters.{name}.median", "a lognormal median must be > 0"))
+            problems.append(Problem(where, f"a lognormal median must be > 0, got {d.median!r}"))
     for (a, b), rho in correlations.items():
         if a not in _PARAMETERS or b not in _PARAMETERS or a == b:
             problems.append(Problem("correlations", f"{a} and {b}: two different parameters"))
@@ -307,8 +336,7 @@ def population_from_dict(data: Mapping[str, Any], *, label: str) -> PresetPopula
         if found is not None:
             parameters[pname] = found
     correlations = _correlations(data.get("correlations", []), problems)
-    if not problems:
-        problems += _problems(parameters, correlations)
+    problems += _problems(parameters, correlations, given=list(raw))
     if not problems:
         try:
             ClientParams(**{k: d.median for k, d in parameters.items()})
