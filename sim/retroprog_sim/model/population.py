@@ -139,8 +139,7 @@ class Distribution:
 def _cholesky(
     parameters: Sequence[str], correlations: Mapping[tuple[str, str], float]
 ) -> list[list[float]] | None:
-    """The lower Cholesky factor of the parameters' correlation matrix; ``None`` if not
-    positive definite.
+    """The correlation matrix's lower Cholesky factor (``None``: not positive definite).
 
     Written out (a few lines) rather than NumPy's, so that reading a population
     (``retroprog plugins`` lists them) needs no NumPy.
