@@ -176,7 +176,7 @@ def _simulated_log(params: ClientParams, seed: int, weeks: int) -> list[rp.Sessi
 
 @pytest.mark.parametrize(
     ("field", "grid"),
-    [("gain", (0.1, 0.2, 0.35, 0.6, 1.2)), ("pain_at_tolerance", (0.01, 0.025, 0.05, 0.1, 0.2))],
+    [("gain", (0.2, 0.45, 0.9, 1.8, 3.6)), ("pain_at_tolerance", (0.01, 0.025, 0.05, 0.1, 0.2))],
 )
 def test_simulated_logs_are_likeliest_near_their_true_parameters(
     field: str, grid: tuple[float, ...]

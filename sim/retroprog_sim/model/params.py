@@ -62,8 +62,8 @@ class ClientParams:
     walk_ceiling: float = attrs.field(
         default=240.0, validator=[v.positive, _above("walk_tolerance")]
     )
-    run_ceiling: float = attrs.field(default=90.0, validator=[v.positive, _above("run_tolerance")])
-    gain: float = attrs.field(default=0.3, validator=v.number(0))
+    run_ceiling: float = attrs.field(default=75.0, validator=[v.positive, _above("run_tolerance")])
+    gain: float = attrs.field(default=0.9, validator=v.number(0))
     fatigue_ratio: float = attrs.field(default=1.3, validator=v.number(0))
     tau_fitness: float = attrs.field(default=38.0, validator=v.positive)
     tau_fatigue: float = attrs.field(default=19.0, validator=v.positive)
@@ -74,6 +74,6 @@ class ClientParams:
     balance_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
     dizziness_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
     familiarity: float = attrs.field(default=3.0, validator=v.positive)
-    attendance: float = attrs.field(default=0.85, validator=v.number(0, 1))
+    attendance: float = attrs.field(default=0.763, validator=v.number(0, 1))
     dropout_hazard: float = attrs.field(default=0.004, validator=v.number(0, 1))
     dropout_after_bad: float = attrs.field(default=4.0, validator=v.number(1))
