@@ -63,8 +63,8 @@ class ClientParams:
         default=240.0, validator=[v.positive, _above("walk_tolerance")]
     )
     run_ceiling: float = attrs.field(default=75.0, validator=[v.positive, _above("run_tolerance")])
-    gain: float = attrs.field(default=0.9, validator=v.number(0))
-    fatigue_ratio: float = attrs.field(default=1.3, validator=v.number(0))
+    gain: float = attrs.field(default=0.33, validator=v.number(0))
+    fatigue_ratio: float = attrs.field(default=1.0, validator=v.number(0))
     tau_fitness: float = attrs.field(default=38.0, validator=v.positive)
     tau_fatigue: float = attrs.field(default=19.0, validator=v.positive)
     pain_at_tolerance: float = attrs.field(default=0.05, validator=v.number(1e-6, 1 - 1e-6))
