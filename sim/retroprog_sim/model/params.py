@@ -30,9 +30,9 @@ class ClientParams:
 
     Tolerance belongs to an activity family (walking, running) and is measured in
     minutes of the family's reference activity (walking at 3.5 MET, jogging at
-    7 MET); a plan's strain against it is its :class:`~retroprog_sim.model.activities.PlanDose`.
+    7 MET); a plan's strain against it is its ``PlanDose`` (``retroprog_sim.model.activities``).
     It adapts by Banister's additive fitness–fatigue model, bounded by a ceiling
-    (see :func:`~retroprog_sim.model.core.tolerances`).  Where each default comes
+    (see ``retroprog_sim.model.core.tolerances``).  Where each default comes
     from is in ``docs/client-model.rst`` (and in the population files).
 
     :param walk_tolerance: minutes of walking the client manages comfortably at the start.
