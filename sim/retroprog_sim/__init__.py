@@ -52,8 +52,17 @@ if TYPE_CHECKING:
         run_experiment,
     )
     from .folder import OutputFolderError, verify_output
-    from .model.client import Client, ClientModel, ClientParams
-    from .model.population import PRESETS, Population, PresetPopulation, load_population
+    from .model.client import Client, ClientModel
+    from .model.likelihood import log_likelihood
+    from .model.params import ClientParams
+    from .model.population import (
+        PRESETS,
+        Distribution,
+        Population,
+        PopulationFileError,
+        PresetPopulation,
+        load_population,
+    )
     from .present.files import write_experiment, write_outputs
     from .present.report import ReportGroup, ReportSection, render_report, write_report
     from .present.tuning import write_tune
@@ -93,6 +102,7 @@ __all__ = [
     "Confirmation",
     "Difference",
     "Dimension",
+    "Distribution",
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
@@ -102,6 +112,7 @@ __all__ = [
     "PolicyEntry",
     "Population",
     "PopulationEntry",
+    "PopulationFileError",
     "PresetPopulation",
     "ProtocolChoice",
     "ReportGroup",
@@ -122,6 +133,7 @@ __all__ = [
     "kaplan_meier",
     "load_experiment",
     "load_population",
+    "log_likelihood",
     "paired_differences",
     "pooled_differences",
     "rate_ci",
@@ -152,7 +164,8 @@ _LOCATIONS = {
     "Client": "model.client",
     "ClientBlock": "engine.blocks",
     "ClientModel": "model.client",
-    "ClientParams": "model.client",
+    "ClientParams": "model.params",
+    "Distribution": "model.population",
     "ClientResult": "engine.tally",
     "Comparison": "comparison",
     "Confirmation": "tuning",
@@ -167,6 +180,7 @@ _LOCATIONS = {
     "PolicyEntry": "experiment",
     "Population": "model.population",
     "PopulationEntry": "experiment",
+    "PopulationFileError": "model.population",
     "PresetPopulation": "model.population",
     "ProtocolChoice": "experiment",
     "ReportGroup": "present.report",
@@ -187,6 +201,7 @@ _LOCATIONS = {
     "kaplan_meier": "stats",
     "load_experiment": "experiment",
     "load_population": "model.population",
+    "log_likelihood": "model.likelihood",
     "paired_differences": "comparison",
     "pooled_differences": "comparison",
     "rate_ci": "stats",

@@ -25,6 +25,8 @@ import attrs
 from .engine.process import run_block
 from .engine.spec import RunSpec
 from .engine.tally import BlockResult, ClientResult
+from .model.activities import check_protocol
+from .model.population import PresetPopulation
 from .stats import Summary, summarize
 
 __all__ = ["Progress", "SimulationResult", "assemble", "pooled_run", "run_specs", "simulate"]
@@ -134,6 +136,9 @@ def run_specs(
 
     :returns: the results, in the order of ``specs``.
     """
+    for spec in specs:  # the default client reads every plan's activities: check them first
+        if isinstance(spec.population, PresetPopulation):
+            check_protocol(spec.protocol)
     total = sum(spec.settings.clients for spec in specs)
     results: dict[int, SimulationResult] = {}
     for i in range(len(specs)):

@@ -50,8 +50,8 @@ from retroprog.exceptions import (
 from .comparison import Difference, differences_from
 from .engine.spec import RunSpec
 from .execute import SimulationResult, simulate
-from .model.client import ClientParams
-from .model.population import Population, PresetPopulation, load_population
+from .model.params import ClientParams
+from .model.population import PRESETS, Population, PresetPopulation, load_population
 from .stats import Summary
 
 __all__ = [
@@ -71,19 +71,23 @@ __all__ = [
 #: client (``deconditioned`` to ``athlete``), narrow enough to stay physiological.
 CLIENT_PARAM_BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
     {
-        "tolerance_seconds": (30.0, 120.0),
-        "stage_factor": (0.35, 0.65),
-        "adaptation": (0.03, 0.07),
-        "fatigue_weight": (0.3, 0.7),
-        "tau_fitness": (35.0, 50.0),
-        "tau_fatigue": (5.0, 9.0),
+        "walk_tolerance": (15.0, 150.0),
+        "run_tolerance": (1.0, 35.0),
+        "walk_ceiling": (160.0, 400.0),
+        "run_ceiling": (40.0, 160.0),
+        "gain": (0.1, 0.6),
+        "fatigue_ratio": (1.0, 1.6),
+        "tau_fitness": (30.0, 50.0),
+        "tau_fatigue": (10.0, 25.0),
+        "pain_at_tolerance": (0.02, 0.15),
+        "pain_sensitivity": (2.5, 6.0),
+        "load_spike_weight": (0.0, 1.0),
+        "background_pain": (0.0, 0.15),
         "balance_risk": (0.05, 0.25),
         "dizziness_risk": (0.05, 0.25),
         "familiarity": (1.5, 6.0),
-        "pain_sensitivity": (0.7, 1.8),
-        "background_pain": (0.0, 0.15),
-        "attendance": (0.7, 1.0),
-        "dropout_hazard": (0.0, 0.01),
+        "attendance": (0.65, 1.0),
+        "dropout_hazard": (0.0, 0.02),
         "dropout_after_bad": (2.0, 6.0),
     }
 )
@@ -135,7 +139,7 @@ def client_params(**bounds: float | tuple[float, float]) -> st.SearchStrategy[Cl
     """Clients' physiology, each field drawn within :data:`CLIENT_PARAM_BOUNDS`.
 
     A keyword narrows (or widens) one field's range, or fixes it to a number:
-    ``client_params(attendance=1.0, tolerance_seconds=(30, 45))``.
+    ``client_params(attendance=1.0, walk_tolerance=(30, 45))``.
 
     :raises ~retroprog.exceptions.UnknownParameterError: not a ``ClientParams`` field.
     """
@@ -160,11 +164,16 @@ def populations(
     """Populations whose typical client comes from ``typical`` (default :func:`client_params`).
 
     Heterogeneity, how much the population's clients vary around the typical
-    client, is drawn within :data:`HETEROGENEITY_BOUNDS` (or the range or number given).
+    client, is drawn within :data:`HETEROGENEITY_BOUNDS` (or the range or number given);
+    the spreads and correlations are the ``general`` population's.
     """
+    base = attrs.evolve(PRESETS["general"], name=name)
+
+    def build(typical: ClientParams, h: float) -> PresetPopulation:
+        return base.evolve(heterogeneity=h, **attrs.asdict(typical))
+
     return st.builds(
-        PresetPopulation,
-        st.just(name),
+        build,
         typical if typical is not None else client_params(),
         _bounded("heterogeneity", heterogeneity),
     )

@@ -104,7 +104,8 @@ def files(tmp_path: Path) -> dict[str, str]:
     )
     protocol = retroprog.load_protocol("retro-walk-run")
     stages = "".join(
-        f'[[stages]]\nname = "{name}"\nbase_min_seconds = {s.base_min_seconds}\n'
+        f'[[stages]]\nname = "{name}"\nactivity = "{s.name}"\n'
+        f"base_min_seconds = {s.base_min_seconds}\n"
         f"base_max_seconds = {s.base_max_seconds}\nstep_seconds = {s.step_seconds}\n"
         f"target_seconds = {s.target_seconds}\n"
         for name, s in zip((f"{TITLE_TOML}walk", "[/closing]"), protocol.stages, strict=True)

@@ -134,7 +134,7 @@ def test_simulate_defaults_reach_the_run(monkeypatch: pytest.MonkeyPatch) -> Non
     assert spec.policy.name == "reference"
     assert spec.policy == retroprog.load_policy("reference")
     assert spec.population.name == "general"
-    assert (spec.clients, spec.weeks, spec.seed) == (1000, 16, 0)
+    assert (spec.clients, spec.weeks, spec.seed) == (1000, 26, 0)
     assert (spec.sessions_per_week, spec.coach_capacity, spec.trace_clients) == (3, None, 0)
 
 
@@ -464,19 +464,21 @@ def test_simulate_runs_the_example_plugin_population() -> None:
     document = json_output(result)
     assert document["population"] == "older-adults"
     assert document["population_settings"]["heterogeneity"] == 0.5
-    assert document["population_settings"]["typical"]["tolerance_seconds"] == 40.0
+    assert document["population_settings"]["parameters"]["walk_tolerance"]["median"] == 25.0
     for key, value in expected.as_dict().items():
         assert document[key] == (list(value) if isinstance(value, tuple) else value), key
 
 
 POPULATION_MODULE = """\
-from retroprog_sim import ClientParams, PresetPopulation
+import attrs
 
-POP = PresetPopulation("mine", ClientParams(tolerance_seconds=90.0))
+from retroprog_sim import PRESETS
+
+POP = attrs.evolve(PRESETS["general"], name="mine").evolve(walk_tolerance=90.0)
 
 
 def made(heterogeneity=1.0):
-    return PresetPopulation("made", heterogeneity=heterogeneity)
+    return attrs.evolve(PRESETS["general"], name="made", heterogeneity=heterogeneity)
 """
 
 
@@ -495,7 +497,7 @@ def test_simulate_takes_a_population_as_module_attr() -> None:
     document = json_output(invoke("simulate", *SMALL, "--population", "mymodule:POP", "--json"))
 
     assert document["population"] == "mine"
-    assert document["population_settings"]["typical"]["tolerance_seconds"] == 90.0
+    assert document["population_settings"]["parameters"]["walk_tolerance"]["median"] == 90.0
 
 
 @pytest.mark.usefixtures("population_module")

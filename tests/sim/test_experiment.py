@@ -144,7 +144,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert experiment.out == tmp_path / "mine-results"
     assert experiment.protocol == ProtocolChoice("retro-walk-run")
     assert experiment.populations == (PopulationEntry("general"),)
-    assert (experiment.clients, experiment.weeks, experiment.seeds) == (1000, 16, (0,))
+    assert (experiment.clients, experiment.weeks, experiment.seeds) == (1000, 26, (0,))
     assert (experiment.sessions_per_week, experiment.coach_capacity) == (3, None)
     assert (experiment.adverse_pain, experiment.traces) == (3, 5)
 
@@ -356,9 +356,10 @@ def test_the_example_experiments_load(path: Path) -> None:
 
 def test_populations_may_be_module_attr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "clinic.py").write_text(
-        "from retroprog_sim import PresetPopulation\n"
+        "import attrs\n"
+        "from retroprog_sim import PRESETS\n"
         "def ours(heterogeneity=1.0):\n"
-        "    return PresetPopulation('ours', heterogeneity=heterogeneity)\n",
+        "    return attrs.evolve(PRESETS['general'], name='ours', heterogeneity=heterogeneity)\n",
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)

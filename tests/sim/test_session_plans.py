@@ -13,14 +13,14 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-import attrs
 import pytest
 from click.testing import CliRunner
 
 import retroprog as rp
 from retroprog_sim import RunSpec, load_population, simulate
 from retroprog_sim.cli import cli
-from retroprog_sim.model.client import Client, ClientParams
+from retroprog_sim.model.client import Client
+from retroprog_sim.model.params import ClientParams
 
 
 @pytest.mark.parametrize("name", ["couch-to-5k", "return-to-run-mtss"])
@@ -101,23 +101,26 @@ def _client() -> Client:
     return Client(ClientParams(), Random(1), Random(2), Random(3))
 
 
-def test_the_client_model_reads_a_plan_s_work_and_longest_work_segment() -> None:
+def test_the_client_model_reads_a_plan_s_segments() -> None:
     plan = rp.Prescription("week 1", "walk 5 min, 8 × (run 60 s, rest 90 s)")
     client = _client()
 
     client.session(plan, 0, 0)
 
-    # the load is every segment but rest, in minutes: 5 + 8 × 1
-    assert client.fitness == client.fatigue == pytest.approx(13.0)
+    # the load of each family, in minutes of its reference activity: running trains
+    # walking fully (7 MET ÷ 3.5 = twice its minutes), walking trains running at half
+    latent = client.latent
+    assert latent.fitness_running == latent.fatigue_running == pytest.approx(8 + 0.5 * 5 / 2)
+    assert latent.fitness_walking == pytest.approx(5 + 8 * 2)
 
 
-def test_a_simple_plan_is_the_same_session_as_before() -> None:
-    # the article's prescriptions: the bout against tolerance, bouts × bout as the load
+def test_a_simple_plan_is_the_same_session_as_its_segments() -> None:
     simple = rp.Prescription.simple("retro-walk", 45, 3, 60)
     one, other = _client(), _client()
 
     first = one.session(simple, 0, 0)
-    second = other.session(attrs.evolve(simple), 0, 0)
+    second = other.session(rp.Prescription("retro-walk", simple.segments), 0, 0)
 
     assert first == second
-    assert one.fitness == 45 * 3 / 60.0
+    assert one.latent == other.latent
+    assert one.latent.exposures == (1.0, 0.0)  # one session holding retro-walk

@@ -37,10 +37,10 @@ def test_client_params_stay_within_the_documented_bounds(params: ClientParams) -
 
 
 @settings(max_examples=20)
-@given(client_params(attendance=1.0, tolerance_seconds=(40, 45)))
+@given(client_params(attendance=1.0, walk_tolerance=(40, 45)))
 def test_client_params_can_be_fixed_or_narrowed(params: ClientParams) -> None:
     assert params.attendance == 1.0
-    assert 40 <= params.tolerance_seconds <= 45
+    assert 40 <= params.walk_tolerance <= 45
 
 
 def test_client_params_refuse_an_unknown_field() -> None:
@@ -49,7 +49,7 @@ def test_client_params_refuse_an_unknown_field() -> None:
 
 
 def test_the_bounds_hold_every_preset_populations_typical_client() -> None:
-    for name in ("general", "deconditioned", "post-injury", "athlete"):
+    for name in ("general", "deconditioned", "post-injury", "athlete", "novice-runner"):
         population = load_population(name)
         assert isinstance(population, PresetPopulation)
         for field, (low, high) in CLIENT_PARAM_BOUNDS.items():

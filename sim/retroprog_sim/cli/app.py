@@ -238,6 +238,7 @@ class Stopped(click.ClickException):
         "retroprog log add client.jsonl --pain 2  record a session without writing JSON",
         "retroprog plugins                        protocols, policies, populations",
         "retroprog describe staircase             a policy's parameters, defaults, meaning",
+        "retroprog population export general     a population as a file to edit",
     ),
 )
 @click.version_option(retroprog.__version__, prog_name="retroprog")

@@ -120,7 +120,8 @@ class PolicyEntry:
 class PopulationEntry:
     """A population of an experiment.
 
-    :param name: a built-in or plug-in population's name.
+    :param name: a built-in or plug-in population's name, a population file
+        (relative to the experiment file) or ``MODULE:ATTR``.
     :param label: what tables and files call it (unique in the experiment; default ``name``).
     :param params: its parameters (``heterogeneity``, typical-client values).
     """

@@ -99,7 +99,7 @@ class _Reader:
 
 
 def _resolve(source: str, base: Path) -> str:
-    """A protocol file's path relative to the experiment file; a name stays a name."""
+    """A protocol's or population's file relative to the experiment file; a name stays a name."""
     if source.endswith(".toml") or "/" in source or os.sep in source:
         path = Path(source).expanduser()
         return str(path if path.is_absolute() else base / path)
@@ -253,7 +253,7 @@ def experiment_from_dict(
         names = _labelled(reader, table, where)
         params = reader.table(table.get("params", {}), f"{where}.params")
         if names is not None:
-            populations.append(PopulationEntry(names[0], names[1], params))
+            populations.append(PopulationEntry(_resolve(names[0], folder), names[1], params))
     settings["populations"] = populations
     baseline = None
     if "tune" in data:

@@ -1,21 +1,9 @@
-"""The simulated client and the populations it is drawn from."""
+"""The simulated client and the populations it is drawn from.
 
-from .client import Client, ClientModel, ClientParams
-from .population import (
-    PRESETS,
-    Population,
-    PresetPopulation,
-    client_streams,
-    load_population,
-)
-
-__all__ = [
-    "PRESETS",
-    "Client",
-    "ClientModel",
-    "ClientParams",
-    "Population",
-    "PresetPopulation",
-    "client_streams",
-    "load_population",
-]
+* :mod:`.activities` — what a session plan asks (its dose), activity by activity;
+* :mod:`.params` — a client's parameters;
+* :mod:`.core` — the model's pure core, for one client or a block (NumPy);
+* :mod:`.client` — the per-client plug-in (:class:`ClientModel`) and the default client;
+* :mod:`.likelihood` — the log-likelihood of a session log;
+* :mod:`.population` — populations as data files, and the presets.
+"""

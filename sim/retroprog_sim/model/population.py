@@ -1,21 +1,65 @@
-"""Populations: where each simulated client's physiology is drawn from."""
+"""Populations: where each simulated client's physiology is drawn from, as data.
+
+A population is a TOML file: for each :class:`~retroprog_sim.ClientParams` field
+its distribution across clients (``lognormal``, ``logitnormal``, ``normal`` or
+``fixed``) with its source or the word assumption, and correlations between
+parameters (a Gaussian copula).  The presets ship as such files
+(``retroprog population export NAME`` prints one); ``--population`` takes a
+preset's name, a file, a plug-in or ``MODULE:ATTR``.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
 from random import Random
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
 from retroprog import support as v
-from retroprog.exceptions import UnknownParameterError
+from retroprog.exceptions import (
+    FileProblemsError,
+    InvalidValueError,
+    Problem,
+    UnknownParameterError,
+)
 from retroprog.plugins import POPULATIONS, resolve
 
-from .client import Client, ClientModel, ClientParams
+from .params import ClientParams
 
-__all__ = ["PRESETS", "Population", "PresetPopulation", "client_streams", "load_population"]
+if TYPE_CHECKING:
+    from .client import Client, ClientModel
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "PRESETS",
+    "Distribution",
+    "Population",
+    "PopulationFileError",
+    "PresetPopulation",
+    "client_streams",
+    "load_population",
+    "population_from_dict",
+    "population_toml",
+    "read_population_file",
+]
+
+#: The distributions a parameter may have across clients.
+DISTRIBUTIONS = ("lognormal", "logitnormal", "normal", "fixed")
+_PARAMETERS = tuple(f.name for f in attrs.fields(ClientParams))
+
+
+class PopulationFileError(FileProblemsError):
+    """A population file (TOML) has problems; all of them are listed.
+
+    :ivar path: the file, as given.
+    :ivar problems: every :class:`~retroprog.exceptions.Problem` found, in file order.
+    """
+
+    what = "population"
 
 
 @runtime_checkable
@@ -35,138 +79,419 @@ def client_streams(seed: int, client_id: int, *names: str) -> list[Random]:
     return [Random(f"retroprog:{seed}:{client_id}:{name}") for name in names]
 
 
-#: How each parameter varies between clients: "log" (log-normal around the
-#: median), "logit" (logit-normal, for chances), or absent (the same for all).
-_SPREAD = {
-    "tolerance_seconds": ("log", 0.40),
-    "stage_factor": ("log", 0.20),
-    "adaptation": ("log", 0.35),
-    "fatigue_weight": ("log", 0.25),
-    "balance_risk": ("logit", 0.60),
-    "dizziness_risk": ("logit", 0.60),
-    "familiarity": ("log", 0.40),
-    "pain_sensitivity": ("log", 0.35),
-    "background_pain": ("logit", 0.60),
-    "attendance": ("logit", 0.60),
-    "dropout_hazard": ("logit", 0.50),
-}
+def _finite(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise InvalidValueError(attribute.name, value, "must be a finite number")
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
+@attrs.frozen
+class Distribution:
+    """One parameter's distribution across clients.
+
+    ``lognormal``: ``median × exp(σ z)``; ``logitnormal``: the median's logit
+    shifted by ``σ z`` (a chance stays between 0 and 1); ``normal``: ``median +
+    σ z``; ``fixed``: the median for everyone.  *z* is the client's standard
+    normal draw for the parameter; a value outside ``low``–``high`` is clipped.
+
+    :param kind: ``lognormal``, ``logitnormal``, ``normal`` or ``fixed``.
+    :param median: the typical (median) client's value.
+    :param sigma: the spread (0 for ``fixed``).
+    :param low: the lowest value drawn, if any.
+    :param high: the highest value drawn, if any.
+    :param source: where the value comes from (give this or ``assumption``).
+    :param assumption: why the value was chosen, when no source gives it.
+    """
+
+    kind: str = attrs.field(validator=attrs.validators.in_(DISTRIBUTIONS))
+    median: float = attrs.field(validator=_finite)
+    sigma: float = attrs.field(default=0.0, validator=v.number(0))
+    low: float | None = attrs.field(default=None, validator=v.optional(_finite))
+    high: float | None = attrs.field(default=None, validator=v.optional(_finite))
+    source: str | None = attrs.field(default=None, validator=v.optional(v.text))
+    assumption: str | None = attrs.field(default=None, validator=v.optional(v.text))
+
+    def value(self, z: float, heterogeneity: float = 1.0) -> float:
+        """The value for a client whose standard normal draw is ``z``."""
+        spread = self.sigma * heterogeneity * z
+        if (
+            self.kind == "fixed"
+            or not spread
+            or (
+                self.kind == "logitnormal" and self.median in (0.0, 1.0)  # a certainty stays one
+            )
+        ):
+            value = self.median
+        elif self.kind == "lognormal":
+            value = self.median * math.exp(spread)
+        elif self.kind == "logitnormal":
+            logit = math.log(self.median / (1.0 - self.median)) + spread
+            odds = math.exp(min(logit, 0.0))  # the logistic without overflow either way
+            value = odds / (1.0 + odds) if logit < 0 else 1.0 / (1.0 + math.exp(-logit))
+        else:
+            value = self.median + spread
+        if self.low is not None:
+            value = max(value, self.low)
+        if self.high is not None:
+            value = min(value, self.high)
+        return value
 
 
-_TYPICAL = ClientParams()
+def _cholesky(
+    parameters: Sequence[str], correlations: Mapping[tuple[str, str], float]
+) -> list[list[float]] | None:
+    """The correlation matrix's lower Cholesky factor (``None``: not positive definite).
+
+    Written out (a few lines) rather than NumPy's, so that reading a population
+    (``retroprog plugins`` lists them) needs no NumPy.
+    """
+    index = {name: i for i, name in enumerate(parameters)}
+    n = len(parameters)
+    matrix = [[float(i == j) for j in range(n)] for i in range(n)]
+    for (a, b), rho in correlations.items():
+        matrix[index[a]][index[b]] = matrix[index[b]][index[a]] = rho
+    factor = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            total = matrix[i][j] - math.fsum(factor[i][k] * factor[j][k] for k in range(j))
+            if i == j:
+                if total <= 0:
+                    return None
+                factor[i][i] = math.sqrt(total)
+            else:
+                factor[i][j] = total / factor[j][j]
+    return factor
+
+
+def _dict(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    return dict(value)
 
 
 @attrs.frozen
 class PresetPopulation:
-    """Clients whose parameters vary around a typical client.
-
-    Every parameter but the time constants and ``dropout_after_bad`` is drawn per
-    client, log-normally (or logit-normally for chances) around ``typical``'s
-    value, with a spread scaled by ``heterogeneity`` (0: every client is the
-    typical one; 1: the documented spread; 2: twice as varied).
+    """Clients whose parameters are drawn from stated distributions (a preset or a file).
 
     :param name: the population's name.
-    :param typical: the median client.
-    :param heterogeneity: how much clients vary ("varying tolerance").
+    :param parameters: each :class:`~retroprog_sim.ClientParams` field's
+        :class:`Distribution`, in the record's order.
+    :param heterogeneity: scales every spread (0: every client is the typical one).
+    :param correlations: ``(a, b) → ρ`` between the normal draws of two parameters.
+    :param description: one sentence on who these clients are.
+    :param source: what the population as a whole is calibrated to.
     """
 
-    name: str
-    typical: ClientParams = attrs.field(default=_TYPICAL)
+    name: str = attrs.field(validator=v.name)
+    parameters: Mapping[str, Distribution] = attrs.field(converter=_dict)
     heterogeneity: float = attrs.field(default=1.0, validator=v.number(0))
+    correlations: Mapping[tuple[str, str], float] = attrs.field(factory=dict, converter=_dict)
+    description: str = ""
+    source: str = ""
+    _factor: Any = attrs.field(default=None, init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if set(self.parameters) == set(_PARAMETERS):  # the medians in range, named by field
+            ClientParams(**{k: d.median for k, d in self.parameters.items()})
+        problems = _problems(self.parameters, self.correlations)
+        if problems:
+            raise PopulationFileError(f"population {self.name!r}", problems)
+        if self.correlations:
+            factor = _cholesky(_PARAMETERS, self.correlations)
+            if factor is None:
+                raise PopulationFileError(
+                    f"population {self.name!r}",
+                    [Problem("correlations", "the correlations are not positive definite")],
+                )
+            object.__setattr__(self, "_factor", factor)
+
+    @property
+    def typical(self) -> ClientParams:
+        """The median client."""
+        return ClientParams(**{k: d.median for k, d in self.parameters.items()})
 
     def params(self, rng: Random) -> ClientParams:
-        """Draw one client's parameters."""
-        values: dict[str, float] = {}
+        """Draw one client's parameters (one normal draw per parameter, in order)."""
+        z = [rng.gauss(0.0, 1.0) for _ in _PARAMETERS]
+        if self._factor is not None:
+            z = [
+                math.fsum(row[j] * z[j] for j in range(i + 1)) for i, row in enumerate(self._factor)
+            ]
         h = self.heterogeneity
-        for field in attrs.fields(ClientParams):
-            median = getattr(self.typical, field.name)
-            kind, sigma = _SPREAD.get(field.name, ("fixed", 0.0))
-            z = rng.gauss(0.0, 1.0)  # drawn for every field, so streams stay aligned
-            spread = sigma * h * z
-            if kind == "log" and spread:
-                values[field.name] = median * math.exp(spread)
-            elif kind == "logit" and spread:
-                values[field.name] = 1 / (1 + math.exp(-(_logit(median) + spread)))
-            else:  # no spread: exactly the typical value
-                values[field.name] = median
+        values = {
+            name: self.parameters[name].value(zi, h)
+            for name, zi in zip(_PARAMETERS, z, strict=True)
+        }
+        # a ceiling drawn at or below the starting tolerance is raised just above it
+        for tolerance, ceiling in (
+            ("walk_tolerance", "walk_ceiling"),
+            ("run_tolerance", "run_ceiling"),
+        ):
+            values[ceiling] = max(values[ceiling], values[tolerance] * 1.01)
         return ClientParams(**values)
 
     def client(self, seed: int, client_id: int) -> Client:
         """Client ``client_id``: drawn from (seed, client id) only."""
+        from .client import Client
+
         params_rng, attendance, session, dropout = client_streams(
             seed, client_id, "params", "attendance", "session", "dropout"
         )
         return Client(self.params(params_rng), attendance, session, dropout)
 
     def evolve(self, **params: Any) -> PresetPopulation:
-        """A copy with ``heterogeneity`` or typical-client parameters changed."""
-        typical: dict[str, Any] = {}
+        """A copy with ``heterogeneity`` or typical-client values (medians) changed."""
+        known = ["heterogeneity", *_PARAMETERS]
+        parameters = dict(self.parameters)
         top: dict[str, Any] = {}
-        known = ["heterogeneity", *(f.name for f in attrs.fields(ClientParams))]
         for key, value in params.items():
             if key == "heterogeneity":
                 top[key] = value
-            elif key in attrs.fields_dict(ClientParams):
-                typical[key] = value
+            elif key in parameters:
+                problem = v.problem(attrs.fields(Distribution).median, value)
+                if problem is not None:
+                    raise InvalidValueError(key, value, "must be a finite number")
+                parameters[key] = attrs.evolve(parameters[key], median=float(value))
             else:
                 raise UnknownParameterError(f"population {self.name!r}", key, known)
-        return attrs.evolve(self, typical=attrs.evolve(self.typical, **typical), **top)
+        return attrs.evolve(self, parameters=parameters, **top)
 
 
-#: The built-in populations.  Sources for the shapes: the article (dizziness and
-#: balance losses common at first), Banister's fitness–fatigue model, and
-#: Silbernagel et al. 2007 for pain after loading in injured tendons.
-GENERAL = PresetPopulation("general")
-DECONDITIONED = PresetPopulation(
-    "deconditioned",
-    ClientParams(
-        tolerance_seconds=35.0,
-        stage_factor=0.38,
-        adaptation=0.045,
-        balance_risk=0.22,
-        dizziness_risk=0.2,
-        familiarity=5.0,
-        pain_sensitivity=1.2,
-        attendance=0.75,
-        dropout_hazard=0.008,
-    ),
-)
-POST_INJURY = PresetPopulation(
-    "post-injury",
-    ClientParams(
-        tolerance_seconds=45.0,
-        stage_factor=0.4,
-        adaptation=0.045,
-        balance_risk=0.2,
-        pain_sensitivity=1.6,
-        background_pain=0.15,
-        attendance=0.85,
-        dropout_hazard=0.006,
-    ),
-)
-ATHLETE = PresetPopulation(
-    "athlete",
-    ClientParams(
-        tolerance_seconds=100.0,
-        stage_factor=0.6,
-        adaptation=0.06,
-        balance_risk=0.1,
-        dizziness_risk=0.08,
-        familiarity=2.0,
-        pain_sensitivity=0.8,
-        background_pain=0.01,
-        attendance=0.92,
-        dropout_hazard=0.002,
-    ),
+def _problems(
+    parameters: Mapping[str, Distribution],
+    correlations: Mapping[tuple[str, str], float],
+    *,
+    given: Sequence[str] | None = None,
+) -> list[Problem]:
+    """What is wrong with a population's parameters (``given``: every name the file has)."""
+    names = list(parameters) if given is None else list(given)
+    missing = [name for name in _PARAMETERS if name not in names]
+    problems = [Problem("parameters", f"missing: {', '.join(missing)}")] if missing else []
+    problems += [
+        Problem(f"parameters.{name}", f"unknown parameter (known: {', '.join(_PARAMETERS)})")
+        for name in names
+        if name not in _PARAMETERS
+    ]
+    fields = attrs.fields_dict(ClientParams)
+    for name, d in parameters.items():
+        if d.source is None and d.assumption is None:
+            problems.append(Problem(f"parameters.{name}", "needs a source or an assumption"))
+        where = f"parameters.{name}.{'value' if d.kind == 'fixed' else 'median'}"
+        if name in fields:
+            problem = v.problem(fields[name], d.median)
+            if problem is not None:
+                problems.append(Problem(where, problem))
+        if d.kind == "logitnormal" and not 0 <= d.median <= 1:
+            problems.append(Problem(where, f"a chance (0 to 1), got {d.median!r}"))
+        if d.kind == "lognormal" and d.median <= 0:
+            problems.append(Problem(where, f"a lognormal median must be > 0, got {d.median!r}"))
+    for (a, b), rho in correlations.items():
+        if a not in _PARAMETERS or b not in _PARAMETERS or a == b:
+            problems.append(Problem("correlations", f"{a} and {b}: two different parameters"))
+        elif not -1 < rho < 1:
+            problems.append(
+                Problem("correlations", f"{a} and {b}: ρ must be in (−1, 1), got {rho}")
+            )
+    return problems
+
+
+# --- files ------------------------------------------------------------------------------------
+
+_TOP_KEYS = ("name", "description", "source", "heterogeneity", "parameters", "correlations")
+_DISTRIBUTION_KEYS = (
+    "distribution",
+    "median",
+    "value",
+    "sigma",
+    "low",
+    "high",
+    "source",
+    "assumption",
 )
 
-PRESETS: Mapping[str, PresetPopulation] = {
-    p.name: p for p in (GENERAL, DECONDITIONED, POST_INJURY, ATHLETE)
-}
+
+def population_from_dict(data: Mapping[str, Any], *, label: str) -> PresetPopulation:
+    """A population from a TOML document's data, reporting every problem at once.
+
+    :raises PopulationFileError: naming the file, each key and value at fault.
+    """
+    problems: list[Problem] = []
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(Problem(key, f"unknown key (allowed: {', '.join(_TOP_KEYS)})"))
+    name = data.get("name")
+    if type(name) is not str or v.problem(attrs.fields(PresetPopulation).name, name):
+        problems.append(Problem("name", f"must be a name, got {name!r}"))
+    for key in ("description", "source"):
+        if type(data.get(key, "")) is not str:
+            problems.append(Problem(key, f"must be text, got {data[key]!r}"))
+    heterogeneity = data.get("heterogeneity", 1.0)
+    if v.problem(attrs.fields(PresetPopulation).heterogeneity, heterogeneity):
+        problems.append(Problem("heterogeneity", f"must be a number ≥ 0, got {heterogeneity!r}"))
+    raw = data.get("parameters")
+    parameters: dict[str, Distribution] = {}
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("parameters", "must be a table of [parameters.NAME] tables"))
+        raw = {}
+    for pname, table in raw.items():
+        found = _distribution(f"parameters.{pname}", table, problems)
+        if found is not None:
+            parameters[pname] = found
+    correlations = _correlations(data.get("correlations", []), problems)
+    problems += _problems(parameters, correlations, given=list(raw))
+    if not problems:
+        try:
+            ClientParams(**{k: d.median for k, d in parameters.items()})
+        except ValueError as exc:
+            field = getattr(exc, "field", "?")
+            problems.append(Problem(f"parameters.{field}.median", str(getattr(exc, "reason", exc))))
+    if problems:
+        raise PopulationFileError(label, problems)
+    return PresetPopulation(
+        str(name),
+        parameters,
+        heterogeneity=float(heterogeneity),
+        correlations=correlations,
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+    )
+
+
+def _distribution(where: str, table: Any, problems: list[Problem]) -> Distribution | None:
+    if not isinstance(table, Mapping):
+        problems.append(Problem(where, f"must be a table, got {table!r}"))
+        return None
+    count = len(problems)
+    for key in table:
+        if key not in _DISTRIBUTION_KEYS:
+            problems.append(
+                Problem(f"{where}.{key}", f"unknown key (allowed: {', '.join(_DISTRIBUTION_KEYS)})")
+            )
+    kind = table.get("distribution")
+    if kind not in DISTRIBUTIONS:
+        problems.append(
+            Problem(
+                f"{where}.distribution", f"must be one of {', '.join(DISTRIBUTIONS)}, got {kind!r}"
+            )
+        )
+    centre = "value" if kind == "fixed" else "median"
+    values: dict[str, Any] = {"median": table.get(centre)}
+    if values["median"] is None:
+        problems.append(Problem(f"{where}.{centre}", "missing"))
+    for key in ("sigma", "low", "high"):
+        if key in table:
+            values[key] = table[key]
+    for key in ("source", "assumption"):
+        if key in table:
+            values[key] = table[key]
+    fields = attrs.fields_dict(Distribution)
+    for key, value in values.items():
+        if value is None:
+            continue
+        problem = v.problem(fields[key], value)
+        if problem is not None:
+            problems.append(
+                Problem(
+                    f"{where}.{'value' if key == 'median' and kind == 'fixed' else key}", problem
+                )
+            )
+    if kind == "fixed" and "sigma" in table:
+        problems.append(Problem(f"{where}.sigma", "a fixed parameter has no spread"))
+    if kind in DISTRIBUTIONS and kind != "fixed" and "sigma" not in table:
+        problems.append(Problem(f"{where}.sigma", "missing"))
+    if "source" not in table and "assumption" not in table:
+        problems.append(Problem(where, "needs a source or an assumption"))
+    if len(problems) > count:
+        return None
+    numbers = ("median", "sigma", "low", "high")
+    given: dict[str, Any] = {k: float(x) if k in numbers else x for k, x in values.items()}
+    return Distribution(
+        str(kind),
+        **given,
+    )
+
+
+def _correlations(raw: Any, problems: list[Problem]) -> dict[tuple[str, str], float]:
+    found: dict[tuple[str, str], float] = {}
+    if not isinstance(raw, list):
+        problems.append(Problem("correlations", "must be an array of {between, rho} tables"))
+        return found
+    for i, item in enumerate(raw):
+        where = f"correlations[{i}]"
+        if not isinstance(item, Mapping) or set(item) - {"between", "rho", "source", "assumption"}:
+            problems.append(
+                Problem(where, "must be a table with between, rho and a source or assumption")
+            )
+            continue
+        between, rho = item.get("between"), item.get("rho")
+        if not (
+            isinstance(between, list) and len(between) == 2 and all(type(b) is str for b in between)
+        ):
+            problems.append(
+                Problem(f"{where}.between", f"must be two parameter names, got {between!r}")
+            )
+            continue
+        if isinstance(rho, bool) or not isinstance(rho, (int, float)):
+            problems.append(Problem(f"{where}.rho", f"must be a number, got {rho!r}"))
+            continue
+        found[(between[0], between[1])] = float(rho)
+    return found
+
+
+def read_population_file(path: Path, params: Mapping[str, Any], *, label: str) -> PresetPopulation:
+    """Read a population file (TOML), then apply ``params`` as :meth:`PresetPopulation.evolve`."""
+    text = v.read_text(path, label=label, error=PopulationFileError, max_bytes=v.MAX_TOML_BYTES)
+    population = population_from_dict(
+        v.loads_toml(text, label=label, error=PopulationFileError), label=label
+    )
+    return population.evolve(**params) if params else population
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(float(value))
+
+
+def population_toml(population: PresetPopulation) -> str:
+    """The population as a file (``retroprog population export``); reading it gives it back."""
+    lines = [
+        f"name = {_toml_value(population.name)}",
+        f"description = {_toml_value(population.description)}",
+        f"source = {_toml_value(population.source)}",
+        f"heterogeneity = {_toml_value(population.heterogeneity)}",
+    ]
+    for name, d in population.parameters.items():
+        lines += ["", f"[parameters.{name}]", f"distribution = {_toml_value(d.kind)}"]
+        lines.append(f"{'value' if d.kind == 'fixed' else 'median'} = {_toml_value(d.median)}")
+        if d.kind != "fixed":
+            lines.append(f"sigma = {_toml_value(d.sigma)}")
+        for key in ("low", "high", "source", "assumption"):
+            value = getattr(d, key)
+            if value is not None:
+                lines.append(f"{key} = {_toml_value(value)}")
+    for (a, b), rho in population.correlations.items():
+        lines += ["", "[[correlations]]", f"between = [{_toml_value(a)}, {_toml_value(b)}]"]
+        lines.append(f"rho = {_toml_value(rho)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- the presets ------------------------------------------------------------------------------
+
+#: The presets' names, in order; each ships as ``populations/NAME.toml`` in this package.
+_PRESET_NAMES = ("general", "deconditioned", "post-injury", "athlete", "novice-runner")
+
+
+def _read_preset(name: str) -> PresetPopulation:
+    where = resources.files(__package__).joinpath("populations", f"{name}.toml")
+    with resources.as_file(where) as path:
+        return read_population_file(path, {}, label=f"population {name!r}")
+
+
+#: The built-in populations, read from the files that ship with the package.
+PRESETS: Mapping[str, PresetPopulation] = {name: _read_preset(name) for name in _PRESET_NAMES}
+GENERAL = PRESETS["general"]
+DECONDITIONED = PRESETS["deconditioned"]
+POST_INJURY = PRESETS["post-injury"]
+ATHLETE = PRESETS["athlete"]
+NOVICE_RUNNER = PRESETS["novice-runner"]
 
 
 def _preset(population: PresetPopulation) -> Callable[..., PresetPopulation]:
@@ -181,13 +506,19 @@ _BUILTINS = {name: _preset(population) for name, population in PRESETS.items()}
 
 
 def load_population(name: str, **params: Any) -> Population:
-    """A population by name (built-in or plug-in) or ``MODULE:ATTR``, with parameters.
+    """A population by name (built-in or plug-in), a file, or ``MODULE:ATTR``, with parameters.
 
     ``name`` is resolved as :func:`retroprog.plugins.resolve` says: a built-in
-    (:data:`PRESETS`), a ``retroprog.populations`` plug-in, or ``MODULE:ATTR``
-    naming a population or a factory that takes ``params``.
+    (:data:`PRESETS`), a ``retroprog.populations`` plug-in, a population file
+    (TOML), or ``MODULE:ATTR`` naming a
+    population or a factory that takes ``params``.
     """
     population: Population = resolve(
-        POPULATIONS, name, params, expect=Population, builtins=_BUILTINS
+        POPULATIONS,
+        name,
+        params,
+        expect=Population,
+        builtins=_BUILTINS,
+        read_file=read_population_file,
     )
     return population

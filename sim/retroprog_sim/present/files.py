@@ -28,8 +28,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from retroprog import SessionOutcome, dumps_log, from_dict
 from retroprog.support import write_atomic, write_text_atomic
 
+from ..engine.spec import schedule
 from ..folder import start_writing, write_manifest
 from ..stats import time_to_goal
 from ..store import experiment_fingerprint, fingerprint
@@ -45,7 +49,14 @@ if TYPE_CHECKING:
     from ..execute import SimulationResult
     from ..experiment import ExperimentResult
 
-__all__ = ["parquet_available", "write_atomic", "write_experiment", "write_outputs"]
+__all__ = [
+    "TRUTH",
+    "parquet_available",
+    "write_atomic",
+    "write_experiment",
+    "write_logs",
+    "write_outputs",
+]
 
 
 SUMMARY = "summary.json"
@@ -237,4 +248,57 @@ def write_experiment(
                 plots=plots,
             )
             written.append(path)
+    return written
+
+
+#: The file of a ``--logs`` folder that holds each client's drawn parameters.
+TRUTH = "truth.jsonl"
+
+
+def write_logs(result: SimulationResult, logs_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write every client's session log, and the truth behind it, into ``logs_dir``.
+
+    ``client-000001.jsonl`` for client 1 (the JSON Lines log that ``retroprog next``
+    and :func:`retroprog.read_log` read; next-day pain amends its session), one
+    file per client, and ``truth.jsonl``: one line per client with its drawn
+    parameters (:class:`~retroprog_sim.ClientParams`), whether it dropped out, its
+    status, and the run (protocol, policy and its parameters, population, seed,
+    scheduled days), so that a fit can be tested against known truth.  The run
+    must have traced every client.  Each file is written atomically.
+    """
+    spec, settings = result.spec, result.spec.settings
+    folder = Path(logs_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    logs: dict[int, list[SessionOutcome]] = {r.client_id: [] for r in result.clients}
+    for trace in result.traces:
+        logs[trace["client"]].append(from_dict(trace["outcome"], SessionOutcome))
+    written = []
+    for client_id, log in logs.items():
+        path = folder / f"client-{client_id:06d}.jsonl"
+        write_text_atomic(path, dumps_log(log))
+        written.append(path)
+    policy = spec.policy
+    run = {
+        "protocol": spec.protocol.name,
+        "policy": policy.name,
+        "policy_settings": plain(policy) if attrs.has(type(policy)) else None,
+        "population": spec.population.name,
+        "seed": settings.seed,
+        "scheduled_days": schedule(settings.weeks, settings.sessions_per_week),
+    }
+    lines = []
+    for r in result.clients:
+        client = spec.population.client(settings.seed, r.client_id)
+        params: Any = getattr(client, "params", None)  # a plug-in's client may have none
+        truth = {
+            "client": r.client_id,
+            "log": f"client-{r.client_id:06d}.jsonl",
+            "params": attrs.asdict(params) if attrs.has(type(params)) else None,
+            "dropped_out": r.dropout_day is not None,
+            "status": r.status,
+            **run,
+        }
+        lines.append(json.dumps(plain(truth), ensure_ascii=False, allow_nan=False) + "\n")
+    write_text_atomic(folder / TRUTH, "".join(lines))
+    written.append(folder / TRUTH)
     return written
