@@ -13,7 +13,7 @@ function here and one entry in :data:`FORMATS`.
 
 >>> from retroprog_sim.schema import FORMATS, json_schema
 >>> sorted(FORMATS)
-['experiment', 'log', 'protocol']
+['experiment', 'log', 'population', 'protocol']
 >>> json_schema("log")["properties"]["pain"]["maximum"]
 10
 """
@@ -248,6 +248,71 @@ def _tune() -> Schema:
     return _table(properties, description="retroprog tune: what is searched, under which limits")
 
 
+# -- population files -------------------------------------------------------------------------
+
+
+def population_schema() -> Schema:
+    """A population file (TOML): each client parameter's distribution across clients."""
+    from .model.params import ClientParams
+    from .model.population import DISTRIBUTIONS, Distribution
+
+    kinds = field_docs(Distribution)
+    number = {"type": "number"}
+    distribution = _table(
+        {
+            "distribution": {"enum": list(DISTRIBUTIONS), "description": kinds["kind"]},
+            "median": {**number, "description": kinds["median"]},
+            "value": {**number, "description": "the value of a fixed parameter"},
+            "sigma": {**number, "minimum": 0, "description": kinds["sigma"]},
+            "low": {**number, "description": kinds["low"]},
+            "high": {**number, "description": kinds["high"]},
+            "source": _text(kinds["source"]),
+            "assumption": _text(kinds["assumption"]),
+        },
+        required=["distribution"],
+        anyOf=[{"required": ["source"]}, {"required": ["assumption"]}],
+    )
+    parameters = {
+        name: {**distribution, "description": doc} for name, doc in field_docs(ClientParams).items()
+    }
+    correlation = _table(
+        {
+            "between": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"enum": list(parameters)},
+                "description": "two different parameters",
+            },
+            "rho": {
+                **number,
+                "exclusiveMinimum": -1,
+                "exclusiveMaximum": 1,
+                "description": "their correlation (of the clients' normal draws)",
+            },
+            "source": _text("where the correlation comes from"),
+            "assumption": _text("why it was chosen, when no source gives it"),
+        },
+        required=["between", "rho"],
+    )
+    return _table(
+        {
+            "name": _text("the population's name"),
+            "description": _text("who the clients are, in a sentence"),
+            "source": _text("where the population's figures come from"),
+            "heterogeneity": {
+                **number,
+                "minimum": 0,
+                "default": 1.0,
+                "description": "scales every spread (0: every client is the median client)",
+            },
+            "parameters": _table(parameters, required=list(parameters)),
+            "correlations": {"type": "array", "items": correlation},
+        },
+        required=["name", "parameters"],
+    )
+
+
 # -- the formats ------------------------------------------------------------------------------
 
 #: Each format's schema, by name (a new format: its function, and an entry here).
@@ -255,6 +320,7 @@ FORMATS: dict[str, Callable[[], Schema]] = {
     "protocol": protocol_schema,
     "experiment": experiment_schema,
     "log": log_schema,
+    "population": population_schema,
 }
 
 

@@ -137,15 +137,17 @@ def test_a_bad_population_file_lists_every_problem_with_its_key_and_value(
     assert any(k == "correlations" and "1.5" in m for k, m in found)
 
 
-def test_a_bad_population_file_is_one_line_on_the_command_line(tmp_path: Path) -> None:
+def test_a_bad_population_file_is_one_problem_a_line_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "clinic.toml"
     path.write_text(_BAD, encoding="utf-8")
 
     result = CliRunner().invoke(cli, ["simulate", "--population", str(path)])
 
     assert result.exit_code == 2
-    assert len(result.output.strip().splitlines()) == 1
-    assert str(path) in result.output
+    header, *problems = result.output.strip().splitlines()
+    assert header == f"retroprog: error: {path}: {len(problems)} problems in population:"
+    assert len(problems) == 10
+    assert all(line.startswith("  ") for line in problems)
     assert "parameters.gain.median" in result.output
 
 

@@ -1,4 +1,4 @@
-"""The JSON Schemas of protocol, experiment and log files: shipped up to date, and right.
+"""The JSON Schemas of protocol, experiment, population and log files: up to date, and right.
 
 Right both ways: every file the project ships or documents validates, and the
 mistakes loading refuses (an unknown key, a value out of range) are refused by
@@ -7,6 +7,7 @@ the schema too, so an editor flags them as the loader would.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ import jsonschema
 import pytest
 
 import retroprog
+import retroprog_sim
 from retroprog import SessionOutcome, dumps_log
 from retroprog.support import FileProblemsError, loads_toml
 from retroprog_sim.schema import FORMATS, json_schema, schema_file, schema_text, write_schemas
@@ -32,6 +34,7 @@ EXPERIMENTS = sorted(
     ]
     if p.name != "bad-experiment.toml"
 )
+POPULATIONS = sorted((ROOT / "sim" / "retroprog_sim" / "model" / "populations").glob("*.toml"))
 
 
 def _validator(name: str) -> jsonschema.Draft7Validator:
@@ -102,6 +105,40 @@ def test_the_schemas_refuse_what_loading_refuses() -> None:
     assert _errors("log", {"pain": 11})
     assert _errors("log", {"notes": "fine"})
     assert _errors("log", {"date": "5 January"})
+
+
+@pytest.mark.parametrize("path", POPULATIONS, ids=lambda p: p.name)
+def test_the_preset_population_files_validate(path: Path) -> None:
+    assert _errors("population", _toml(path)) == []
+
+
+def test_an_exported_population_validates_and_the_schema_refuses_what_loading_refuses() -> None:
+    from retroprog_sim.model.population import (
+        PopulationFileError,
+        population_from_dict,
+        population_toml,
+    )
+
+    preset = retroprog_sim.load_population("deconditioned")
+    assert isinstance(preset, retroprog_sim.PresetPopulation)
+    exported = loads_toml(
+        population_toml(preset),
+        label="deconditioned.toml",
+        error=FileProblemsError,
+    )
+    assert _errors("population", exported) == []
+    no_source = copy.deepcopy(exported)
+    del no_source["parameters"]["gain"]["assumption"]
+    no_source["parameters"]["gain"].pop("source", None)
+    unknown = copy.deepcopy(exported) | {"colour": "red"}
+    negative = copy.deepcopy(exported)
+    negative["parameters"]["gain"]["sigma"] = -1.0
+    wrong_kind = copy.deepcopy(exported)
+    wrong_kind["parameters"]["gain"]["distribution"] = "uniform"
+    for bad in (no_source, unknown, negative, wrong_kind):
+        assert _errors("population", bad)
+        with pytest.raises(PopulationFileError):
+            population_from_dict(bad, label="bad.toml")
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))

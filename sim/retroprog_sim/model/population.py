@@ -413,7 +413,7 @@ def _correlations(raw: Any, problems: list[Problem]) -> dict[tuple[str, str], fl
     if not isinstance(raw, list):
         problems.append(Problem("correlations", "must be an array of {between, rho} tables"))
         return found
-    for i, item in enumerate(raw):
+    for i, item in enumerate(raw, start=1):  # numbered as a person counts
         where = f"correlations[{i}]"
         if not isinstance(item, Mapping) or set(item) - {"between", "rho", "source", "assumption"}:
             problems.append(
