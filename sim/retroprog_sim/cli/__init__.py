@@ -1,4 +1,4 @@
-"""The ``retroprog`` command line: simulate, compare, sweep, check, plugins, population, next.
+"""The ``retroprog`` command line: simulate, compare, sweep, check, plugins, population, next, fit.
 
 * :mod:`.app` — the group, one-line errors and exit codes, Ctrl-C;
 * :mod:`.options` — the options every run shares (made from the run settings)
@@ -6,7 +6,8 @@
 * :mod:`.progress` — the progress bar;
 * :mod:`.running` — the output folder, interruptions, and showing results;
 * one module per command: :mod:`.simulate`, :mod:`.compare`, :mod:`.sweep`,
-  :mod:`.check`, :mod:`.plugins`, :mod:`.population`, :mod:`.next_session`.
+  :mod:`.check`, :mod:`.plugins`, :mod:`.population`, :mod:`.next_session`,
+  :mod:`.fit`.
 
 Runs show a progress bar on stderr once they have taken a second (never with
 ``--json``) and end with tables on stdout; ``--out DIR`` writes the files
@@ -15,7 +16,16 @@ simulation engine (SimPy, NumPy) only when they run, so ``retroprog --help``
 and ``retroprog next`` need the core alone.
 """
 
-from . import check, compare, next_session, plugins, population, simulate, sweep  # the commands
+from . import (  # the commands
+    check,
+    compare,
+    fit,
+    next_session,
+    plugins,
+    population,
+    simulate,
+    sweep,
+)
 from .app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_VIOLATION, cli, main
 from .options import DEFAULT_TRACE_WITH_OUT, MAX_VALUE_LENGTH, parse_value
 
@@ -28,6 +38,7 @@ __all__ = [
     "check",
     "cli",
     "compare",
+    "fit",
     "main",
     "next_session",
     "parse_value",
