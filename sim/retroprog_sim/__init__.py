@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         load_experiment,
         run_experiment,
     )
+    from .fit import FitResult, FittedParameter, LogsError, fit_population
     from .folder import OutputFolderError, verify_output
     from .model.client import Client, ClientModel
     from .model.likelihood import log_likelihood
@@ -92,7 +93,10 @@ __all__ = [
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
+    "FitResult",
+    "FittedParameter",
     "KaplanMeier",
+    "LogsError",
     "OutputFolderError",
     "PolicyEntry",
     "Population",
@@ -110,6 +114,7 @@ __all__ = [
     "compare",
     "executor_for",
     "experiment_from_dict",
+    "fit_population",
     "goal_durations",
     "kaplan_meier",
     "load_experiment",
@@ -172,6 +177,10 @@ _LOCATIONS = {
     "load_experiment": "experiment",
     "load_population": "model.population",
     "log_likelihood": "model.likelihood",
+    "FitResult": "fit",
+    "FittedParameter": "fit",
+    "LogsError": "fit",
+    "fit_population": "fit",
     "paired_differences": "comparison",
     "rate_ci": "stats",
     "render_report": "present.report",

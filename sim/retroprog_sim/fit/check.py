@@ -120,9 +120,13 @@ def figures_of(clients: Sequence[ClientFigures]) -> dict[str, float]:
 
 def stage_curve(clients: Sequence[ClientFigures], stage: int) -> KaplanMeier:
     """Time to a stage's target (Kaplan–Meier; a client who has not reached it is censored)."""
-    days = [c.stage_days[stage] if c.stage_days[stage] is not None else c.last_day for c in clients]
+    days = [_or(c.stage_days[stage], c.last_day) for c in clients]
     events = [c.stage_days[stage] is not None for c in clients]
     return kaplan_meier(days, events)
+
+
+def _or(day: int | None, otherwise: int) -> int:
+    return otherwise if day is None else day
 
 
 def reached_by(km: KaplanMeier, days: Array) -> Array:

@@ -41,6 +41,7 @@ from .objective import AttendanceObjective, SessionsObjective, unit_information
 __all__ = ["FitResult", "FittedParameter", "fit_population"]
 
 Array = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
 
 #: What a fitted parameter's status says.
 FITTED = "fitted"
@@ -178,7 +179,7 @@ def _mvn_logpdf(x: Array, mean: Array, sd: Array, inverse: Array, logdet: float)
     return result
 
 
-def _em(objective: SessionsObjective, phi: Array, kept: Array, *, min_ess: float) -> Array:
+def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float) -> Array:
     """EM steps on the round's draws until φ settles, or the draws no longer suit it.
 
     The draws stay fixed (re-weighting them is cheap); once the median
@@ -216,7 +217,7 @@ def _intervals(
     asymmetric for a median or a chance.
     """
     d = len(names)
-    fitted = np.flatnonzero(~kept)
+    fitted = np.flatnonzero(np.logical_not(kept))
     information = _information_matrix(objective.scores(phi)) + np.diag(
         objective.prior_information()
     )
@@ -309,7 +310,8 @@ def _mixture(
         - 0.5 * logdet[:, None]
         - 0.5 * d * math.log(2 * math.pi)
     )
-    corr_inverse, corr_logdet = np.linalg.inv(corr), float(np.linalg.slogdet(corr)[1])
+    corr_inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
+    corr_logdet = float(np.linalg.slogdet(corr)[1])
     log_population = _mvn_logpdf(x, m, sd, corr_inverse, corr_logdet)
     log_q = np.logaddexp(
         math.log(LOCAL_SHARE) + log_local, math.log1p(-LOCAL_SHARE) + log_population
@@ -443,7 +445,8 @@ def fit_population(
     prior_phi = np.concatenate([m0, np.log(s0)])
     corr = correlation(base, free)
     chol = np.linalg.cholesky(corr)
-    inverse, logdet = np.linalg.inv(corr), float(np.linalg.slogdet(corr)[1])
+    inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
+    logdet = float(np.linalg.slogdet(corr)[1])
     base_normals = qmc.MultivariateNormalQMC(np.zeros(d), seed=seed).random(draws)
     n = clinic.clients
     phi = prior_phi.copy()
@@ -573,8 +576,15 @@ def _attendance_objective(
     h = base.heterogeneity
     prior = [to_latent(d.kind, d.median) for d in dists if d.kind != "fixed"]
     scale = np.array([max(d.sigma * h, 0.05) for d in dists if d.kind != "fixed"])
+    attended, missed, after, ordinary, bad, last_bad, active = rows.T
     return AttendanceObjective(
-        *rows.T,
+        attended,
+        missed,
+        after,
+        ordinary,
+        bad,
+        last_bad,
+        active,
         count=count.astype(float),
         attendance=free[0],
         dropout=free[1],

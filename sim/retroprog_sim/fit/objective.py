@@ -34,6 +34,11 @@ __all__ = ["AttendanceObjective", "SessionsObjective", "penalty", "unit_informat
 Array = npt.NDArray[np.float64]
 
 
+def _column(values: Array) -> Array:
+    """Clients down, nodes across."""
+    return values[:, None]
+
+
 def unit_information(scale: Array) -> Array:
     """The information about φ of one client whose parameters are known exactly.
 
@@ -123,7 +128,7 @@ class SessionsObjective:
         result: Array = np.concatenate([by_m, by_log_s], axis=1)
         return result
 
-    def em_step(self, phi: Array, kept: Array) -> Array:
+    def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> Array:
         """One EM step: φ from the clients' weighted draws, with the prior as ``weight`` clients.
 
         The mean is the clients' posterior means' average; each spread the
@@ -210,18 +215,17 @@ class AttendanceObjective:
     def log_likelihoods(self, phi: Array) -> Array:
         """Each row's log marginal likelihood of its attendance and dropout."""
         a, h, w = self._grid(phi)
-        col = lambda v: v[:, None]  # noqa: E731 - clients down, nodes across
         with np.errstate(divide="ignore"):
             q_bad = np.minimum(h * self.after_bad, 1.0)
             ll = (
-                xlogy(col(self.attended), a)
-                + xlogy(col(self.missed), 1.0 - a)
-                + xlogy(col(self.ordinary), 1.0 - h)
-                + xlogy(col(self.bad), 1.0 - q_bad)
+                xlogy(_column(self.attended), a)
+                + xlogy(_column(self.missed), 1.0 - a)
+                + xlogy(_column(self.ordinary), 1.0 - h)
+                + xlogy(_column(self.bad), 1.0 - q_bad)
             )
-            q_last = np.where(col(self.last_bad) > 0, q_bad, h)
-            ends = q_last + (1.0 - q_last) * (1.0 - a) ** col(self.after)
-            ll = ll + np.where(col(self.active) > 0, np.log(ends), 0.0)
+            q_last = np.where(_column(self.last_bad) > 0, q_bad, h)
+            ends = q_last + (1.0 - q_last) * (1.0 - a) ** _column(self.after)
+            ll = ll + np.where(_column(self.active) > 0, np.log(ends), 0.0)
         result: Array = logsumexp(ll, axis=1, b=w)
         return result
 
