@@ -57,6 +57,8 @@ LOCAL_WIDEN = 1.2
 LOCAL_SHARE = 0.75
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
+#: EM steps at most on one round's draws (the next round draws again).
+EM_STEPS = 40
 #: Clients per block of the per-client likelihoods on the executor.
 BLOCK_CLIENTS = 100
 
@@ -186,13 +188,13 @@ def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float)
     client's effective sample size falls below ``min_ess`` φ has moved too far
     from where they were drawn, and the next round draws again.
     """
-    for _ in range(200):
-        new = objective.em_step(phi, kept)
-        if np.median(objective.ess(new)) < min_ess:
-            return new
+    for step in range(EM_STEPS):
+        new, ess = objective.em_step(phi, kept)
+        if step and np.median(ess) < min_ess:
+            return phi
         change = float(np.max(np.abs(new - phi)))
         phi = new
-        if change < 1e-4:
+        if change < 1e-3:
             break
     return phi
 
@@ -371,18 +373,16 @@ def _profile_interval(
 ) -> tuple[float, float]:
     """φ_i's 95 % profile-likelihood interval: where the profile rises by :data:`PROFILE_DROP`.
 
-    Starts at the quadratic approximation's ends and corrects twice along the
+    Starts at the quadratic approximation's ends and corrects once along the
     signed root of the profile's rise, which is nearly linear in φ_i.
     """
     se = 1.0 / math.sqrt(max(curvature, 1e-9))
     ends = []
     for sign in (-1.0, 1.0):
         offset = 1.96 * se
-        for _ in range(2):
-            value = phi[i] + sign * offset
-            _, f = _minimize(fun, phi, jac=jac, fixed={**fixed, i: value})
-            rise = max(f - best, 1e-12)
-            offset = min(offset * 1.96 / math.sqrt(2.0 * rise), 10.0 * offset)
+        _, f = _minimize(fun, phi, jac=jac, fixed={**fixed, i: phi[i] + sign * offset})
+        rise = max(f - best, 1e-12)
+        offset = min(offset * 1.96 / math.sqrt(2.0 * rise), 10.0 * offset)
         ends.append(phi[i] + sign * offset)
     return ends[0], ends[1]
 

@@ -128,10 +128,10 @@ class SessionsObjective:
         result: Array = np.concatenate([by_m, by_log_s], axis=1)
         return result
 
-    def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> Array:
-        """One EM step: φ from the clients' weighted draws, with the prior as ``weight`` clients.
+    def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
+        """One EM step from φ, and the clients' effective sample sizes at φ.
 
-        The mean is the clients' posterior means' average; each spread the
+        The new mean is the clients' posterior means' average; each spread the
         root of the average posterior second moment about it (the marginal
         spreads, the correlations staying fixed); both count the prior as
         ``weight`` clients with its mean and spread.  Entries where ``kept``
@@ -146,7 +146,8 @@ class SessionsObjective:
         s2 = (second + self.weight * self.scale**2) / (n + self.weight)
         new = np.concatenate([m, 0.5 * np.log(s2)])
         result: Array = np.where(kept, phi, new)
-        return result
+        ess: Array = 1.0 / np.sum(w**2, axis=1)
+        return result, ess
 
     def __call__(self, phi: Array) -> tuple[float, Array]:
         """The objective (data and shrinkage) and its gradient."""
@@ -190,7 +191,7 @@ class AttendanceObjective:
     prior: Array
     scale: Array
     weight: float
-    nodes: int = 16
+    nodes: int = 12
 
     def _grid(self, phi: Array) -> tuple[Array, Array, Array]:
         t, w = np.polynomial.hermite.hermgauss(self.nodes)
