@@ -90,7 +90,7 @@ class FitResult:
     """What :func:`fit_population` found.
 
     :param population: the fitted population (an ordinary population: write it
-        with :func:`~retroprog_sim.model.population.population_toml`).
+        with ``retroprog population export``'s ``population_toml``).
     :param parameters: every population parameter, fitted or not, with its interval.
     :param logs: the logs fitted (replayed).
     :param skipped: ``(file, problem)`` of each log skipped (``skip_bad``).
@@ -422,7 +422,7 @@ def fit_population(
 
     :param draws: importance-sampling draws per client (a power of two).
     :param rounds: importance-sampling rounds (the last is used).
-    :raises ~retroprog_sim.fit.LogsError: logs that cannot be read or replayed
+    :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
         (unless ``skip_bad``), or that the model gives probability 0.
     """
     protocol = retroprog.load_protocol(protocol) if isinstance(protocol, str) else protocol
