@@ -11,7 +11,7 @@ files, so that a new setting is one field here and nothing else.
 
 >>> settings = RunSettings(clients=200, coach_capacity=6)
 >>> settings.clients, settings.weeks, settings.coach_capacity
-(200, 16, 6)
+(200, 26, 6)
 >>> [setting.option for setting in SETTINGS.values()][:3]
 ['--clients', '--weeks', '--seed']
 >>> RunSettings(weeks=0)
@@ -153,11 +153,14 @@ class RunSettings:
         details="Their ids are ``0 … clients-1``.",
     )
     weeks: int = setting(
-        16,
+        26,
         low=1,
         high=MAX_WEEKS,
         limit="weeks a run may follow",
         help=f"Weeks each client is followed (at most {MAX_WEEKS}).",
+        details="The default, half a year, is long enough for the article's protocol: "
+        "its two stages take at least 40 sessions, about 17 weeks at the general "
+        "population's attendance.",
     )
     seed: int = setting(0, low=0, help="The seed; client i's randomness comes from (seed, i) only.")
     sessions_per_week: int = setting(

@@ -129,7 +129,7 @@ def test_simulate_defaults_reach_the_run(monkeypatch: pytest.MonkeyPatch) -> Non
     assert spec.policy.name == "reference"
     assert spec.policy == retroprog.load_policy("reference")
     assert spec.population.name == "general"
-    assert (spec.clients, spec.weeks, spec.seed) == (1000, 16, 0)
+    assert (spec.clients, spec.weeks, spec.seed) == (1000, 26, 0)
     assert (spec.sessions_per_week, spec.coach_capacity, spec.trace_clients) == (3, None, 0)
 
 

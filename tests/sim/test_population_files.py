@@ -165,3 +165,9 @@ def test_correlated_parameters_are_drawn_correlated() -> None:
     run = [math.log(p.run_tolerance) for p in drawn]
 
     assert statistics.correlation(walk, run) == pytest.approx(rho, abs=0.05)
+
+
+def test_client_params_defaults_are_the_general_populations_typical_client() -> None:
+    from retroprog_sim import ClientParams
+
+    assert ClientParams() == PRESETS["general"].typical

@@ -40,13 +40,13 @@ class ClientModel(Protocol):
 class Client:
     """The default :class:`ClientModel`: :class:`ClientParams` plus what training did.
 
-    Each method is the model's core (:mod:`retroprog_sim.model.core`) for one
+    Each method is the model's core (``retroprog_sim.model.core``) for one
     client: the same functions evaluate a block of clients as arrays.
 
     :param params: the client's physiology.
     :param attendance_rng: the stream for attendance (one draw per scheduled day
         while the client is in the programme).
-    :param session_rng: the stream for sessions (:data:`~retroprog_sim.model.core.UNIFORMS`
+    :param session_rng: the stream for sessions (``retroprog_sim.model.core.UNIFORMS``
         draws per session, so that two policies see the same luck session by session).
     :param dropout_rng: the stream for dropout (one draw per session).
     """
@@ -93,7 +93,7 @@ class Client:
         return outcome, None if next_day < 0 else next_day
 
     def drops_out(self, outcome: SessionOutcome, next_day_pain: int | None) -> bool:
-        """Dropout is likelier after a bad session (see :func:`~.core.dropout_chance`)."""
+        """Dropout is likelier after a bad session (``retroprog_sim.model.core.dropout_chance``)."""
         chance = core.dropout_chance(self.params, _drawn(outcome, next_day_pain))
         return bool(self._dropout() < chance)
 

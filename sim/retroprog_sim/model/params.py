@@ -30,9 +30,9 @@ class ClientParams:
 
     Tolerance belongs to an activity family (walking, running) and is measured in
     minutes of the family's reference activity (walking at 3.5 MET, jogging at
-    7 MET); a plan's strain against it is its :class:`~retroprog_sim.model.activities.PlanDose`.
+    7 MET); a plan's strain against it is its ``PlanDose`` (``retroprog_sim.model.activities``).
     It adapts by Banister's additive fitness–fatigue model, bounded by a ceiling
-    (see :func:`~retroprog_sim.model.core.tolerances`).  Where each default comes
+    (see ``retroprog_sim.model.core.tolerances``).  Where each default comes
     from is in ``docs/client-model.rst`` (and in the population files).
 
     :param walk_tolerance: minutes of walking the client manages comfortably at the start.
@@ -62,9 +62,9 @@ class ClientParams:
     walk_ceiling: float = attrs.field(
         default=240.0, validator=[v.positive, _above("walk_tolerance")]
     )
-    run_ceiling: float = attrs.field(default=90.0, validator=[v.positive, _above("run_tolerance")])
-    gain: float = attrs.field(default=0.3, validator=v.number(0))
-    fatigue_ratio: float = attrs.field(default=1.3, validator=v.number(0))
+    run_ceiling: float = attrs.field(default=75.0, validator=[v.positive, _above("run_tolerance")])
+    gain: float = attrs.field(default=0.33, validator=v.number(0))
+    fatigue_ratio: float = attrs.field(default=1.0, validator=v.number(0))
     tau_fitness: float = attrs.field(default=38.0, validator=v.positive)
     tau_fatigue: float = attrs.field(default=19.0, validator=v.positive)
     pain_at_tolerance: float = attrs.field(default=0.05, validator=v.number(1e-6, 1 - 1e-6))
@@ -74,6 +74,6 @@ class ClientParams:
     balance_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
     dizziness_risk: float = attrs.field(default=0.15, validator=v.number(0, 1))
     familiarity: float = attrs.field(default=3.0, validator=v.positive)
-    attendance: float = attrs.field(default=0.85, validator=v.number(0, 1))
+    attendance: float = attrs.field(default=0.763, validator=v.number(0, 1))
     dropout_hazard: float = attrs.field(default=0.004, validator=v.number(0, 1))
     dropout_after_bad: float = attrs.field(default=4.0, validator=v.number(1))

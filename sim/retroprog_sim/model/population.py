@@ -93,7 +93,7 @@ class Distribution:
     σ z``; ``fixed``: the median for everyone.  *z* is the client's standard
     normal draw for the parameter; a value outside ``low``–``high`` is clipped.
 
-    :param kind: one of :data:`DISTRIBUTIONS`.
+    :param kind: ``lognormal``, ``logitnormal``, ``normal`` or ``fixed``.
     :param median: the typical (median) client's value.
     :param sigma: the spread (0 for ``fixed``).
     :param low: the lowest value drawn, if any.
@@ -510,7 +510,7 @@ def load_population(name: str, **params: Any) -> Population:
 
     ``name`` is resolved as :func:`retroprog.plugins.resolve` says: a built-in
     (:data:`PRESETS`), a ``retroprog.populations`` plug-in, a population file
-    (TOML, see :func:`read_population_file`), or ``MODULE:ATTR`` naming a
+    (TOML), or ``MODULE:ATTR`` naming a
     population or a factory that takes ``params``.
     """
     population: Population = resolve(
