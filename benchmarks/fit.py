@@ -36,6 +36,7 @@ from retroprog_sim.model.population import PresetPopulation
 from retroprog_sim.present.files import write_logs
 
 PROTOCOL, POLICY, TRUTH, PRIOR = "retro-walk-run", "reference", "deconditioned", "general"
+WEEKS = 16
 
 
 def _logs(folder: Path, clients: int, seed: int) -> Path:
@@ -44,6 +45,7 @@ def _logs(folder: Path, clients: int, seed: int) -> Path:
         retroprog.load_policy(POLICY),
         load_population(TRUTH),
         clients=clients,
+        weeks=WEEKS,
         seed=seed,
         trace_clients=clients,
     )
@@ -70,13 +72,20 @@ def recovery(sizes: dict[int, int], folder: Path) -> object:
         for seed in range(repeats):
             logs = _logs(folder, clients, seed)
             start = time.perf_counter()
-            result = fit_population([logs], protocol=PROTOCOL, policy=POLICY, prior=PRIOR)
+            result = fit_population(
+                [logs], protocol=PROTOCOL, policy=POLICY, prior=PRIOR, weeks=WEEKS
+            )
             times.append(time.perf_counter() - start)
             if seed == 0:
                 with executor_for(2) as executor:
                     start = time.perf_counter()
                     fit_population(
-                        [logs], protocol=PROTOCOL, policy=POLICY, prior=PRIOR, executor=executor
+                        [logs],
+                        protocol=PROTOCOL,
+                        policy=POLICY,
+                        prior=PRIOR,
+                        weeks=WEEKS,
+                        executor=executor,
                     )
                     times_2.append(time.perf_counter() - start)
             for p in result.parameters:
@@ -119,7 +128,8 @@ def done_when(result: object) -> None:
     ):
         with executor_for(2) as executor:
             run = simulate(
-                RunSpec(protocol, policy, population, clients=4000, seed=77), executor=executor
+                RunSpec(protocol, policy, population, clients=4000, weeks=WEEKS, seed=77),
+                executor=executor,
             )
         s = run.summary
         rows[label] = {

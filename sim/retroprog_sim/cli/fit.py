@@ -47,16 +47,14 @@ __all__ = ["fit"]
 @click.option(
     "--weeks",
     type=click.IntRange(min=1),
-    default=16,
-    show_default=True,
-    help="Weeks the clients were scheduled for.",
+    default=None,
+    help="Weeks the clients were scheduled for (default: as retroprog simulate).",
 )
 @click.option(
     "--sessions-per-week",
     type=click.IntRange(min=1, max=7),
-    default=3,
-    show_default=True,
-    help="Sessions scheduled a week.",
+    default=None,
+    help="Sessions scheduled a week (default: as retroprog simulate).",
 )
 @click.option(
     "--name",
@@ -97,8 +95,8 @@ def fit(
     out: Path,
     prior: str,
     prior_weight: float,
-    weeks: int,
-    sessions_per_week: int,
+    weeks: int | None,
+    sessions_per_week: int | None,
     name: str | None,
     report: Path | None,
     replicates: int,

@@ -33,6 +33,7 @@ from retroprog import ProgressionProtocol, RegressionPolicy
 from ..engine.spec import schedule
 from ..model.params import ClientParams
 from ..model.population import PRESETS, Distribution, PresetPopulation, load_population
+from ..settings import RunSettings
 from .block import sessions_block
 from .data import ClinicLogs, LogsError, read_logs
 from .latent import correlation, from_latent, to_latent
@@ -400,8 +401,8 @@ def fit_population(
     protocol: str | ProgressionProtocol,
     policy: str | RegressionPolicy,
     prior: str | PresetPopulation = "general",
-    weeks: int = 16,
-    sessions_per_week: int = 3,
+    weeks: int | None = None,
+    sessions_per_week: int | None = None,
     name: str = "fitted",
     weight: float = 10.0,
     draws: int = 256,
@@ -415,8 +416,8 @@ def fit_population(
     The logs (files, or folders of ``*.jsonl``) are replayed under
     ``protocol`` and ``policy``; the clients were scheduled ``sessions_per_week``
     times a week for ``weeks`` weeks from day 0 (attendance and dropout are
-    read against that schedule).  The free parameters of ``prior`` (those not
-    ``fixed``) are fitted by maximum marginal likelihood, shrunk towards
+    read against that schedule; by default, as ``retroprog simulate``'s).
+    The free parameters of ``prior`` (those not ``fixed``) are fitted by maximum marginal likelihood, shrunk towards
     ``prior`` as much as ``weight`` clients known exactly would; correlations
     and fixed parameters stay the prior's.
 
@@ -429,6 +430,11 @@ def fit_population(
     policy = retroprog.load_policy(policy) if isinstance(policy, str) else policy
     base = _resolve_prior(prior)
     h = base.heterogeneity
+    defaults = RunSettings()
+    weeks = defaults.weeks if weeks is None else weeks
+    sessions_per_week = (
+        defaults.sessions_per_week if sessions_per_week is None else sessions_per_week
+    )
     days = schedule(weeks, sessions_per_week)
     clinic, skipped = read_logs(
         logs, protocol=protocol, policy=policy, scheduled_days=days, skip_bad=skip_bad
