@@ -417,9 +417,10 @@ def fit_population(
     ``protocol`` and ``policy``; the clients were scheduled ``sessions_per_week``
     times a week for ``weeks`` weeks from day 0 (attendance and dropout are
     read against that schedule; by default, as ``retroprog simulate``'s).
-    The free parameters of ``prior`` (those not ``fixed``) are fitted by maximum marginal likelihood, shrunk towards
-    ``prior`` as much as ``weight`` clients known exactly would; correlations
-    and fixed parameters stay the prior's.
+    The free parameters of ``prior`` (those not ``fixed``) are fitted by
+    maximum marginal likelihood, shrunk towards ``prior`` as much as
+    ``weight`` clients known exactly would; correlations and fixed parameters
+    stay the prior's.
 
     :param draws: importance-sampling draws per client (a power of two).
     :param rounds: importance-sampling rounds (the last is used).
