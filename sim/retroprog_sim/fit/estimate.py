@@ -58,8 +58,8 @@ LOCAL_WIDEN = 1.2
 LOCAL_SHARE = 0.75
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
-#: EM steps at most on one round's draws (the next round draws again).
-EM_STEPS = 40
+#: Accelerated EM cycles at most on one round's draws (the next round draws again).
+EM_STEPS = 30
 #: Clients per block of the per-client likelihoods on the executor.
 BLOCK_CLIENTS = 100
 
@@ -190,9 +190,20 @@ def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float)
     from where they were drawn, and the next round draws again.
     """
     for step in range(EM_STEPS):
-        new, ess = objective.em_step(phi, kept)
+        once, ess = objective.em_step(phi, kept)
         if step and np.median(ess) < min_ess:
             return phi
+        twice, _ = objective.em_step(once, kept)
+        # SQUAREM (Varadhan & Roland 2008): extrapolate along the EM steps, then one
+        # more EM step from there; EM alone crawls where the logs say little
+        r, v = once - phi, twice - 2 * once + phi
+        length = float(np.linalg.norm(v))
+        new = twice
+        if length > 0:
+            alpha = min(-float(np.linalg.norm(r)) / length, -1.0)
+            jumped, jumped_ess = objective.em_step(phi - 2 * alpha * r + alpha**2 * v, kept)
+            if np.all(np.isfinite(jumped)) and np.median(jumped_ess) >= min_ess:
+                new = jumped
         change = float(np.max(np.abs(new - phi)))
         phi = new
         if change < 1e-3:
