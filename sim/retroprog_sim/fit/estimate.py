@@ -24,7 +24,6 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 from scipy.stats import qmc
 
 import retroprog
@@ -38,6 +37,8 @@ from .block import sessions_block
 from .data import ClinicLogs, LogsError, read_logs
 from .latent import correlation, from_latent, to_latent
 from .objective import AttendanceObjective, SessionsObjective, unit_information
+from .optimise import curvature, minimize_over, profile_interval
+from .proposals import WIDEN, local_proposals, mixture, mvn_logpdf
 
 __all__ = ["FitResult", "FittedParameter", "fit_population"]
 
@@ -48,14 +49,6 @@ Mask = npt.NDArray[np.bool_]
 FITTED = "fitted"
 NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
 FIXED = "fixed in the prior"
-#: The χ²₁ 95 % quantile halved: a profile-likelihood interval's drop in log-likelihood.
-PROFILE_DROP = 1.920729410347062
-#: Proposals are the prior (round 1) or the fit (later) with spreads this much wider.
-WIDEN = 1.5
-#: Each client's own proposal is its posterior's normal with spreads this much wider.
-LOCAL_WIDEN = 1.2
-#: In later rounds, the share of each client's draws from its own posterior.
-LOCAL_SHARE = 0.75
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
 #: Accelerated EM cycles at most on one round's draws (the next round draws again).
@@ -170,18 +163,6 @@ def _all_ll(space: _Space, logs: ClinicLogs, x: Array, executor: Executor | None
     return np.concatenate(parts)
 
 
-def _mvn_logpdf(x: Array, mean: Array, sd: Array, inverse: Array, logdet: float) -> Array:
-    u = (x - mean) / sd
-    d = x.shape[-1]
-    result: Array = (
-        -0.5 * np.einsum("...j,...j->...", u @ inverse, u)
-        - np.sum(np.log(sd), axis=-1)
-        - 0.5 * logdet
-        - 0.5 * d * math.log(2 * math.pi)
-    )
-    return result
-
-
 def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float) -> Array:
     """EM steps on the round's draws until φ settles, or the draws no longer suit it.
 
@@ -259,144 +240,6 @@ def _intervals(
 def _natural(dist: Distribution, part: str, value: float) -> float:
     """A median or a spread from its value on the normal scale."""
     return float(from_latent(dist, value)) if part == "median" else math.exp(value)
-
-
-def _local_proposals(objective: SessionsObjective, phi: Array, s: Array) -> tuple[Array, Array]:
-    """Each client's next proposal: a normal fitted to its weighted draws, widened.
-
-    The weights are tempered (raised to a power ≤ 1, per client) until their
-    effective sample size is at least an eighth of the draws, so that a client
-    whose weight sits on one draw still gets a spread; the covariance gets a
-    floor of a hundredth of the population's spread.
-    """
-    log_w = objective.log_weights(phi)
-    k, d = log_w.shape[1], len(s)
-    target = max(k / 8.0, d + 2.0)
-    low, high = np.zeros(len(log_w)), np.ones(len(log_w))
-    for _ in range(30):  # bisection on the power, every client at once
-        beta = 0.5 * (low + high)
-        w = np.exp(beta[:, None] * (log_w - log_w.max(axis=1, keepdims=True)))
-        w /= w.sum(axis=1, keepdims=True)
-        enough = 1.0 / np.sum(w**2, axis=1) >= target
-        low, high = np.where(enough, beta, low), np.where(enough, high, beta)
-    beta = np.where(1.0 / np.sum(_normalised(log_w) ** 2, axis=1) >= target, 1.0, low)
-    w = _normalised(beta[:, None] * log_w)
-    x = objective.x
-    mean = np.einsum("ik,ikj->ij", w, x)
-    centred = x - mean[:, None, :]
-    covariance = np.einsum("ik,ikj,ikl->ijl", w, centred, centred)
-    covariance = LOCAL_WIDEN**2 * covariance + np.diag((0.01 * s) ** 2)
-    return mean, covariance
-
-
-def _normalised(log_w: Array) -> Array:
-    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
-    result: Array = w / w.sum(axis=1, keepdims=True)
-    return result
-
-
-def _mixture(
-    local: tuple[Array, Array],
-    population_x: Array,
-    normals: Array,
-    m: Array,
-    sd: Array,
-    corr: Array,
-) -> tuple[Array, Array]:
-    """Draws from each client's proposal: its own normal, and the population's (defensive).
-
-    The first :data:`LOCAL_SHARE` of the draws come from the client's normal,
-    the rest from the widened population, all from the same standard normals
-    (common random numbers); each draw's density is the mixture's.
-    """
-    mean, covariance = local
-    n, k, d = len(mean), len(normals), len(m)
-    factor = np.linalg.cholesky(covariance)
-    split = int(LOCAL_SHARE * k)
-    x = np.empty((n, k, d))
-    x[:, :split] = mean[:, None, :] + np.einsum("ijl,kl->ikj", factor, normals[:split])
-    x[:, split:] = population_x[None, split:]
-    inverse = np.linalg.inv(covariance)
-    logdet = np.linalg.slogdet(covariance)[1]
-    centred = x - mean[:, None, :]
-    log_local = (
-        -0.5 * np.einsum("ikj,ijl,ikl->ik", centred, inverse, centred)
-        - 0.5 * logdet[:, None]
-        - 0.5 * d * math.log(2 * math.pi)
-    )
-    corr_inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
-    corr_logdet = float(np.linalg.slogdet(corr)[1])
-    log_population = _mvn_logpdf(x, m, sd, corr_inverse, corr_logdet)
-    log_q = np.logaddexp(
-        math.log(LOCAL_SHARE) + log_local, math.log1p(-LOCAL_SHARE) + log_population
-    )
-    return x, log_q
-
-
-def _minimize(
-    fun: Callable[[Array], Any], x0: Array, *, jac: bool, fixed: Mapping[int, float]
-) -> tuple[Array, float]:
-    """Minimise over the entries of φ not in ``fixed`` (index → value)."""
-    free = np.array([i for i in range(len(x0)) if i not in fixed], dtype=int)
-    full = x0.copy()
-    for i, value in fixed.items():
-        full[i] = value
-    if not len(free):
-        value = fun(full)
-        return full, float(value[0] if jac else value)
-
-    def wrapped(y: Array) -> Any:
-        phi = full.copy()
-        phi[free] = y
-        if jac:
-            f, g = fun(phi)
-            return f, g[free]
-        return fun(phi)
-
-    result = minimize(wrapped, full[free], jac=jac, method="BFGS")
-    full[free] = result.x
-    return full, float(result.fun)
-
-
-def _information(
-    fun: Callable[[Array], Any], phi: Array, *, jac: bool, step: float = 1e-3
-) -> Array:
-    """The diagonal of the objective's second derivative at ``phi`` (finite differences)."""
-    diagonal = np.empty(len(phi))
-    for i in range(len(phi)):
-        e = np.zeros(len(phi))
-        e[i] = step
-        if jac:
-            diagonal[i] = (fun(phi + e)[1][i] - fun(phi - e)[1][i]) / (2 * step)
-        else:
-            diagonal[i] = (fun(phi + e) - 2 * fun(phi) + fun(phi - e)) / step**2
-    return diagonal
-
-
-def _profile_interval(
-    fun: Callable[[Array], Any],
-    phi: Array,
-    best: float,
-    i: int,
-    *,
-    jac: bool,
-    curvature: float,
-    fixed: Mapping[int, float],
-) -> tuple[float, float]:
-    """φ_i's 95 % profile-likelihood interval: where the profile rises by :data:`PROFILE_DROP`.
-
-    Starts at the quadratic approximation's ends and corrects once along the
-    signed root of the profile's rise, which is nearly linear in φ_i.
-    """
-    se = 1.0 / math.sqrt(max(curvature, 1e-9))
-    ends = []
-    for sign in (-1.0, 1.0):
-        offset = 1.96 * se
-        _, f = _minimize(fun, phi, jac=jac, fixed={**fixed, i: phi[i] + sign * offset})
-        rise = max(f - best, 1e-12)
-        offset = min(offset * 1.96 / math.sqrt(2.0 * rise), 10.0 * offset)
-        ends.append(phi[i] + sign * offset)
-    return ends[0], ends[1]
 
 
 def _resolve_prior(prior: str | PresetPopulation) -> PresetPopulation:
@@ -477,9 +320,9 @@ def fit_population(
         population_x = m + WIDEN * s * (base_normals @ chol.T)
         if local is None:
             x = np.broadcast_to(population_x, (n, draws, d)).copy()
-            log_q = _mvn_logpdf(x, m, WIDEN * s, inverse, logdet)
+            log_q = mvn_logpdf(x, m, WIDEN * s, inverse, logdet)
         else:
-            x, log_q = _mixture(local, population_x, base_normals, m, WIDEN * s, corr)
+            x, log_q = mixture(local, population_x, base_normals, m, WIDEN * s, corr)
         ll = _all_ll(space, clinic, x, executor)
         if round_index == 0:
             impossible = [i for i in range(n) if not np.any(np.isfinite(ll[i]))]
@@ -505,14 +348,14 @@ def fit_population(
         ess = objective.ess(phi)
         if round_index > 1 and converged and np.median(ess) >= draws / 8:
             break
-        local = _local_proposals(objective, phi, np.exp(phi[d:]))
+        local = local_proposals(objective, phi, np.exp(phi[d:]))
     assert objective is not None
     parameters = _intervals(objective, phi, kept, free, base)
     quad = _attendance_objective(clinic, base, weight)
     quad_phi = quad.prior.copy()
     quad_parameters: list[FittedParameter] = []
     if len(quad_phi):
-        quad_phi, _ = _minimize(quad, quad_phi, jac=False, fixed={})
+        quad_phi, _ = minimize_over(quad, quad_phi, jac=False, fixed={})
         names = [n for n in QUADRATURE if base.parameters[n].kind != "fixed"]
         quad_parameters, quad_phi = _settle(quad, quad_phi, quad.prior, names, base, jac=False)
     everyone = _all_parameters(base, [*parameters, *quad_parameters])
@@ -557,14 +400,14 @@ def _settle(
     data: Callable[[Array], Any] = objective.data  # type: ignore[attr-defined]
     scale: Array = objective.scale  # type: ignore[attr-defined]
     d = len(names)
-    information = _information(data, phi, jac=jac)
+    information = curvature(data, phi, jac=jac)
     unit = unit_information(scale)
     kept = {i: float(prior_phi[i]) for i in range(2 * d) if not information[i] >= unit[i]}
     if kept:
-        phi, best = _minimize(objective, phi, jac=jac, fixed=kept)
+        phi, best = minimize_over(objective, phi, jac=jac, fixed=kept)
     else:
         best = float(objective(phi)[0] if jac else objective(phi))
-    total_information = _information(objective, phi, jac=jac)
+    total_information = curvature(objective, phi, jac=jac)
     out = []
     for i in range(2 * d):
         name = names[i % d]
@@ -576,7 +419,7 @@ def _settle(
                 FittedParameter(name, part, prior_value, None, None, prior_value, NOT_IDENTIFIED)
             )
             continue
-        low, high = _profile_interval(
+        low, high = profile_interval(
             objective, phi, best, i, jac=jac, curvature=float(total_information[i]), fixed=kept
         )
         value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
