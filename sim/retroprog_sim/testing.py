@@ -87,7 +87,7 @@ CLIENT_PARAM_BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
         "dizziness_risk": (0.05, 0.25),
         "familiarity": (1.5, 6.0),
         "attendance": (0.65, 1.0),
-        "dropout_hazard": (0.0, 0.012),
+        "dropout_hazard": (0.0, 0.02),
         "dropout_after_bad": (2.0, 6.0),
     }
 )

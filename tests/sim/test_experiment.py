@@ -144,7 +144,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert experiment.out == tmp_path / "mine-results"
     assert experiment.protocol == ProtocolChoice("retro-walk-run")
     assert experiment.populations == (PopulationEntry("general"),)
-    assert (experiment.clients, experiment.weeks, experiment.seeds) == (1000, 16, (0,))
+    assert (experiment.clients, experiment.weeks, experiment.seeds) == (1000, 26, (0,))
     assert (experiment.sessions_per_week, experiment.coach_capacity) == (3, None)
     assert (experiment.adverse_pain, experiment.traces) == (3, 5)
 

@@ -124,7 +124,7 @@ def log_likelihood(
     >>> protocol = retroprog.load_protocol("couch-to-5k")
     >>> policy = retroprog.load_policy("reference")
     >>> round(log_likelihood(ClientParams(), protocol, policy, log), 3)
-    -6.223
+    -3.961
 
     :returns: the log-likelihood (``-inf`` for a log the model cannot produce).
     :raises ~retroprog.exceptions.InvalidValueError: a session without a day.
