@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         load_experiment,
         run_experiment,
     )
+    from .fit import FitResult, FittedParameter, LogsError, fit_population
     from .folder import OutputFolderError, verify_output
     from .model.client import Client, ClientModel
     from .model.likelihood import log_likelihood
@@ -106,8 +107,11 @@ __all__ = [
     "Experiment",
     "ExperimentFileError",
     "ExperimentResult",
+    "FitResult",
+    "FittedParameter",
     "KaplanMeier",
     "LimitCheck",
+    "LogsError",
     "OutputFolderError",
     "PolicyEntry",
     "Population",
@@ -129,6 +133,7 @@ __all__ = [
     "compare",
     "executor_for",
     "experiment_from_dict",
+    "fit_population",
     "goal_durations",
     "kaplan_meier",
     "load_experiment",
@@ -202,6 +207,10 @@ _LOCATIONS = {
     "load_experiment": "experiment",
     "load_population": "model.population",
     "log_likelihood": "model.likelihood",
+    "FitResult": "fit",
+    "FittedParameter": "fit",
+    "LogsError": "fit",
+    "fit_population": "fit",
     "paired_differences": "comparison",
     "pooled_differences": "comparison",
     "rate_ci": "stats",

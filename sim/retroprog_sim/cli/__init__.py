@@ -1,6 +1,7 @@
 """The ``retroprog`` command line and its commands.
 
-The commands: simulate, compare, sweep, tune, check, plugins, describe, population, next, log.
+The commands: simulate, compare, sweep, tune, fit, check, plugins, describe, population, next,
+log.
 
 * :mod:`.app` — the group, one-line errors and exit codes, Ctrl-C;
 * :mod:`.options` — the options every run shares (made from the run settings)
@@ -8,8 +9,9 @@ The commands: simulate, compare, sweep, tune, check, plugins, describe, populati
 * :mod:`.progress` — the progress bar;
 * :mod:`.running` — the output folder, interruptions, and showing results;
 * one module per command: :mod:`.simulate`, :mod:`.compare`, :mod:`.sweep`,
-  :mod:`.tune`, :mod:`.check`, :mod:`.plugins`, :mod:`.describe`, :mod:`.population`,
-  :mod:`.next_session`, :mod:`.log` (with :mod:`.sessions`, a log line's fields).
+  :mod:`.tune`, :mod:`.fit`, :mod:`.check`, :mod:`.plugins`, :mod:`.describe`,
+  :mod:`.population`, :mod:`.next_session`, :mod:`.log` (with :mod:`.sessions`, a log
+  line's fields).
 
 Runs show a progress bar on stderr once they have taken a second (never with
 ``--json``) and end with tables on stdout; ``--out DIR`` writes the files
@@ -22,6 +24,7 @@ from . import (  # the commands
     check,
     compare,
     describe,
+    fit,
     log,
     next_session,
     plugins,
@@ -43,6 +46,7 @@ __all__ = [
     "cli",
     "compare",
     "describe",
+    "fit",
     "log",
     "main",
     "next_session",

@@ -46,6 +46,7 @@ __all__ = [
     "PARAM_HELP",
     "RunOptions",
     "collect",
+    "executor_options",
     "param_option",
     "parse_value",
     "policy_option",
@@ -314,23 +315,7 @@ def run_options(
             help="A population parameter, e.g. heterogeneity=0.5 or attendance=0.9 (repeatable).",
         ),
         *_setting_options(),
-        click.option(
-            "--workers",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            metavar="N",
-            help="Local worker processes, at most one per CPU (with --dask local: "
-            "LocalCluster workers).",
-        ),
-        click.option(
-            "--dask",
-            metavar="ADDRESS|local",
-            default=None,
-            callback=_dask_option,
-            help="Run on the Dask scheduler at ADDRESS (HOST:PORT or tcp://HOST:PORT, tls://, "
-            "ucx://...), or on a new LocalCluster (dask extra).",
-        ),
+        *executor_options(),
         click.option(
             "--out",
             type=click.Path(file_okay=False, path_type=Path),
@@ -381,6 +366,29 @@ PARAM_HELP = (
     "A policy parameter as KEY=VALUE (repeatable); the value is read as TOML: "
     '3, 0.5, true, "text" (a bare word is text).'
 )
+
+
+def executor_options() -> list[Callable[[Any], Any]]:
+    """``--workers N`` and ``--dask ADDRESS|local``: where the work runs."""
+    return [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            metavar="N",
+            help="Local worker processes, at most one per CPU (with --dask local: "
+            "LocalCluster workers).",
+        ),
+        click.option(
+            "--dask",
+            metavar="ADDRESS|local",
+            default=None,
+            callback=_dask_option,
+            help="Run on the Dask scheduler at ADDRESS (HOST:PORT or tcp://HOST:PORT, tls://, "
+            "ucx://...), or on a new LocalCluster (dask extra).",
+        ),
+    ]
 
 
 def protocol_option(help: str = "The progression protocol") -> Callable[[Any], Any]:

@@ -294,11 +294,14 @@ def draw_session(c: Chances, u: Sequence[Any], ops: Ops = SCALAR) -> Draw:
     )
 
 
-def _log(p: float) -> float:
+def _log(p: Any) -> Any:
+    if isinstance(p, np.ndarray):  # a block: log 0 is -inf, silently
+        with np.errstate(divide="ignore"):
+            return np.log(p)
     return math.log(p) if p > 0 else -math.inf
 
 
-def _log_bernoulli(happened: bool, p: float) -> float:
+def _log_bernoulli(happened: bool, p: Any) -> Any:
     return _log(p if happened else 1.0 - p)
 
 
@@ -312,18 +315,21 @@ def session_log_probability(
     form_breakdown: bool,
     completed: bool,
     rpe: float | None,
-) -> float:
+    ops: Ops = SCALAR,
+) -> Any:
     """The log-probability of one client's observed session under :class:`Chances` ``c``.
 
-    An RPE of ``None`` (not asked) contributes nothing; more than two balance
-    losses, or an RPE that is not a whole number, has probability 0 (``-inf``).
+    ``c`` is one client's (floats) or a block's (arrays, with ``ops`` :data:`ARRAY`:
+    one log-probability per client of the block).  An RPE of ``None`` (not
+    asked) contributes nothing; more than two balance losses, or an RPE that is
+    not a whole number, has probability 0 (``-inf``).
     """
     total = _log_bernoulli(pain > 0, c.pain)
     if pain:
         total += _log(binomial_pmf(9, c.severity)[pain - 1])
         if next_day_pain is None:
             return -math.inf  # the model always reports next-day pain after pain
-        total += _log(binomial_pmf(10, settle_chance(c, pain))[next_day_pain])
+        total += _log(binomial_pmf(10, settle_chance(c, pain, ops))[next_day_pain])
     else:
         total += _log_bernoulli(next_day_pain is not None, c.delayed)
         if next_day_pain is not None:

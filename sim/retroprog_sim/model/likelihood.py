@@ -12,17 +12,90 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
 
 import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy, SessionOutcome, Status
 from retroprog.exceptions import InvalidValueError
 
 from . import core
-from .activities import plan_dose
+from .activities import PlanDose, plan_dose
 from .client import _drawn
 from .params import ClientParams
 
-__all__ = ["log_likelihood"]
+__all__ = ["Step", "log_likelihood", "replayed", "sessions_log_likelihood"]
+
+
+class Step(NamedTuple):
+    """One logged session as the likelihood needs it, whoever the client is.
+
+    :param outcome: the logged session.
+    :param day: its day number.
+    :param dose: what its prescribed plan asked (:class:`~.activities.PlanDose`).
+    :param active: whether the client was still in the programme after it.
+    """
+
+    outcome: SessionOutcome
+    day: int
+    dose: PlanDose
+    active: bool
+
+
+def replayed(
+    protocol: ProgressionProtocol, policy: RegressionPolicy, log: Sequence[SessionOutcome]
+) -> list[Step]:
+    """Each session of ``log`` with its day, its prescription's dose and the status after it.
+
+    The prescriptions are rebuilt by replaying ``log`` under ``protocol`` and
+    ``policy``; they do not depend on the client's parameters, so a fit replays
+    each log once.
+
+    :raises ~retroprog.exceptions.InvalidValueError: a session without a day, or
+        one after the client ended.
+    """
+    decisions = retroprog.replay(protocol, policy, log)
+    state = protocol.start()
+    steps = []
+    for index, outcome in enumerate(log):
+        day = outcome.day_number
+        if day is None:
+            raise InvalidValueError(f"log[{index}].day", None, "the likelihood needs every day")
+        prescription = protocol.prescribe(state)
+        if prescription is None:
+            raise InvalidValueError(f"log[{index}]", outcome, "a session after the client ended")
+        state = decisions[index].state
+        steps.append(Step(outcome, day, plan_dose(prescription), state.status is Status.ACTIVE))
+    return steps
+
+
+def sessions_log_likelihood(params: Any, steps: Sequence[Step], ops: core.Ops = core.SCALAR) -> Any:
+    """The log-probability of the sessions' outcomes alone (no attendance, no dropout).
+
+    ``params`` is one client's :class:`ClientParams` (``ops`` :data:`~.core.SCALAR`)
+    or a block of them (:func:`~.core.block`, ``ops`` :data:`~.core.ARRAY`: one
+    value per client of the block, each equal to the one client's).
+    """
+    zero = 0.0 if ops is core.SCALAR else np.zeros_like(params.gain)
+    latent = core.fresh_latent(zero)
+    total: Any = zero
+    for step in steps:
+        chances = core.chances(params, latent, step.dose, step.day, ops)
+        o = step.outcome
+        total = total + core.session_log_probability(
+            chances,
+            pain=o.pain,
+            next_day_pain=o.next_day_pain,
+            balance_losses=o.balance_losses,
+            dizziness=o.dizziness,
+            form_breakdown=o.form_breakdown,
+            completed=o.completed,
+            rpe=o.rpe,
+            ops=ops,
+        )
+        latent = core.after_session(params, latent, step.dose, step.day, ops)
+    return total
 
 
 def log_likelihood(
@@ -56,39 +129,18 @@ def log_likelihood(
     :returns: the log-likelihood (``-inf`` for a log the model cannot produce).
     :raises ~retroprog.exceptions.InvalidValueError: a session without a day.
     """
-    decisions = retroprog.replay(protocol, policy, log)
-    state = protocol.start()
-    latent = core.fresh_latent()
-    total = 0.0
-    attended: list[int] = []
-    for index, outcome in enumerate(log):
-        day = outcome.day_number
-        if day is None:
-            raise InvalidValueError(f"log[{index}].day", None, "the likelihood needs every day")
-        prescription = protocol.prescribe(state)
-        if prescription is None:
-            raise InvalidValueError(f"log[{index}]", outcome, "a session after the client ended")
-        dose = plan_dose(prescription)
-        chances = core.chances(params, latent, dose, day)
-        total += core.session_log_probability(
-            chances,
-            pain=outcome.pain,
-            next_day_pain=outcome.next_day_pain,
-            balance_losses=outcome.balance_losses,
-            dizziness=outcome.dizziness,
-            form_breakdown=outcome.form_breakdown,
-            completed=outcome.completed,
-            rpe=outcome.rpe,
-        )
-        latent = core.after_session(params, latent, dose, day)
-        state = decisions[index].state
-        attended.append(day)
-        if dropped_out is not None and state.status is Status.ACTIVE:
-            quits = core.dropout_chance(params, _drawn(outcome, outcome.next_day_pain))
-            gave_up = dropped_out and index == len(log) - 1
-            total += _log(quits if gave_up else 1.0 - quits)
+    steps = replayed(protocol, policy, log)
+    total = float(sessions_log_likelihood(params, steps))
+    if dropped_out is not None:
+        for index, step in enumerate(steps):
+            if step.active:
+                o = step.outcome
+                quits = core.dropout_chance(params, _drawn(o, o.next_day_pain))
+                gave_up = dropped_out and index == len(steps) - 1
+                total += _log(quits if gave_up else 1.0 - quits)
     if scheduled_days is not None:
-        ended = bool(dropped_out) or state.status is not Status.ACTIVE
+        ended = bool(dropped_out) or bool(steps and not steps[-1].active)
+        attended = [step.day for step in steps]
         total += _attendance(params, scheduled_days, attended, ended=ended)
     return total
 

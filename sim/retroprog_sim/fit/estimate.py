@@ -1,0 +1,558 @@
+"""Fit a population to a clinic's session logs: :func:`fit_population`.
+
+Rounds of importance sampling (see :mod:`.objective`): round 1 draws every
+client's parameters from the prior population, widened; later rounds draw each
+client's from a mixture of its own posterior (as the previous round weighted
+it) and the fitted population, widened, so that each client's draws land where
+its log says it is.  Each round computes the sessions' log-likelihoods once,
+split in blocks of clients on the executor; φ is then fitted by L-BFGS-B.
+Parameters the logs say less about than one client known exactly would are
+kept at the prior's values; every other gets a 95 % interval (Wald, from the
+clients' scores, for the sessions' parameters; profile likelihood for
+attendance and dropout).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from types import SimpleNamespace
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import qmc
+
+import retroprog
+from retroprog import ProgressionProtocol, RegressionPolicy
+
+from ..engine.spec import schedule
+from ..model.params import ClientParams
+from ..model.population import PRESETS, Distribution, PresetPopulation, load_population
+from ..settings import RunSettings
+from .block import sessions_block
+from .data import ClinicLogs, LogsError, read_logs
+from .latent import correlation, from_latent, to_latent
+from .objective import AttendanceObjective, SessionsObjective, unit_information
+from .optimise import curvature, minimize_over, profile_interval
+from .proposals import WIDEN, local_proposals, mixture, mvn_logpdf
+
+__all__ = ["FitResult", "FittedParameter", "fit_population"]
+
+Array = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
+
+#: What a fitted parameter's status says.
+FITTED = "fitted"
+NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
+FIXED = "fixed in the prior"
+#: The parameters fitted by quadrature (they shape attendance and dropout only).
+QUADRATURE = ("attendance", "dropout_hazard")
+#: Accelerated EM cycles at most on one round's draws (the next round draws again).
+EM_STEPS = 30
+#: Clients per block of the per-client likelihoods on the executor.
+BLOCK_CLIENTS = 100
+
+
+@attrs.frozen
+class FittedParameter:
+    """One population parameter: a client parameter's median or spread across clients.
+
+    :param name: the :class:`~retroprog_sim.ClientParams` field.
+    :param part: ``median`` or ``sigma``.
+    :param estimate: the fitted value (the prior's when not fitted).
+    :param low: the 95 % interval's lower end (``None`` when not fitted).
+    :param high: its upper end.
+    :param prior: the prior population's value.
+    :param status: fitted, kept at the prior's value (not identifiable), or fixed in the prior.
+    """
+
+    name: str
+    part: str
+    estimate: float
+    low: float | None
+    high: float | None
+    prior: float
+    status: str
+
+
+@attrs.frozen
+class FitResult:
+    """What :func:`fit_population` found.
+
+    :param population: the fitted population (an ordinary population: write it
+        with ``retroprog population export``'s ``population_toml``).
+    :param parameters: every population parameter, fitted or not, with its interval.
+    :param logs: the logs fitted (replayed).
+    :param skipped: ``(file, problem)`` of each log skipped (``skip_bad``).
+    :param log_likelihood: the logs' log marginal likelihood under the fitted
+        population (importance-sampled).
+    :param preset_log_likelihoods: the same under each preset, with the fit's draws.
+    :param ess: each client's effective sample size in the last round.
+    :param rounds: importance-sampling rounds run.
+    :param protocol: the protocol the logs were replayed under; :param policy: the policy.
+    :param prior: the prior population.
+    :param weight: the prior's weight, in clients.
+    """
+
+    population: PresetPopulation
+    parameters: tuple[FittedParameter, ...]
+    logs: ClinicLogs
+    skipped: tuple[tuple[str, str], ...]
+    log_likelihood: float
+    preset_log_likelihoods: Mapping[str, float]
+    ess: Array = attrs.field(eq=False)
+    rounds: int
+    protocol: ProgressionProtocol
+    policy: RegressionPolicy
+    prior: PresetPopulation
+    weight: float
+    weeks: int
+    sessions_per_week: int
+
+
+@attrs.frozen
+class _Space:
+    """The client parameters drawn by importance sampling, and everyone else's values."""
+
+    names: tuple[str, ...]
+    dists: tuple[Distribution, ...]
+    fixed: Mapping[str, float]
+
+    def params(self, x: Array) -> SimpleNamespace:
+        """Client parameters (clients × draws arrays) from normal-scale draws ``x``."""
+        shape = x.shape[:2]
+        values = {n: np.broadcast_to(v, shape) for n, v in self.fixed.items()}
+        for j, (name, dist) in enumerate(zip(self.names, self.dists, strict=True)):
+            values[name] = from_latent(dist, x[..., j])
+        for tolerance, ceiling in (
+            ("walk_tolerance", "walk_ceiling"),
+            ("run_tolerance", "run_ceiling"),
+        ):
+            values[ceiling] = np.maximum(values[ceiling], values[tolerance] * 1.01)  # as drawn
+        return SimpleNamespace(**values)
+
+
+def _chunk_ll(space: _Space, steps: Sequence[Any], x: Array) -> Array:
+    """One block of clients' sessions' log-likelihoods (module level: pickled to workers)."""
+    return sessions_block(space.params(x), steps)
+
+
+def _all_ll(space: _Space, logs: ClinicLogs, x: Array, executor: Executor | None) -> Array:
+    blocks = [
+        range(i, min(i + BLOCK_CLIENTS, logs.clients))
+        for i in range(0, logs.clients, BLOCK_CLIENTS)
+    ]
+    if executor is None:
+        parts = [
+            _chunk_ll(space, logs.steps[b.start : b.stop], x[b.start : b.stop]) for b in blocks
+        ]
+    else:
+        futures = [
+            executor.submit(_chunk_ll, space, logs.steps[b.start : b.stop], x[b.start : b.stop])
+            for b in blocks
+        ]
+        try:
+            parts = [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
+    return np.concatenate(parts)
+
+
+def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float) -> Array:
+    """EM steps on the round's draws until φ settles, or the draws no longer suit it.
+
+    The draws stay fixed (re-weighting them is cheap); once the median
+    client's effective sample size falls below ``min_ess`` φ has moved too far
+    from where they were drawn, and the next round draws again.
+    """
+    for step in range(EM_STEPS):
+        once, ess = objective.em_step(phi, kept)
+        if step and np.median(ess) < min_ess:
+            return phi
+        twice, _ = objective.em_step(once, kept)
+        # SQUAREM (Varadhan & Roland 2008): extrapolate along the EM steps, then one
+        # more EM step from there; EM alone crawls where the logs say little
+        r, v = once - phi, twice - 2 * once + phi
+        length = float(np.linalg.norm(v))
+        new = twice
+        if length > 0:
+            alpha = min(-float(np.linalg.norm(r)) / length, -1.0)
+            jumped, jumped_ess = objective.em_step(phi - 2 * alpha * r + alpha**2 * v, kept)
+            if np.all(np.isfinite(jumped)) and np.median(jumped_ess) >= min_ess:
+                new = jumped
+        change = float(np.max(np.abs(new - phi)))
+        phi = new
+        if change < 1e-3:
+            break
+    return phi
+
+
+def _information_matrix(scores: Array) -> Array:
+    """The logs' information about φ: the sum of the clients' score outer products."""
+    result: Array = scores.T @ scores
+    return result
+
+
+def _intervals(
+    objective: SessionsObjective,
+    phi: Array,
+    kept: Array,
+    names: Sequence[str],
+    base: PresetPopulation,
+) -> list[FittedParameter]:
+    """Each population parameter with its 95 % interval (Wald, on the normal scale).
+
+    The information is the clients' scores' outer products plus the prior's;
+    the interval is symmetric for the normal draw's mean and log spread, so
+    asymmetric for a median or a chance.
+    """
+    d = len(names)
+    fitted = np.flatnonzero(np.logical_not(kept))
+    information = _information_matrix(objective.scores(phi)) + np.diag(
+        objective.prior_information()
+    )
+    se = np.full(2 * d, np.nan)
+    if len(fitted):
+        block = np.linalg.pinv(information[np.ix_(fitted, fitted)])
+        se[fitted] = np.sqrt(np.maximum(np.diag(block), 0.0))
+    out = []
+    for i in range(2 * d):
+        name = names[i % d]
+        dist = base.parameters[name]
+        part = "median" if i < d else "sigma"
+        prior_value = dist.median if i < d else dist.sigma * base.heterogeneity
+        if kept[i]:
+            status = NOT_IDENTIFIED
+            out.append(FittedParameter(name, part, prior_value, None, None, prior_value, status))
+            continue
+        value, low, high = (
+            _natural(dist, part, v) for v in (phi[i], phi[i] - 1.96 * se[i], phi[i] + 1.96 * se[i])
+        )
+        out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
+    return out
+
+
+def _natural(dist: Distribution, part: str, value: float) -> float:
+    """A median or a spread from its value on the normal scale."""
+    return float(from_latent(dist, value)) if part == "median" else math.exp(value)
+
+
+def _resolve_prior(prior: str | PresetPopulation) -> PresetPopulation:
+    found = load_population(prior) if isinstance(prior, str) else prior
+    if not isinstance(found, PresetPopulation):
+        raise LogsError([(str(prior), "the prior must be a population of stated distributions")])
+    return found
+
+
+def fit_population(
+    logs: Iterable[str | os.PathLike[str]],
+    *,
+    protocol: str | ProgressionProtocol,
+    policy: str | RegressionPolicy,
+    prior: str | PresetPopulation = "general",
+    weeks: int | None = None,
+    sessions_per_week: int | None = None,
+    name: str = "fitted",
+    weight: float = 10.0,
+    draws: int = 256,
+    rounds: int = 4,
+    seed: int = 0,
+    executor: Executor | None = None,
+    skip_bad: bool = False,
+) -> FitResult:
+    """Fit a population to session logs: the distribution of each client parameter.
+
+    The logs (files, or folders of ``*.jsonl``) are replayed under
+    ``protocol`` and ``policy``; the clients were scheduled ``sessions_per_week``
+    times a week for ``weeks`` weeks from day 0 (attendance and dropout are
+    read against that schedule; by default, as ``retroprog simulate``'s).
+    The free parameters of ``prior`` (those not ``fixed``) are fitted by
+    maximum marginal likelihood, shrunk towards ``prior`` as much as
+    ``weight`` clients known exactly would; correlations and fixed parameters
+    stay the prior's.
+
+    :param draws: importance-sampling draws per client (a power of two).
+    :param rounds: importance-sampling rounds (the last is used).
+    :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
+        (unless ``skip_bad``), or that the model gives probability 0.
+    """
+    protocol = retroprog.load_protocol(protocol) if isinstance(protocol, str) else protocol
+    policy = retroprog.load_policy(policy) if isinstance(policy, str) else policy
+    base = _resolve_prior(prior)
+    h = base.heterogeneity
+    defaults = RunSettings()
+    weeks = defaults.weeks if weeks is None else weeks
+    sessions_per_week = (
+        defaults.sessions_per_week if sessions_per_week is None else sessions_per_week
+    )
+    days = schedule(weeks, sessions_per_week)
+    clinic, skipped = read_logs(
+        logs, protocol=protocol, policy=policy, scheduled_days=days, skip_bad=skip_bad
+    )
+    free = [n for n, d in base.parameters.items() if d.kind != "fixed" and n not in QUADRATURE]
+    space = _Space(
+        tuple(free),
+        tuple(base.parameters[n] for n in free),
+        {n: d.median for n, d in base.parameters.items() if n not in free},
+    )
+    d = len(free)
+    m0 = np.array([to_latent(base.parameters[n].kind, base.parameters[n].median) for n in free])
+    s0 = np.array([max(base.parameters[n].sigma * h, 0.05) for n in free])
+    prior_phi = np.concatenate([m0, np.log(s0)])
+    corr = correlation(base, free)
+    chol = np.linalg.cholesky(corr)
+    inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
+    logdet = float(np.linalg.slogdet(corr)[1])
+    base_normals = qmc.MultivariateNormalQMC(np.zeros(d), seed=seed).random(draws)
+    n = clinic.clients
+    phi = prior_phi.copy()
+    kept = np.zeros(2 * d, dtype=bool)
+    local: tuple[Array, Array] | None = None  # each client's proposal: mean, covariance
+    objective: SessionsObjective | None = None
+    done_rounds = 0
+    for round_index in range(max(rounds, 1)):
+        m, s = phi[:d], np.exp(phi[d:])
+        population_x = m + WIDEN * s * (base_normals @ chol.T)
+        if local is None:
+            x = np.broadcast_to(population_x, (n, draws, d)).copy()
+            log_q = mvn_logpdf(x, m, WIDEN * s, inverse, logdet)
+        else:
+            x, log_q = mixture(local, population_x, base_normals, m, WIDEN * s, corr)
+        ll = _all_ll(space, clinic, x, executor)
+        if round_index == 0:
+            impossible = [i for i in range(n) if not np.any(np.isfinite(ll[i]))]
+            if impossible:
+                problems = [
+                    (str(clinic.files[i]), "the client model gives this log probability 0")
+                    for i in impossible
+                ]
+                if not skip_bad:
+                    raise LogsError(problems)
+                keep = [i for i in range(n) if i not in impossible]
+                clinic, skipped = clinic.subset(keep), [*skipped, *problems]
+                x, log_q, ll, n = x[keep], log_q[keep], ll[keep], len(keep)
+        objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, weight)
+        start = phi
+        phi = _em(objective, phi, kept, min_ess=draws / 10)
+        done_rounds = round_index + 1
+        if round_index == 1:  # the draws now follow each client: what do the logs identify?
+            information = np.diag(_information_matrix(objective.scores(phi)))
+            kept = ~(information >= unit_information(s0))
+            phi = _em(objective, np.where(kept, prior_phi, phi), kept, min_ess=draws / 10)
+        converged = float(np.max(np.abs(phi - start))) < 0.01
+        ess = objective.ess(phi)
+        if round_index > 1 and converged and np.median(ess) >= draws / 8:
+            break
+        local = local_proposals(objective, phi, np.exp(phi[d:]))
+    assert objective is not None
+    parameters = _intervals(objective, phi, kept, free, base)
+    quad = _attendance_objective(clinic, base, weight)
+    quad_phi = quad.prior.copy()
+    quad_parameters: list[FittedParameter] = []
+    if len(quad_phi):
+        quad_phi, _ = minimize_over(quad, quad_phi, jac=False, fixed={})
+        names = [n for n in QUADRATURE if base.parameters[n].kind != "fixed"]
+        quad_parameters, quad_phi = _settle(quad, quad_phi, quad.prior, names, base, jac=False)
+    everyone = _all_parameters(base, [*parameters, *quad_parameters])
+    population = _population(base, name, everyone, clinic, protocol, policy, weight)
+    log_l = float(-objective.data(phi)[0] - quad.data(quad_phi))
+    presets = {
+        preset: _preset_log_likelihood(objective, quad, PRESETS[preset], free) for preset in PRESETS
+    }
+    return FitResult(
+        population=population,
+        parameters=tuple(everyone),
+        logs=clinic,
+        skipped=tuple(skipped),
+        log_likelihood=log_l,
+        preset_log_likelihoods=presets,
+        ess=objective.ess(phi),
+        rounds=done_rounds,
+        protocol=protocol,
+        policy=policy,
+        prior=base,
+        weight=weight,
+        weeks=weeks,
+        sessions_per_week=sessions_per_week,
+    )
+
+
+def _settle(
+    objective: Callable[[Array], Any],
+    phi: Array,
+    prior_phi: Array,
+    names: Sequence[str],
+    base: PresetPopulation,
+    *,
+    jac: bool,
+) -> tuple[list[FittedParameter], Array]:
+    """Keep at the prior what the logs do not identify, refit the rest, and give intervals.
+
+    A population parameter is identified when the logs' information about it
+    (the data part's curvature) is at least that of one client whose
+    parameters were known exactly (:func:`~.objective.unit_information`).
+    """
+    data: Callable[[Array], Any] = objective.data  # type: ignore[attr-defined]
+    scale: Array = objective.scale  # type: ignore[attr-defined]
+    d = len(names)
+    information = curvature(data, phi, jac=jac)
+    unit = unit_information(scale)
+    kept = {i: float(prior_phi[i]) for i in range(2 * d) if not information[i] >= unit[i]}
+    if kept:
+        phi, best = minimize_over(objective, phi, jac=jac, fixed=kept)
+    else:
+        best = float(objective(phi)[0] if jac else objective(phi))
+    total_information = curvature(objective, phi, jac=jac)
+    out = []
+    for i in range(2 * d):
+        name = names[i % d]
+        dist = base.parameters[name]
+        part = "median" if i < d else "sigma"
+        prior_value = dist.median if i < d else dist.sigma * base.heterogeneity
+        if i in kept:
+            out.append(
+                FittedParameter(name, part, prior_value, None, None, prior_value, NOT_IDENTIFIED)
+            )
+            continue
+        low, high = profile_interval(
+            objective, phi, best, i, jac=jac, curvature=float(total_information[i]), fixed=kept
+        )
+        value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
+        out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
+    return out, phi
+
+
+def _attendance_objective(
+    clinic: ClinicLogs, base: PresetPopulation, weight: float
+) -> AttendanceObjective:
+    counts = np.stack([*clinic.attendance_counts(), *clinic.dropout_counts()], axis=1)
+    rows, count = np.unique(counts, axis=0, return_counts=True)
+    dists = [base.parameters[n] for n in QUADRATURE]
+    free = [d if d.kind != "fixed" else None for d in dists]
+    h = base.heterogeneity
+    prior = [to_latent(d.kind, d.median) for d in dists if d.kind != "fixed"]
+    scale = np.array([max(d.sigma * h, 0.05) for d in dists if d.kind != "fixed"])
+    attended, missed, after, ordinary, bad, last_bad, active = rows.T
+    return AttendanceObjective(
+        attended,
+        missed,
+        after,
+        ordinary,
+        bad,
+        last_bad,
+        active,
+        count=count.astype(float),
+        attendance=free[0],
+        dropout=free[1],
+        fixed_attendance=dists[0].median,
+        fixed_hazard=dists[1].median,
+        after_bad=base.parameters["dropout_after_bad"].median,
+        prior=np.concatenate([np.array(prior), np.log(scale)]) if prior else np.empty(0),
+        scale=scale,
+        weight=weight,
+    )
+
+
+def _preset_log_likelihood(
+    objective: SessionsObjective,
+    quad: AttendanceObjective,
+    preset: PresetPopulation,
+    free: Sequence[str],
+) -> float:
+    """A preset's log marginal likelihood of the logs, with the fit's draws.
+
+    Only the free parameters' distributions are the preset's; the fixed ones
+    are the prior's (the draws were made with them).
+    """
+    h = preset.heterogeneity
+
+    def phi(names: Sequence[str]) -> Array:
+        dists = [preset.parameters[n] for n in names]
+        return np.array(
+            [to_latent(d.kind, d.median) for d in dists]
+            + [math.log(max(d.sigma * h, 1e-3)) for d in dists]
+        )
+
+    quad_names = [
+        n
+        for n, dist in zip(QUADRATURE, (quad.attendance, quad.dropout), strict=True)
+        if dist is not None
+    ]
+    return float(-objective.data(phi(free))[0] - quad.data(phi(quad_names)))
+
+
+def _all_parameters(
+    base: PresetPopulation, fitted: Sequence[FittedParameter]
+) -> list[FittedParameter]:
+    """Every parameter's median and spread, in the record's order (fixed ones as such)."""
+    found = {(p.name, p.part): p for p in fitted}
+    out = []
+    for field in attrs.fields(ClientParams):
+        dist = base.parameters[field.name]
+        for part, value in (("median", dist.median), ("sigma", dist.sigma * base.heterogeneity)):
+            if (field.name, part) in found:
+                out.append(found[(field.name, part)])
+            elif part == "median":
+                out.append(FittedParameter(field.name, part, value, None, None, value, FIXED))
+    return out
+
+
+def _population(
+    base: PresetPopulation,
+    name: str,
+    parameters: Sequence[FittedParameter],
+    clinic: ClinicLogs,
+    protocol: ProgressionProtocol,
+    policy: RegressionPolicy,
+    weight: float,
+) -> PresetPopulation:
+    """The fitted population: fitted values with their intervals as sources, else the prior's."""
+    found = {(p.name, p.part): p for p in parameters}
+    h = base.heterogeneity
+    fitted_to = (
+        f"fitted to {clinic.clients} clients' logs ({clinic.sessions} sessions; "
+        f"{protocol.name}, {policy.name} policy; "
+        f"shrunk towards {base.name!r} as {weight:g} clients)"
+    )
+    out = {}
+    for pname, dist in base.parameters.items():
+        median, sigma = found.get((pname, "median")), found.get((pname, "sigma"))
+        parts = [
+            f"{p.part} 95 % CI {p.low:.4g}–{p.high:.4g}"
+            for p in (median, sigma)
+            if p is not None and p.status == FITTED
+        ]
+        if dist.kind == "fixed" or not parts:
+            why = "fixed in" if dist.kind == "fixed" else "not identified by the logs; kept at"
+            note = f" [{why} the prior population {base.name!r}]"
+            out[pname] = attrs.evolve(
+                dist,
+                sigma=0.0 if dist.kind == "fixed" else dist.sigma * h,
+                source=None if dist.source is None else dist.source + note,
+                assumption=None if dist.assumption is None else dist.assumption + note,
+            )
+            continue
+        kept = [
+            f"{p.part} kept at the prior's"
+            for p in (median, sigma)
+            if p is not None and p.status != FITTED
+        ]
+        out[pname] = attrs.evolve(
+            dist,
+            median=median.estimate if median is not None else dist.median,
+            sigma=sigma.estimate if sigma is not None else dist.sigma * h,
+            source=f"{fitted_to}: {'; '.join(parts + kept)}",
+            assumption=None,
+        )
+    return PresetPopulation(
+        name,
+        out,
+        correlations=base.correlations,
+        description=f"Fitted to a clinic's session logs ({clinic.clients} clients).",
+        source=f"{fitted_to}; correlations and fixed parameters from {base.name!r}",
+    )

@@ -1,0 +1,178 @@
+"""``retroprog fit``: a population fitted to session logs, and the model check."""
+
+from __future__ import annotations
+
+import json
+import math
+from random import Random
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import retroprog as rp
+from retroprog_sim import load_population
+from retroprog_sim.cli import cli
+from retroprog_sim.fit import LogsError, fit_population
+from retroprog_sim.fit.block import sessions_block
+from retroprog_sim.fit.check import check_fit
+from retroprog_sim.model import core
+from retroprog_sim.model.likelihood import replayed, sessions_log_likelihood
+from retroprog_sim.model.population import PresetPopulation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PROTOCOL, POLICY = "retro-walk-run", "reference"
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 clients of ``deconditioned`` over 16 weeks, with their truth."""
+    folder = tmp_path_factory.mktemp("fit") / "logs"
+    args = ["simulate", "--population", "deconditioned", "--clients", "120", "--seed", "3"]
+    result = CliRunner().invoke(cli, [*args, "--logs", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_the_block_likelihood_equals_each_clients(logs: Path) -> None:
+    protocol, policy = rp.load_protocol(PROTOCOL), rp.load_policy(POLICY)
+    steps = [replayed(protocol, policy, rp.read_log(p)) for p in sorted(logs.glob("client-*"))[:8]]
+    population = load_population("general")
+    assert isinstance(population, PresetPopulation)
+    rng = Random(5)
+    draws = [[population.params(rng) for _ in range(6)] for _ in steps]
+    block = core.block([p for row in draws for p in row])
+    params = type(block)(**{k: v.reshape(len(steps), 6) for k, v in vars(block).items()})
+
+    together = sessions_block(params, steps)
+
+    one_by_one = np.array(
+        [[sessions_log_likelihood(p, s) for p in row] for row, s in zip(draws, steps, strict=True)]
+    )
+    assert np.all(np.isfinite(together))
+    np.testing.assert_allclose(together, one_by_one, rtol=1e-10)
+
+
+def test_a_small_fit_recovers_the_true_population_within_its_intervals(logs: Path) -> None:
+    # a light prior (2 clients), so that the intervals are about the logs, not the shrinkage
+    result = fit_population(
+        [logs], protocol=PROTOCOL, policy=POLICY, prior="general", weight=2.0, draws=128
+    )
+
+    truth = load_population("deconditioned")
+    assert isinstance(truth, PresetPopulation)
+    fitted = {(p.name, p.part): p for p in result.parameters}
+    # what 120 clients' logs tell well: starting tolerances, attendance, balance
+    for name in ("walk_tolerance", "run_tolerance", "attendance", "balance_risk"):
+        p = fitted[(name, "median")]
+        assert p.status == "fitted", p
+        assert p.low is not None
+        assert p.high is not None
+        assert p.low <= truth.parameters[name].median <= p.high, p
+    # and each is nearer the truth than the prior it started from
+    for name in ("walk_tolerance", "run_tolerance"):
+        p = fitted[(name, "median")]
+        assert abs(math.log(p.estimate / truth.parameters[name].median)) < abs(
+            math.log(p.prior / truth.parameters[name].median)
+        )
+    assert result.preset_log_likelihoods["deconditioned"] > result.preset_log_likelihoods["athlete"]
+    assert result.log_likelihood > max(result.preset_log_likelihoods.values())
+
+
+def test_a_fit_on_few_clients_stays_near_the_prior(logs: Path) -> None:
+    files = sorted(logs.glob("client-*"))[:3]
+    result = fit_population(files, protocol=PROTOCOL, policy=POLICY, prior="general", draws=64)
+
+    kept = [p for p in result.parameters if p.status.startswith("kept")]
+    assert kept  # three clients cannot tell everything
+    for p in kept:
+        assert p.estimate == p.prior
+    # what the logs barely touch stays near the prior (shrinkage as 10 clients)
+    assert abs(math.log(result.population.parameters["walk_ceiling"].median / 240.0)) < 0.1
+
+
+def test_logs_that_do_not_replay_are_named_by_file_and_line(tmp_path: Path, logs: Path) -> None:
+    good = sorted(logs.glob("client-*"))[:4]
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    for path in good:
+        (folder / path.name).write_text(path.read_text())
+    (folder / "broken.jsonl").write_text('{"schema": 2, "type": "SessionOutcome", "pain": 2.5}\n')
+    lines = (folder / good[0].name).read_text().splitlines()
+    undated = json.loads(lines[1])
+    undated["day"] = None
+    (folder / "undated.jsonl").write_text("\n".join([lines[0], json.dumps(undated)]) + "\n")
+
+    with pytest.raises(LogsError) as info:
+        fit_population([folder], protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1)
+
+    message = str(info.value)
+    assert "broken.jsonl: line 1: pain" in message
+    assert "undated.jsonl: line 2" in message
+    skipped = fit_population(
+        [folder], protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1, skip_bad=True
+    )
+    assert skipped.logs.clients == 4
+    assert {p.split("/")[-1] for p, _ in skipped.skipped} == {"broken.jsonl", "undated.jsonl"}
+
+
+def test_the_cli_writes_an_ordinary_population_and_a_report(tmp_path: Path, logs: Path) -> None:
+    out = tmp_path / "clinic.toml"
+    files = [str(p) for p in sorted(logs.glob("client-*"))[:40]]
+    result = CliRunner().invoke(
+        cli, ["fit", *files, "--out", str(out), "--replicates", "4", "--prior", "deconditioned"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "40 clients' logs" in result.stdout
+    html = (tmp_path / "clinic-report" / "report.html").read_text()
+    for shown_text in ("Does it fit?", "deconditioned", "data:image/png"):
+        assert shown_text in html
+    # the fitted file loads as any population, by path and in an experiment file
+    population = load_population(str(out))
+    assert isinstance(population, PresetPopulation)
+    assert population.name == "clinic"
+    assert "fitted to 40 clients' logs" in str(population.parameters["walk_tolerance"].source)
+    experiment = tmp_path / "experiment.toml"
+    experiment.write_text(
+        'name = "x"\nclients = 20\nweeks = 2\npopulations = ["clinic.toml"]\n'
+        '[[policies]]\nname = "reference"\n[[policies]]\nname = "staircase"\n'
+    )
+    shown = CliRunner().invoke(cli, ["compare", str(experiment), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert '"population": "clinic"' in shown.stdout
+
+
+def test_the_cli_reports_a_bad_log_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+
+    result = CliRunner().invoke(cli, ["fit", str(bad), "--out", str(tmp_path / "x.toml")])
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "bad.jsonl: line 1" in result.output
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path) -> None:
+    result = fit_population([logs], protocol=PROTOCOL, policy=POLICY, draws=64, rounds=2)
+    truth = load_population("deconditioned")
+    assert isinstance(truth, PresetPopulation)
+    as_truth = attrs.evolve(result, population=truth)
+
+    check = check_fit(as_truth, replicates=8, seed=9)
+
+    assert [v.key for v in check.verdicts] == [
+        "sessions",
+        "adverse",
+        "stopped",
+        "left_early",
+        "completed",
+    ]
+    assert sum(v.consistent for v in check.verdicts) >= 4
+    assert len(check.stages) == len(rp.load_protocol(PROTOCOL).stages)
