@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 import retroprog
-from retroprog_sim import ClientParams
+from retroprog_sim import ClientParams, PresetPopulation, load_population
 
 from .test_cli import assert_one_line_error, invoke
 
@@ -52,7 +52,9 @@ def test_a_population_with_its_clients_parameters_flat() -> None:
     document = describe("deconditioned")
 
     parameters = {p["name"]: p["default"] for p in document["parameters"]}  # type: ignore[attr-defined]
-    assert parameters["tolerance_seconds"] == 35.0
+    preset = load_population("deconditioned")
+    assert isinstance(preset, PresetPopulation)
+    assert parameters["walk_tolerance"] == preset.parameters["walk_tolerance"].median
     assert parameters["heterogeneity"] == 1.0
     assert set(attrs.fields_dict(ClientParams)) < set(parameters)
 

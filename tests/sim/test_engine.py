@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import retroprog as rp
@@ -32,6 +32,7 @@ from retroprog_sim import (
 from retroprog_sim.engine.blocks import ClientBlock, PerClientBlock, block_of
 from retroprog_sim.engine.process import run_block
 from retroprog_sim.engine.tally import BlockResult
+from retroprog_sim.model.activities import ACTIVITIES, activity, check_protocol
 from retroprog_sim.testing import populations
 
 from .per_client_engine import run_block_per_client
@@ -42,9 +43,36 @@ def _assert_same(found: BlockResult, expected: BlockResult) -> None:
     assert found.traces == expected.traces
 
 
+def _simulable(protocol: rp.StagedProtocol, activities: Sequence[str]) -> rp.StagedProtocol:
+    """``protocol`` with an activity the client model knows for each stage it cannot read.
+
+    The strategy names stages ``retro-skip`` or ``retro-hop``, which the model
+    refuses before a run (:func:`~retroprog_sim.model.activities.check_protocol`).
+    """
+    stages = []
+    for stage, name in zip(protocol.stages, activities, strict=False):
+        if not stage.listed:  # a listed stage's plans name their activities
+            try:
+                activity(stage.activity or stage.name)
+            except rp.exceptions.InvalidValueError:
+                stage = attrs.evolve(stage, activity=name)
+        stages.append(stage)
+    return attrs.evolve(protocol, stages=tuple(stages))
+
+
 @st.composite
 def _specs(draw: st.DrawFn) -> RunSpec:
-    protocol = draw(rt.protocols(builtin=True))
+    drawn = draw(rt.protocols(builtin=True))
+    known = st.sampled_from(sorted(ACTIVITIES))
+    protocol = (
+        _simulable(drawn, draw(st.lists(known, min_size=len(drawn.stages))))
+        if isinstance(drawn, rp.StagedProtocol)
+        else drawn
+    )
+    try:
+        check_protocol(protocol)
+    except rp.exceptions.InvalidValueError:
+        assume(False)  # a listed level's plan names an activity the model does not know
     policy = draw(rt.policies() | rt.guarded_policies())
     population: Population = draw(
         populations() | st.sampled_from(["general", "post-injury"]).map(load_population)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -86,8 +87,24 @@ def _summary(obj: Any) -> str:
 
 
 def _population_parameters(population: Any) -> list[Parameter]:
-    """A population's parameters, as ``--population-param`` takes them (nested ones flat)."""
-    out: list[Parameter] = []
+    """A population's parameters, as ``--population-param`` takes them (nested ones flat).
+
+    A population of stated distributions (a preset or a file) takes its
+    ``heterogeneity`` and each client parameter's median, shown with its spread.
+    """
+    distributions = getattr(population, "parameters", None)
+    if isinstance(distributions, Mapping):
+        from ..model.params import ClientParams
+        from ..present.parameters import field_docs
+
+        docs = field_docs(ClientParams)
+        out = [p for p in parameters(population) if p.name == "heterogeneity"]
+        for name, d in distributions.items():
+            spread = "" if d.kind == "fixed" else f", σ {d.sigma:g}"
+            shown = f"{docs.get(name, '')} (the median client's; {d.kind}{spread})"
+            out.append(Parameter(name, d.median, d.median, "float", shown.strip()))
+        return out
+    out = []
     for p in parameters(population):
         out += parameters(p.value) if attrs.has(type(p.value)) else [p]
     return out
