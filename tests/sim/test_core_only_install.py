@@ -2,7 +2,9 @@
 
 A fresh virtual environment (no pip, no system site-packages) gets only what
 the distribution depends on — attrs, cattrs (and typing_extensions), click —
-linked from this environment, the source on ``PYTHONPATH``, and a
+and the two packages themselves, linked from this environment into one folder
+on ``PYTHONPATH`` (never the folder they came from: installed, that is a
+site-packages with every extra in it), and a
 ``retroprog`` distribution record (entry points, and ``direct_url.json`` as
 pip writes it for ``pip install FOLDER``).  ``python -m retroprog`` then runs
 ``next``, ``log add``, ``describe`` and ``plugins``; ``simulate`` says in one line
@@ -21,10 +23,9 @@ from pathlib import Path
 import pytest
 
 import retroprog
-import retroprog_sim
 
 #: What ``pip install .`` installs besides retroprog itself (Python ≥ 3.11: no tomli).
-DEPENDENCIES = ("attr", "attrs", "cattrs", "click", "typing_extensions", "exceptiongroup")
+DEPENDENCIES = ("attr", "attrs", "cattrs", "click", "typing_extensions", "exceptiongroup", "tomli")
 
 ENTRY_POINTS = """\
 [console_scripts]
@@ -39,7 +40,7 @@ def _link(module: str, site: Path) -> None:
     try:
         found = __import__(module)
     except ImportError:
-        return  # not needed on this Python (exceptiongroup before 3.11 only)
+        return  # not needed on this Python (exceptiongroup and tomli: before 3.11 only)
     path = Path(found.__file__ or "")
     source = path.parent if path.name == "__init__.py" else path
     (site / source.name).symlink_to(source)
@@ -52,7 +53,7 @@ def core_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     venv.EnvBuilder(with_pip=False, system_site_packages=False, symlinks=True).create(root / "venv")
     site = root / "site"
     site.mkdir()
-    for module in DEPENDENCIES:
+    for module in (*DEPENDENCIES, "retroprog", "retroprog_sim"):
         _link(module, site)
     clone = root / "clone"
     clone.mkdir()
@@ -73,24 +74,15 @@ def _run(
     core_only: tuple[Path, Path, Path], *args: str, record: bool = True
 ) -> subprocess.CompletedProcess[str]:
     python, site, _ = core_only
-    paths = [
-        str(site) if record else "",
-        str(Path(retroprog.__file__).parents[1]),
-        str(Path(retroprog_sim.__file__).parents[1]),
-    ]
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": os.pathsep.join(p for p in paths if p),
-        "PYTHONNOUSERSITE": "1",
-    }
-    if not record:  # the dependencies, but no distribution record
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1"}
+    if not record:  # the dependencies and the packages, but no distribution record
         hidden = site.parent / "bare"
         if not hidden.exists():
             hidden.mkdir()
             for entry in site.iterdir():
                 if not entry.name.endswith(".dist-info"):
                     (hidden / entry.name).symlink_to(entry.resolve())
-        env["PYTHONPATH"] = os.pathsep.join([str(hidden), *paths[1:]])
+        env["PYTHONPATH"] = str(hidden)
     return subprocess.run(
         [str(python), "-m", "retroprog", *args],
         capture_output=True,
