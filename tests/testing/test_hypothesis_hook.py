@@ -15,19 +15,21 @@ import retroprog as rp
 SOURCE = Path(rp.__file__).parent
 SCRIPT = """
 import json, sys
-from hypothesis import find, strategies as st
+from hypothesis import Phase, find, settings, strategies as st
 import retroprog as rp
+# the first value drawn is enough: no shrinking (it took a minute on a drawn protocol)
+quick = settings(phases=[Phase.generate], database=None)
 found = {}
 for cls in (
     rp.SessionOutcome, rp.Stage, rp.Prescription, rp.ClientState, rp.StagedProtocol,
     rp.Segment, rp.Level,
 ):
-    value = find(st.from_type(cls), lambda x: True)
+    value = find(st.from_type(cls), lambda x: True, settings=quick)
     found[cls.__name__] = type(value).__name__
 found["state-in-builtin"] = find(
-    st.from_type(rp.ClientState), lambda s: True
+    st.from_type(rp.ClientState), lambda s: True, settings=quick
 ).stage in {s.name for s in rp.load_protocol("retro-walk-run").stages}
-found["painful"] = find(st.from_type(rp.SessionOutcome), lambda o: o.pain > 2).pain
+found["painful"] = find(st.from_type(rp.SessionOutcome), lambda o: o.pain > 2).pain  # shrunk
 print(json.dumps(found))
 """
 
