@@ -39,7 +39,14 @@ __all__ = [
 
 
 class RetroprogError(Exception):
-    """Base class of every error retroprog raises on purpose."""
+    """Base class of every error retroprog raises on purpose.
+
+    Every one pickles with its fields (its constructor's arguments differ from
+    its ``args``), so an error raised in a worker process reaches its parent whole.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.__class__, self.args, self.__dict__.copy()))
 
 
 class InvalidValueError(RetroprogError, ValueError):
@@ -330,9 +337,6 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         self.levels = levels if levels is not None else (f"{state.level} s", f"{after} s")
         super().__init__(self._message())
 
-    def __reduce__(self) -> tuple[object, ...]:  # keyword-only arguments: pickle by hand
-        return (_rebuild_violation, (self.__class__, self.__dict__.copy()))
-
     def _message(self) -> str:
         count = len(self.outcomes)
         if not count:  # found without sessions: what the policy declares, or how it varies
@@ -361,11 +365,14 @@ class PolicyViolation(RetroprogError, AssertionError):  # noqa: N818 (a failed c
         return "\n".join(lines)
 
 
-def _rebuild_violation(cls: type[PolicyViolation], values: dict[str, object]) -> PolicyViolation:
-    violation = cls.__new__(cls)
-    violation.__dict__.update(values)
-    violation.args = (violation._message(),)
-    return violation
+def _rebuild(
+    cls: type[RetroprogError], args: tuple[object, ...], values: dict[str, object]
+) -> RetroprogError:
+    """An error unpickled: its ``args`` and fields as they were, no constructor run."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(values)
+    return error
 
 
 def _session(outcome: SessionOutcome) -> str:
