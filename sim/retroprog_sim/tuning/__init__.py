@@ -150,7 +150,7 @@ def tune(
     assert experiment.tune is not None
     spec = experiment.tune
     try:
-        import optuna  # noqa: F401
+        import optuna
     except ImportError:  # pragma: no cover - depends on the environment
         raise InvalidValueError(
             "tune", spec.policy, "needs the tune extra: pip install 'retroprog[tune]'"
@@ -159,12 +159,17 @@ def tune(
     storage = None
     if folder is not None:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        storage = f"sqlite:///{Path(folder) / STUDY}"
+        storage = optuna.storages.RDBStorage(f"sqlite:///{Path(folder) / STUDY}")
     name = study_name(experiment, spec)
-    with _quiet_optuna():
-        study, resumed = open_study(spec, name=name, storage=storage)
-        trials = run_trials(experiment, spec, study, executor=executor, progress=progress)
-        importances = _importances(study, trials)
+    try:
+        with _quiet_optuna():
+            study, resumed = open_study(spec, name=name, storage=storage)
+            trials = run_trials(experiment, spec, study, executor=executor, progress=progress)
+            importances = _importances(study, trials)
+    finally:
+        if storage is not None:  # close the database now, not when collected
+            storage.remove_session()
+            storage.engine.dispose()
     if progress is not None:
         progress(len(trials), spec.trials, "confirming the best on fresh clients")
     confirmations = confirm(

@@ -124,7 +124,9 @@ def training_specs(experiment: Experiment, policy: retroprog.RegressionPolicy) -
     ]
 
 
-def open_study(spec: TuneSpec, *, name: str, storage: str | None) -> tuple[optuna.Study, int]:
+def open_study(
+    spec: TuneSpec, *, name: str, storage: optuna.storages.BaseStorage | None
+) -> tuple[optuna.Study, int]:
     """The study (created, or loaded to resume), and how many trials it had finished.
 
     Trials left running by a run that was stopped are told as failed, and their
