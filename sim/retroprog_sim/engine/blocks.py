@@ -4,7 +4,8 @@ The engine steps a block of clients day by day and asks its
 :class:`ClientBlock` about all the clients due that day in one call: who
 attends, what happened in their sessions, who drops out.  A population whose
 model evaluates many clients at once (arrays over the block) provides the
-block itself through a ``block(seed, ids)`` method; any other population gives
+block itself through a ``block(seed, ids)`` method (the built-in populations
+do: :class:`~retroprog_sim.ClientArrays`); any other population gives
 one client at a time (:meth:`Population.client <retroprog_sim.Population.client>`)
 and :class:`PerClientBlock` asks each of them in turn.  Either way a client
 draws only from its own streams, in the same order, so the two forms give the
