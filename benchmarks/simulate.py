@@ -443,10 +443,11 @@ def million(clients: int) -> None:
     cpu = _cpu_seconds()
     wall = _timed(lambda: results.setdefault("run", _two_workers(spec)))
     cpu = _cpu_seconds() - cpu
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
+    # (read before the check below: a process forked from this one now counts its pages)
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**10
     after = cpus_free(2) if usable >= 2 else float(usable)
     sessions = results["run"].summary.sessions
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**10
     print(
         f"(e) {clients:,} clients × {WEEKS} weeks, 2 workers: {wall:6.1f} s wall, "
         f"{cpu:6.1f} s CPU ({cpu / wall:.2f} CPUs busy on average), "
