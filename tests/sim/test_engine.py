@@ -236,6 +236,23 @@ def test_a_population_with_a_block_form_is_asked_for_many_clients_at_once() -> N
     assert max(n for kind, n in population.calls if kind == "sessions") > 10
 
 
+def test_a_coach_run_asks_the_clients_one_by_one() -> None:
+    """A coach sees one client at a time: no block form, whose arrays of one would cost more."""
+    population = _Counted()
+    spec = RunSpec(
+        rp.load_protocol("retro-walk-run"),
+        rp.load_policy("reference"),
+        population,
+        clients=12,
+        weeks=4,
+        seed=3,
+        coach_capacity=2,
+    )
+    _assert_same(run_block(spec, range(12)), run_block_per_client(spec, range(12)))
+    assert population.calls == []
+    assert isinstance(block_of(population, 2, range(3), one_by_one=True), PerClientBlock)
+
+
 # -- the built-in client's outcomes, built without checks, are valid ----------------------------
 
 
