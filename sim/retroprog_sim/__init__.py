@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     )
     from .fit import FitResult, FittedParameter, LogsError, fit_population
     from .folder import OutputFolderError, verify_output
+    from .model.block import ClientArrays
     from .model.client import Client, ClientModel
     from .model.likelihood import log_likelihood
     from .model.params import ClientParams
@@ -95,6 +96,7 @@ __all__ = [
     "SETTINGS",
     "Cell",
     "Client",
+    "ClientArrays",
     "ClientBlock",
     "ClientModel",
     "ClientParams",
@@ -167,6 +169,7 @@ _LOCATIONS = {
     "SETTINGS": "settings",
     "Cell": "experiment",
     "Client": "model.client",
+    "ClientArrays": "model.block",
     "ClientBlock": "engine.blocks",
     "ClientModel": "model.client",
     "ClientParams": "model.params",

@@ -4,8 +4,10 @@
 stepped day by day (one SimPy process per client, a decision thrown away when
 next-day pain arrived); the engine now must give the same results and the same
 traced sessions for any protocol, policy, population and run setting, with a
-coach or without, and whatever the executor.  A population's block form must
-give what its clients give one by one.
+coach or without, and whatever the executor.  A population's block form (the
+presets' arrays, :class:`~retroprog_sim.model.block.ClientArrays`, or a plug-in's)
+must give what its clients give one by one; a plug-in population without one is
+asked client by client.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 import retroprog as rp
 from retroprog import testing as rt
 from retroprog_sim import (
+    PRESETS,
     Population,
     RunSpec,
     SimulationResult,
@@ -33,6 +36,7 @@ from retroprog_sim.engine.blocks import ClientBlock, PerClientBlock, block_of
 from retroprog_sim.engine.process import run_block
 from retroprog_sim.engine.tally import BlockResult
 from retroprog_sim.model.activities import ACTIVITIES, activity, check_protocol
+from retroprog_sim.model.block import ClientArrays
 from retroprog_sim.testing import populations
 
 from .per_client_engine import run_block_per_client
@@ -60,6 +64,20 @@ def _simulable(protocol: rp.StagedProtocol, activities: Sequence[str]) -> rp.Sta
     return attrs.evolve(protocol, stages=tuple(stages))
 
 
+class _Plain:
+    """A plug-in population with only the per-client form: the engine asks client by client."""
+
+    def __init__(self, population: Population) -> None:
+        self.population = population
+        self.name = f"plain-{population.name}"
+
+    def client(self, seed: int, client_id: int) -> Any:
+        return self.population.client(seed, client_id)
+
+
+_plain_populations = populations().map(_Plain)
+
+
 @st.composite
 def _specs(draw: st.DrawFn) -> RunSpec:
     drawn = draw(rt.protocols(builtin=True))
@@ -75,7 +93,7 @@ def _specs(draw: st.DrawFn) -> RunSpec:
         assume(False)  # a listed level's plan names an activity the model does not know
     policy = draw(rt.policies() | rt.guarded_policies())
     population: Population = draw(
-        populations() | st.sampled_from(["general", "post-injury"]).map(load_population)
+        populations() | st.sampled_from(sorted(PRESETS)).map(load_population) | _plain_populations
     )
     clients = draw(st.integers(1, 12))
     return RunSpec(
@@ -138,6 +156,8 @@ def spec() -> RunSpec:
 
 @pytest.fixture(scope="module")
 def per_client(spec: RunSpec) -> list[BlockResult]:
+    # the run's population evaluates its blocks as arrays; the reference, client by client
+    assert isinstance(block_of(spec.population, spec.seed, range(3)), ClientArrays)
     return [run_block_per_client(spec, block) for block in spec.blocks()]
 
 
@@ -210,9 +230,27 @@ def test_a_population_with_a_block_form_is_asked_for_many_clients_at_once() -> N
 
     _assert_same(found, run_block_per_client(spec, range(30)))
     assert isinstance(block_of(population, 2, range(3)), ClientBlock)
-    assert not isinstance(block_of(load_population("general"), 2, range(3)), type(population))
+    assert isinstance(block_of(load_population("general"), 2, range(3)), ClientArrays)
+    assert isinstance(block_of(_Plain(load_population("general")), 2, range(3)), PerClientBlock)
     assert max(n for kind, n in population.calls if kind == "attends") == 30
     assert max(n for kind, n in population.calls if kind == "sessions") > 10
+
+
+def test_a_coach_run_asks_the_clients_one_by_one() -> None:
+    """A coach sees one client at a time: no block form, whose arrays of one would cost more."""
+    population = _Counted()
+    spec = RunSpec(
+        rp.load_protocol("retro-walk-run"),
+        rp.load_policy("reference"),
+        population,
+        clients=12,
+        weeks=4,
+        seed=3,
+        coach_capacity=2,
+    )
+    _assert_same(run_block(spec, range(12)), run_block_per_client(spec, range(12)))
+    assert population.calls == []
+    assert isinstance(block_of(population, 2, range(3), one_by_one=True), PerClientBlock)
 
 
 # -- the built-in client's outcomes, built without checks, are valid ----------------------------

@@ -4,7 +4,8 @@ The engine steps a block of clients day by day and asks its
 :class:`ClientBlock` about all the clients due that day in one call: who
 attends, what happened in their sessions, who drops out.  A population whose
 model evaluates many clients at once (arrays over the block) provides the
-block itself through a ``block(seed, ids)`` method; any other population gives
+block itself through a ``block(seed, ids)`` method (the built-in populations
+do: :class:`~retroprog_sim.ClientArrays`); any other population gives
 one client at a time (:meth:`Population.client <retroprog_sim.Population.client>`)
 and :class:`PerClientBlock` asks each of them in turn.  Either way a client
 draws only from its own streams, in the same order, so the two forms give the
@@ -101,14 +102,18 @@ class PerClientBlock:
         ]
 
 
-def block_of(population: Population, seed: int, ids: Sequence[int]) -> ClientBlock:
+def block_of(
+    population: Population, seed: int, ids: Sequence[int], *, one_by_one: bool = False
+) -> ClientBlock:
     """The clients ``ids`` of ``population`` as a block: its own block form, if it has one.
 
     A population may offer ``block(seed, ids)``, returning a :class:`ClientBlock`
-    that must behave exactly as its clients one by one; otherwise each client
-    comes from ``population.client(seed, id)``.
+    that must behave exactly as its clients one by one; otherwise, or when the
+    engine will ask about its clients ``one_by_one`` (a coach sees them one at
+    a time, and arrays of one client cost more than the client itself), each
+    client comes from ``population.client(seed, id)``.
     """
-    block = getattr(population, "block", None)
+    block = None if one_by_one else getattr(population, "block", None)
     if callable(block):
         made: ClientBlock = block(seed, ids)
         return made

@@ -77,9 +77,10 @@ class _BlockRun:
         self.protocol = spec.protocol
         self.decide = spec.policy.decide
         self.days = schedule(settings.weeks, settings.sessions_per_week)
-        self.clients = block_of(spec.population, settings.seed, ids)
-        self.stage_index = {stage.name: i for i, stage in enumerate(spec.protocol.stages)}
         capacity = settings.coach_capacity
+        # a coach's visits ask for one session at a time: the clients one by one
+        self.clients = block_of(spec.population, settings.seed, ids, one_by_one=bool(capacity))
+        self.stage_index = {stage.name: i for i, stage in enumerate(spec.protocol.stages)}
         self.coach = simpy.Resource(env, capacity=capacity) if capacity else None
         self.traces: list[dict[str, Any]] = []
         start = spec.protocol.start()

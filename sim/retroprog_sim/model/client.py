@@ -14,8 +14,9 @@ from .params import ClientParams
 
 __all__ = ["Client", "ClientModel", "ClientParams"]
 
-#: The outcomes a client draws are valid by construction: built without checks.
-_outcome = v.trusted(SessionOutcome)
+#: The outcomes a client draws are valid by construction: built without checks
+#: (by :class:`Client` and by its block form, ``retroprog_sim.model.block``).
+outcome_of = v.trusted(SessionOutcome)
 
 
 @runtime_checkable
@@ -84,7 +85,7 @@ class Client:
         dose = plan_dose(prescription)
         drawn = core.draw_session(core.chances(self.params, self.latent, dose, day), uniforms)
         self.latent = core.after_session(self.params, self.latent, dose, day)
-        outcome = _outcome(
+        outcome = outcome_of(
             completed=bool(drawn.completed),
             pain=int(drawn.pain),
             balance_losses=int(drawn.balance_losses),

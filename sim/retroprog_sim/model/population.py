@@ -31,6 +31,7 @@ from retroprog.plugins import POPULATIONS, resolve
 from .params import ClientParams
 
 if TYPE_CHECKING:
+    from .block import ClientArrays
     from .client import Client, ClientModel
 
 __all__ = [
@@ -235,6 +236,23 @@ class PresetPopulation:
             seed, client_id, "params", "attendance", "session", "dropout"
         )
         return Client(self.params(params_rng), attendance, session, dropout)
+
+    def block(self, seed: int, ids: Sequence[int]) -> ClientArrays:
+        """Clients ``ids`` as one block (the engine's ``ClientBlock``), evaluated as arrays.
+
+        Each member is :meth:`client` ``(seed, id)``: the same parameters and
+        streams, asked many at a time.
+        """
+        from .block import ClientArrays
+
+        params, streams = [], []
+        for client_id in ids:
+            params_rng, *rest = client_streams(
+                seed, client_id, "params", "attendance", "session", "dropout"
+            )
+            params.append(self.params(params_rng))
+            streams.append((rest[0], rest[1], rest[2]))
+        return ClientArrays(params, streams)
 
     def evolve(self, **params: Any) -> PresetPopulation:
         """A copy with ``heterogeneity`` or typical-client values (medians) changed."""

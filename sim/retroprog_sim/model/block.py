@@ -1,0 +1,162 @@
+"""The default client, many at once: a block's parameters and training state as arrays.
+
+:class:`ClientArrays` is :class:`~retroprog_sim.Client` for a whole block of clients
+(the engine's :class:`~retroprog_sim.ClientBlock`): the same core
+(:mod:`.core`, with :data:`~.core.ARRAY`) evaluated once for all the members
+due that day instead of once per member.  Each member keeps its own random
+streams and draws from them exactly what its :class:`~retroprog_sim.Client` would,
+in the same order, so a block gives what its clients give one by one, bit for
+bit (a property test holds the two equal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
+from random import Random
+from typing import Any
+
+import numpy as np
+
+from retroprog import Prescription, SessionOutcome
+
+from . import core
+from .activities import PlanDose, plan_dose
+from .client import outcome_of
+from .params import ClientParams
+
+__all__ = ["ClientArrays"]
+
+
+class ClientArrays:
+    """Clients of the default model as one block: their parameters and states as arrays.
+
+    Members are numbered from 0 in the order given.
+
+    :param params: each member's parameters.
+    :param streams: each member's attendance, session and dropout streams, as
+        :class:`~retroprog_sim.Client` takes them.
+    """
+
+    __slots__ = ("_attendance", "_dropout", "_session", "attendance", "latent", "params")
+
+    def __init__(
+        self, params: Sequence[ClientParams], streams: Sequence[tuple[Random, Random, Random]]
+    ) -> None:
+        self.params: Any = core.block(params)
+        self.attendance = [p.attendance for p in params]  # compared one by one, as floats
+        self._attendance: list[Callable[[], float]] = [a.random for a, _, _ in streams]
+        self._session = [s for _, s, _ in streams]
+        self._dropout: list[Callable[[], float]] = [d.random for _, _, d in streams]
+        # each field its own array: the members' rows are updated in place
+        self.latent = _each(core.fresh_latent(), lambda value: np.full(len(params), value))
+
+    def attends(self, day: int, members: Sequence[int]) -> list[bool]:
+        """Each member's :meth:`~retroprog_sim.Client.attends`: a draw from its own stream."""
+        draws, attendance = self._attendance, self.attendance
+        return [draws[m]() < attendance[m] for m in members]
+
+    def sessions(
+        self,
+        day: int,
+        members: Sequence[int],
+        prescriptions: Sequence[Prescription],
+        stage_indices: Sequence[int],
+    ) -> list[tuple[SessionOutcome, int | None]]:
+        """Each member's :meth:`~retroprog_sim.Client.session`, evaluated for all at once."""
+        if not members:
+            return []
+        streams, n = self._session, core.UNIFORMS
+        uniforms = np.fromiter(  # member by member, each member's n draws in order
+            chain.from_iterable(map(Random.random, repeat(streams[m], n)) for m in members),
+            float,
+            n * len(members),
+        ).reshape(len(members), n)
+        rows = np.array(members)
+        params = _rows(self.params, rows)
+        latent = self.latent
+        before = _each(latent, lambda column: column[rows])
+        dose = _doses(prescriptions)
+        chances = core.chances(params, before, dose, day, core.ARRAY)
+        drawn = core.draw_session(chances, list(uniforms.T), core.ARRAY)
+        after = core.after_session(params, before, dose, day, core.ARRAY)
+        for name in _NUMBERS:
+            getattr(latent, name)[rows] = getattr(after, name)
+        for mine, theirs in zip(latent.exposures, after.exposures, strict=True):
+            mine[rows] = theirs
+        return [
+            (
+                outcome_of(
+                    completed=completed,
+                    pain=pain,
+                    balance_losses=losses,
+                    dizziness=dizzy,
+                    form_breakdown=form,
+                    rpe=float(rpe),
+                    day=day,
+                ),
+                None if next_day < 0 else next_day,
+            )
+            for pain, next_day, losses, dizzy, form, completed, rpe in zip(
+                *(column.tolist() for column in drawn), strict=True
+            )
+        ]
+
+    def drops_out(
+        self,
+        members: Sequence[int],
+        outcomes: Sequence[SessionOutcome],
+        next_day_pains: Sequence[int | None],
+    ) -> list[bool]:
+        """Each member's :meth:`~retroprog_sim.Client.drops_out`: a draw from its own stream."""
+        if not members:
+            return []
+        drawn = core.Draw(
+            pain=np.array([o.pain for o in outcomes]),
+            next_day_pain=np.array([-1 if p is None else p for p in next_day_pains]),
+            balance_losses=np.array([o.balance_losses for o in outcomes]),
+            dizziness=np.array([o.dizziness for o in outcomes]),
+            form_breakdown=np.array([o.form_breakdown for o in outcomes]),
+            completed=np.array([o.completed for o in outcomes]),
+            rpe=None,  # dropout does not read it
+        )
+        chances = core.dropout_chance(_rows(self.params, np.array(members)), drawn, core.ARRAY)
+        draws = self._dropout
+        return [draws[m]() < chance for m, chance in zip(members, chances.tolist(), strict=True)]
+
+
+#: The fields of :class:`~.core.Latent` that are one number per client (not the exposures).
+_NUMBERS = core.Latent._fields[:-1]
+
+
+def _each(latent: core.Latent, change: Callable[[Any], Any]) -> core.Latent:
+    """``latent`` with ``change`` applied to each of its numbers (or arrays)."""
+    return latent._replace(
+        **{name: change(getattr(latent, name)) for name in _NUMBERS},
+        exposures=tuple(change(e) for e in latent.exposures),
+    )
+
+
+def _rows(params: Any, rows: np.ndarray[Any, Any]) -> Any:
+    """The members ``rows`` of a block's parameters."""
+    return type(params)(**{name: column[rows] for name, column in vars(params).items()})
+
+
+def _doses(prescriptions: Sequence[Prescription]) -> PlanDose:
+    """Each prescription's dose, as arrays: one :func:`plan_dose` per distinct prescription."""
+    slot: dict[int, int] = {}  # by identity: the protocol's prescriptions are shared values
+    distinct: list[PlanDose] = []
+    rows: list[int] = []
+    for prescription in prescriptions:
+        i = slot.get(id(prescription))
+        if i is None:
+            i = slot[id(prescription)] = len(distinct)
+            distinct.append(plan_dose(prescription))
+        rows.append(i)
+    stacked = core.block(distinct)
+    index = np.array(rows)
+    dose: PlanDose = stacked._replace(
+        **{name: getattr(stacked, name)[index] for name in PlanDose._fields[:-1]},
+        unfamiliar=tuple(column[index] for column in stacked.unfamiliar),
+    )
+    return dose
