@@ -24,7 +24,6 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import qmc
 
 import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy
@@ -38,7 +37,7 @@ from .data import ClinicLogs, LogsError, read_logs
 from .latent import correlation, from_latent, to_latent
 from .objective import AttendanceObjective, SessionsObjective, unit_information
 from .optimise import curvature, minimize_over, profile_interval
-from .proposals import WIDEN, local_proposals, mixture, mvn_logpdf
+from .proposals import WIDEN, client_normals, local_proposals, mixture, mvn_logpdf
 
 __all__ = ["FitResult", "FittedParameter", "fit_population"]
 
@@ -48,6 +47,10 @@ Mask = npt.NDArray[np.bool_]
 #: What a fitted parameter's status says.
 FITTED = "fitted"
 NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
+WEAK = "weakly identified: the logs say little about it per client; its interval is wide"
+#: Weakly identified: the logs' information about a parameter is below this
+#: share of what the clients' parameters, known exactly, would give.
+WEAK_SHARE = 0.1
 FIXED = "fixed in the prior"
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
@@ -67,7 +70,11 @@ class FittedParameter:
     :param low: the 95 % interval's lower end (``None`` when not fitted).
     :param high: its upper end.
     :param prior: the prior population's value.
-    :param status: fitted, kept at the prior's value (not identifiable), or fixed in the prior.
+    :param status: fitted; weakly identified (fitted, but the logs hold less
+        than :data:`WEAK_SHARE` of the information the clients' parameters,
+        known exactly, would: the interval is wide, and the estimate leans on
+        the model); kept at the prior's value (not identifiable); or fixed in
+        the prior.
     """
 
     name: str
@@ -207,19 +214,28 @@ def _intervals(
 ) -> list[FittedParameter]:
     """Each population parameter with its 95 % interval (Wald, on the normal scale).
 
-    The information is the clients' scores' outer products plus the prior's;
-    the interval is symmetric for the normal draw's mean and log spread, so
-    asymmetric for a median or a chance.
+    The interval is the logs' own, not the prior's: centred on the estimate
+    without the shrinkage (φ moved by the shrinkage's pull over the logs'
+    information, the clients' scores' outer products), its variance the
+    sandwich of that information and of the information plus the importance
+    sample's Monte Carlo variance; it is widened to hold the estimate when the
+    shrinkage moved that further.  A parameter the logs tell less than
+    :data:`WEAK_SHARE` of what the clients' parameters known exactly would is
+    weakly identified.  The interval is symmetric for the normal draw's mean
+    and log spread, so asymmetric for a median or a chance.
     """
     d = len(names)
     fitted = np.flatnonzero(np.logical_not(kept))
-    information = _information_matrix(objective.scores(phi)) + np.diag(
-        objective.prior_information()
-    )
-    se = np.full(2 * d, np.nan)
+    scores = objective.scores(phi)
+    se, centre = np.full(2 * d, np.nan), phi.copy()
+    share = np.diag(_information_matrix(scores)) / (len(scores) * unit_information(objective.scale))
     if len(fitted):
-        block = np.linalg.pinv(information[np.ix_(fitted, fitted)])
-        se[fitted] = np.sqrt(np.maximum(np.diag(block), 0.0))
+        information = _information_matrix(scores)[np.ix_(fitted, fitted)]
+        noise = objective.monte_carlo_variance(phi)[np.ix_(fitted, fitted)]
+        inverse = np.linalg.pinv(information)
+        pull = (objective.prior_information() * (phi - objective.prior))[fitted]
+        centre[fitted] = phi[fitted] + inverse @ pull
+        se[fitted] = np.sqrt(np.maximum(np.diag(inverse @ (information + noise) @ inverse), 0.0))
     out = []
     for i in range(2 * d):
         name = names[i % d]
@@ -230,10 +246,11 @@ def _intervals(
             status = NOT_IDENTIFIED
             out.append(FittedParameter(name, part, prior_value, None, None, prior_value, status))
             continue
-        value, low, high = (
-            _natural(dist, part, v) for v in (phi[i], phi[i] - 1.96 * se[i], phi[i] + 1.96 * se[i])
-        )
-        out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
+        low = min(centre[i] - 1.96 * se[i], phi[i])
+        high = max(centre[i] + 1.96 * se[i], phi[i])
+        status = WEAK if share[i] < WEAK_SHARE else FITTED
+        value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
+        out.append(FittedParameter(name, part, value, low, high, prior_value, status))
     return out
 
 
@@ -308,8 +325,8 @@ def fit_population(
     chol = np.linalg.cholesky(corr)
     inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
     logdet = float(np.linalg.slogdet(corr)[1])
-    base_normals = qmc.MultivariateNormalQMC(np.zeros(d), seed=seed).random(draws)
     n = clinic.clients
+    normals = client_normals(n, draws, d, seed)
     phi = prior_phi.copy()
     kept = np.zeros(2 * d, dtype=bool)
     local: tuple[Array, Array] | None = None  # each client's proposal: mean, covariance
@@ -317,12 +334,12 @@ def fit_population(
     done_rounds = 0
     for round_index in range(max(rounds, 1)):
         m, s = phi[:d], np.exp(phi[d:])
-        population_x = m + WIDEN * s * (base_normals @ chol.T)
+        population_x = m + WIDEN * s * (normals @ chol.T)
         if local is None:
-            x = np.broadcast_to(population_x, (n, draws, d)).copy()
+            x = population_x
             log_q = mvn_logpdf(x, m, WIDEN * s, inverse, logdet)
         else:
-            x, log_q = mixture(local, population_x, base_normals, m, WIDEN * s, corr)
+            x, log_q = mixture(local, population_x, normals, m, WIDEN * s, corr)
         ll = _all_ll(space, clinic, x, executor)
         if round_index == 0:
             impossible = [i for i in range(n) if not np.any(np.isfinite(ll[i]))]
@@ -336,6 +353,7 @@ def fit_population(
                 keep = [i for i in range(n) if i not in impossible]
                 clinic, skipped = clinic.subset(keep), [*skipped, *problems]
                 x, log_q, ll, n = x[keep], log_q[keep], ll[keep], len(keep)
+                normals = normals[keep]
         objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, weight)
         start = phi
         phi = _em(objective, phi, kept, min_ess=draws / 10)
@@ -524,8 +542,9 @@ def _population(
         median, sigma = found.get((pname, "median")), found.get((pname, "sigma"))
         parts = [
             f"{p.part} 95 % CI {p.low:.4g}–{p.high:.4g}"
+            + (" (weakly identified)" * (p.status == WEAK))
             for p in (median, sigma)
-            if p is not None and p.status == FITTED
+            if p is not None and p.low is not None and p.high is not None
         ]
         if dist.kind == "fixed" or not parts:
             why = "fixed in" if dist.kind == "fixed" else "not identified by the logs; kept at"
@@ -540,7 +559,7 @@ def _population(
         kept = [
             f"{p.part} kept at the prior's"
             for p in (median, sigma)
-            if p is not None and p.status != FITTED
+            if p is not None and p.low is None
         ]
         out[pname] = attrs.evolve(
             dist,

@@ -128,6 +128,21 @@ class SessionsObjective:
         result: Array = np.concatenate([by_m, by_log_s], axis=1)
         return result
 
+    def monte_carlo_variance(self, phi: Array) -> Array:
+        """The importance sample's own variance of the summed scores at φ, (φ × φ).
+
+        Each client's score is a self-normalised importance-sampling average of
+        the draws' scores; its variance is about Σ_k w_k² (g_k − ḡ)(g_k − ḡ)ᵀ
+        (the delta method).  Clients' draws are independent, so the variances add.
+        """
+        d = self.x.shape[-1]
+        _, w, u, z = self.terms(phi)
+        s = np.exp(phi[d:])
+        g = np.concatenate([z / s, u * z - 1.0], axis=2)  # each draw's score, (i × k × φ)
+        centred = g - np.einsum("ik,ikj->ij", w, g)[:, None, :]
+        result: Array = np.einsum("ik,ikj,ikl->jl", w**2, centred, centred)
+        return result
+
     def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
         """One EM step from φ, and the clients' effective sample sizes at φ.
 
