@@ -176,3 +176,32 @@ def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path
     ]
     assert sum(v.consistent for v in check.verdicts) >= 4
     assert len(check.stages) == len(rp.load_protocol(PROTOCOL).stages)
+
+
+def test_a_parametric_bootstrap_gives_every_fitted_parameter_an_interval(logs: Path) -> None:
+    files = sorted(logs.glob("client-*"))[:30]
+    plain = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=32, rounds=1)
+
+    result = fit_population(
+        files, protocol=PROTOCOL, policy=POLICY, draws=32, rounds=1, bootstrap=3
+    )
+
+    assert "bootstrap" in result.interval
+    assert "bootstrap" not in plain.interval
+    for p, q in zip(result.parameters, plain.parameters, strict=True):
+        assert (p.name, p.part, p.estimate, p.status) == (q.name, q.part, q.estimate, q.status)
+        assert (p.low is None) == (q.low is None)
+        if p.low is not None:
+            assert p.high is not None
+            assert p.low <= p.high
+            assert (p.low, p.high) != (q.low, q.high)
+
+
+def test_the_schedule_options_are_the_run_settings(tmp_path: Path, logs: Path) -> None:
+    out = str(tmp_path / "x.toml")
+
+    result = CliRunner().invoke(cli, ["fit", str(logs), "--out", out, "--weeks", "0"])
+
+    assert result.exit_code == 2
+    assert "--weeks" in result.output
+    assert "1<=x<=520" in result.output

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from .app import cli, examples
-from .options import executor_options, policy_option, protocol_option
+from .options import (
+    executor_options,
+    policy_option,
+    protocol_option,
+    setting_options,
+    with_options,
+)
 
 __all__ = ["fit"]
 
@@ -45,18 +51,6 @@ __all__ = ["fit"]
     help="How strongly to shrink towards the prior, in clients.",
 )
 @click.option(
-    "--weeks",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Weeks the clients were scheduled for (default: as retroprog simulate).",
-)
-@click.option(
-    "--sessions-per-week",
-    type=click.IntRange(min=1, max=7),
-    default=None,
-    help="Sessions scheduled a week (default: as retroprog simulate).",
-)
-@click.option(
     "--name",
     default=None,
     metavar="NAME",
@@ -80,14 +74,15 @@ __all__ = ["fit"]
     "--skip-bad", is_flag=True, help="Skip logs that do not replay (listed in the report)."
 )
 @click.option(
-    "--seed",
+    "--bootstrap",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Seed of the fit's draws and the check's simulations.",
+    metavar="N",
+    help="Intervals from N simulated clinics fitted again (a parametric bootstrap; "
+    "N fits more); 0: Wald intervals from the logs.",
 )
-@executor_options()[0]
-@executor_options()[1]
+@with_options(*setting_options("weeks", "sessions_per_week", "seed"), *executor_options())
 def fit(
     logs: tuple[Path, ...],
     protocol: str,
@@ -95,12 +90,13 @@ def fit(
     out: Path,
     prior: str,
     prior_weight: float,
-    weeks: int | None,
-    sessions_per_week: int | None,
+    weeks: int,
+    sessions_per_week: int,
     name: str | None,
     report: Path | None,
     replicates: int,
     skip_bad: bool,
+    bootstrap: int,
     seed: int,
     workers: int,
     dask: str | None,
@@ -135,6 +131,7 @@ def fit(
             seed=seed,
             executor=executor,
             skip_bad=skip_bad,
+            bootstrap=bootstrap,
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out, population_toml(result.population))

@@ -22,7 +22,15 @@ from retroprog import ProgressionProtocol, RegressionPolicy, SessionOutcome, Sta
 from ..stats import KaplanMeier, kaplan_meier
 from .estimate import FitResult
 
-__all__ = ["FIGURES", "ClientFigures", "FitCheck", "check_fit", "client_figures", "figures_of"]
+__all__ = [
+    "FIGURES",
+    "ClientFigures",
+    "FitCheck",
+    "check_fit",
+    "client_figures",
+    "figures_of",
+    "simulated_logs",
+]
 
 Array = npt.NDArray[np.float64]
 
@@ -194,9 +202,14 @@ class FitCheck:
     replicates: int
 
 
-def _simulated_logs(
+def simulated_logs(
     result: FitResult, clients: int, seed: int, executor: Executor | None
 ) -> list[list[SessionOutcome]]:
+    """The logs of ``clients`` clients of the fitted population, as the clinic's were kept.
+
+    Simulated under the fit's protocol, policy and schedule; clients without
+    a session are left out, as a clinic has no log of them.
+    """
     from ..engine.spec import RunSpec
     from ..execute import simulate
 
@@ -228,9 +241,9 @@ def check_fit(
         for steps in result.logs.steps
     ]
     n = len(observed)
-    simulated_logs = _simulated_logs(result, n * replicates, seed, executor)
     simulated = [
-        client_figures(protocol, policy, log, scheduled_days=days) for log in simulated_logs
+        client_figures(protocol, policy, log, scheduled_days=days)
+        for log in simulated_logs(result, n * replicates, seed, executor)
     ]
     groups = [simulated[r::replicates] for r in range(replicates)]
     mine = figures_of(observed)

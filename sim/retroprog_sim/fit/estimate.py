@@ -29,7 +29,6 @@ import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy
 
 from ..engine.spec import schedule
-from ..model.params import ClientParams
 from ..model.population import PRESETS, Distribution, PresetPopulation, load_population
 from ..settings import RunSettings
 from .block import sessions_block
@@ -37,53 +36,30 @@ from .data import ClinicLogs, LogsError, read_logs
 from .latent import correlation, from_latent, to_latent
 from .objective import AttendanceObjective, SessionsObjective, unit_information
 from .optimise import curvature, minimize_over, profile_interval
+from .parameters import (
+    FITTED,
+    NOT_IDENTIFIED,
+    WALD,
+    WEAK,
+    WEAK_SHARE,
+    FittedParameter,
+    all_parameters,
+    natural,
+    population_of,
+)
 from .proposals import WIDEN, client_normals, local_proposals, mixture, mvn_logpdf
 
-__all__ = ["FitResult", "FittedParameter", "fit_population"]
+__all__ = ["FitResult", "FittedParameter", "fit_clinic", "fit_population"]
 
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 
-#: What a fitted parameter's status says.
-FITTED = "fitted"
-NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
-WEAK = "weakly identified: the logs say little about it per client; its interval is wide"
-#: Weakly identified: the logs' information about a parameter is below this
-#: share of what the clients' parameters, known exactly, would give.
-WEAK_SHARE = 0.1
-FIXED = "fixed in the prior"
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
 #: Accelerated EM cycles at most on one round's draws (the next round draws again).
 EM_STEPS = 30
 #: Clients per block of the per-client likelihoods on the executor.
 BLOCK_CLIENTS = 100
-
-
-@attrs.frozen
-class FittedParameter:
-    """One population parameter: a client parameter's median or spread across clients.
-
-    :param name: the :class:`~retroprog_sim.ClientParams` field.
-    :param part: ``median`` or ``sigma``.
-    :param estimate: the fitted value (the prior's when not fitted).
-    :param low: the 95 % interval's lower end (``None`` when not fitted).
-    :param high: its upper end.
-    :param prior: the prior population's value.
-    :param status: fitted; weakly identified (fitted, but the logs hold less
-        than :data:`WEAK_SHARE` of the information the clients' parameters,
-        known exactly, would: the interval is wide, and the estimate leans on
-        the model); kept at the prior's value (not identifiable); or fixed in
-        the prior.
-    """
-
-    name: str
-    part: str
-    estimate: float
-    low: float | None
-    high: float | None
-    prior: float
-    status: str
 
 
 @attrs.frozen
@@ -103,6 +79,8 @@ class FitResult:
     :param protocol: the protocol the logs were replayed under; :param policy: the policy.
     :param prior: the prior population.
     :param weight: the prior's weight, in clients.
+    :param weeks: the schedule's weeks; :param sessions_per_week: its sessions a week.
+    :param interval: how the intervals were found.
     """
 
     population: PresetPopulation
@@ -119,6 +97,7 @@ class FitResult:
     weight: float
     weeks: int
     sessions_per_week: int
+    interval: str = WALD
 
 
 @attrs.frozen
@@ -249,14 +228,9 @@ def _intervals(
         low = min(centre[i] - 1.96 * se[i], phi[i])
         high = max(centre[i] + 1.96 * se[i], phi[i])
         status = WEAK if share[i] < WEAK_SHARE else FITTED
-        value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
+        value, low, high = (natural(dist, part, v) for v in (phi[i], low, high))
         out.append(FittedParameter(name, part, value, low, high, prior_value, status))
     return out
-
-
-def _natural(dist: Distribution, part: str, value: float) -> float:
-    """A median or a spread from its value on the normal scale."""
-    return float(from_latent(dist, value)) if part == "median" else math.exp(value)
 
 
 def _resolve_prior(prior: str | PresetPopulation) -> PresetPopulation:
@@ -281,6 +255,7 @@ def fit_population(
     seed: int = 0,
     executor: Executor | None = None,
     skip_bad: bool = False,
+    bootstrap: int = 0,
 ) -> FitResult:
     """Fit a population to session logs: the distribution of each client parameter.
 
@@ -295,13 +270,16 @@ def fit_population(
 
     :param draws: importance-sampling draws per client (a power of two).
     :param rounds: importance-sampling rounds (the last is used).
+    :param bootstrap: with N > 0, the intervals are a parametric bootstrap's:
+        N clinics of as many clients are simulated from the fitted population
+        under the same protocol, policy and schedule and fitted again
+        (:func:`~retroprog_sim.fit.bootstrap.bootstrap_intervals`).
     :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
         (unless ``skip_bad``), or that the model gives probability 0.
     """
     protocol = retroprog.load_protocol(protocol) if isinstance(protocol, str) else protocol
     policy = retroprog.load_policy(policy) if isinstance(policy, str) else policy
     base = _resolve_prior(prior)
-    h = base.heterogeneity
     defaults = RunSettings()
     weeks = defaults.weeks if weeks is None else weeks
     sessions_per_week = (
@@ -311,6 +289,61 @@ def fit_population(
     clinic, skipped = read_logs(
         logs, protocol=protocol, policy=policy, scheduled_days=days, skip_bad=skip_bad
     )
+    result = fit_clinic(
+        clinic,
+        protocol=protocol,
+        policy=policy,
+        prior=base,
+        weeks=weeks,
+        sessions_per_week=sessions_per_week,
+        name=name,
+        weight=weight,
+        draws=draws,
+        rounds=rounds,
+        seed=seed,
+        executor=executor,
+        skip_bad=skip_bad,
+        skipped=skipped,
+    )
+    if bootstrap <= 0:
+        return result
+    from .bootstrap import bootstrap_intervals
+
+    parameters = bootstrap_intervals(
+        result, bootstrap, draws=draws, rounds=rounds, seed=seed, executor=executor
+    )
+    return attrs.evolve(
+        result,
+        parameters=tuple(parameters),
+        population=population_of(base, name, parameters, result.logs, protocol, policy, weight),
+        interval=f"parametric bootstrap (basic) of {bootstrap} simulated clinics",
+    )
+
+
+def fit_clinic(
+    clinic: ClinicLogs,
+    *,
+    protocol: ProgressionProtocol,
+    policy: RegressionPolicy,
+    prior: PresetPopulation,
+    weeks: int,
+    sessions_per_week: int,
+    name: str = "fitted",
+    weight: float = 10.0,
+    draws: int = 256,
+    rounds: int = 4,
+    seed: int = 0,
+    executor: Executor | None = None,
+    skip_bad: bool = False,
+    skipped: Sequence[tuple[str, str]] = (),
+) -> FitResult:
+    """:func:`fit_population` of logs already read and replayed (``skipped``: those left out).
+
+    Intervals are Wald's (the sessions' parameters) and profile likelihood
+    (attendance and dropout).
+    """
+    base = prior
+    h = base.heterogeneity
     free = [n for n, d in base.parameters.items() if d.kind != "fixed" and n not in QUADRATURE]
     space = _Space(
         tuple(free),
@@ -376,8 +409,8 @@ def fit_population(
         quad_phi, _ = minimize_over(quad, quad_phi, jac=False, fixed={})
         names = [n for n in QUADRATURE if base.parameters[n].kind != "fixed"]
         quad_parameters, quad_phi = _settle(quad, quad_phi, quad.prior, names, base, jac=False)
-    everyone = _all_parameters(base, [*parameters, *quad_parameters])
-    population = _population(base, name, everyone, clinic, protocol, policy, weight)
+    everyone = all_parameters(base, [*parameters, *quad_parameters])
+    population = population_of(base, name, everyone, clinic, protocol, policy, weight)
     log_l = float(-objective.data(phi)[0] - quad.data(quad_phi))
     presets = {
         preset: _preset_log_likelihood(objective, quad, PRESETS[preset], free) for preset in PRESETS
@@ -440,7 +473,7 @@ def _settle(
         low, high = profile_interval(
             objective, phi, best, i, jac=jac, curvature=float(total_information[i]), fixed=kept
         )
-        value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
+        value, low, high = (natural(dist, part, v) for v in (phi[i], low, high))
         out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
     return out, phi
 
@@ -502,76 +535,3 @@ def _preset_log_likelihood(
         if dist is not None
     ]
     return float(-objective.data(phi(free))[0] - quad.data(phi(quad_names)))
-
-
-def _all_parameters(
-    base: PresetPopulation, fitted: Sequence[FittedParameter]
-) -> list[FittedParameter]:
-    """Every parameter's median and spread, in the record's order (fixed ones as such)."""
-    found = {(p.name, p.part): p for p in fitted}
-    out = []
-    for field in attrs.fields(ClientParams):
-        dist = base.parameters[field.name]
-        for part, value in (("median", dist.median), ("sigma", dist.sigma * base.heterogeneity)):
-            if (field.name, part) in found:
-                out.append(found[(field.name, part)])
-            elif part == "median":
-                out.append(FittedParameter(field.name, part, value, None, None, value, FIXED))
-    return out
-
-
-def _population(
-    base: PresetPopulation,
-    name: str,
-    parameters: Sequence[FittedParameter],
-    clinic: ClinicLogs,
-    protocol: ProgressionProtocol,
-    policy: RegressionPolicy,
-    weight: float,
-) -> PresetPopulation:
-    """The fitted population: fitted values with their intervals as sources, else the prior's."""
-    found = {(p.name, p.part): p for p in parameters}
-    h = base.heterogeneity
-    fitted_to = (
-        f"fitted to {clinic.clients} clients' logs ({clinic.sessions} sessions; "
-        f"{protocol.name}, {policy.name} policy; "
-        f"shrunk towards {base.name!r} as {weight:g} clients)"
-    )
-    out = {}
-    for pname, dist in base.parameters.items():
-        median, sigma = found.get((pname, "median")), found.get((pname, "sigma"))
-        parts = [
-            f"{p.part} 95 % CI {p.low:.4g}–{p.high:.4g}"
-            + (" (weakly identified)" * (p.status == WEAK))
-            for p in (median, sigma)
-            if p is not None and p.low is not None and p.high is not None
-        ]
-        if dist.kind == "fixed" or not parts:
-            why = "fixed in" if dist.kind == "fixed" else "not identified by the logs; kept at"
-            note = f" [{why} the prior population {base.name!r}]"
-            out[pname] = attrs.evolve(
-                dist,
-                sigma=0.0 if dist.kind == "fixed" else dist.sigma * h,
-                source=None if dist.source is None else dist.source + note,
-                assumption=None if dist.assumption is None else dist.assumption + note,
-            )
-            continue
-        kept = [
-            f"{p.part} kept at the prior's"
-            for p in (median, sigma)
-            if p is not None and p.low is None
-        ]
-        out[pname] = attrs.evolve(
-            dist,
-            median=median.estimate if median is not None else dist.median,
-            sigma=sigma.estimate if sigma is not None else dist.sigma * h,
-            source=f"{fitted_to}: {'; '.join(parts + kept)}",
-            assumption=None,
-        )
-    return PresetPopulation(
-        name,
-        out,
-        correlations=base.correlations,
-        description=f"Fitted to a clinic's session logs ({clinic.clients} clients).",
-        source=f"{fitted_to}; correlations and fixed parameters from {base.name!r}",
-    )

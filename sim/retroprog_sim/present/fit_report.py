@@ -48,8 +48,9 @@ def parameters_table(result: FitResult) -> Table:
         ("parameter", "fitted", "95 % CI", f"prior ({result.prior.name})", "status"),
         tuple(rows),
         note=(
-            "Spreads (sigma) are on the distribution's normal scale (log or logit). Intervals "
-            "are Wald intervals on that scale; they leave out the Monte Carlo error of the fit."
+            "Spreads (sigma) are on the distribution's normal scale (log or logit). Intervals: "
+            f"{result.interval}, on that scale. A weakly identified parameter is one the logs "
+            "say little about per client: its interval is wide, and its value leans on the model."
         ),
         left=frozenset({4}),
     )
