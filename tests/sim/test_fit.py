@@ -17,7 +17,7 @@ from retroprog_sim import load_population
 from retroprog_sim.cli import cli
 from retroprog_sim.fit import LogsError, fit_population
 from retroprog_sim.fit.block import sessions_block
-from retroprog_sim.fit.check import check_fit
+from retroprog_sim.fit.check import check_fit, plausible_population
 from retroprog_sim.model import core
 from retroprog_sim.model.likelihood import replayed, sessions_log_likelihood
 from retroprog_sim.model.population import PresetPopulation
@@ -91,8 +91,11 @@ def test_a_fit_on_few_clients_stays_near_the_prior(logs: Path) -> None:
     assert kept  # three clients cannot tell everything
     for p in kept:
         assert p.estimate == p.prior
-    # what the logs barely touch stays near the prior (shrinkage as 10 clients)
-    assert abs(math.log(result.population.parameters["walk_ceiling"].median / 240.0)) < 0.1
+    # what the logs barely touch stays near the prior (shrinkage as 10 clients like
+    # these: three quarters of the way back), and its interval says it is not known
+    ceiling = {(p.name, p.part): p for p in result.parameters}[("walk_ceiling", "median")]
+    assert abs(math.log(ceiling.estimate / 240.0)) < 0.25
+    assert ceiling.low is None or ceiling.low <= 240.0 <= (ceiling.high or 0.0)
 
 
 def test_logs_that_do_not_replay_are_named_by_file_and_line(tmp_path: Path, logs: Path) -> None:
@@ -163,7 +166,7 @@ def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path
     result = fit_population([logs], protocol=PROTOCOL, policy=POLICY, draws=64, rounds=2)
     truth = load_population("deconditioned")
     assert isinstance(truth, PresetPopulation)
-    as_truth = attrs.evolve(result, population=truth)
+    as_truth = attrs.evolve(result, population=truth, parameters=())  # nothing to draw
 
     check = check_fit(as_truth, replicates=8, seed=9)
 
@@ -205,3 +208,19 @@ def test_the_schedule_options_are_the_run_settings(tmp_path: Path, logs: Path) -
     assert result.exit_code == 2
     assert "--weeks" in result.output
     assert "1<=x<=520" in result.output
+
+
+def test_the_model_check_draws_each_fitted_value_within_its_interval(logs: Path) -> None:
+    files = sorted(logs.glob("client-*"))[:20]
+    result = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1)
+    rng = np.random.default_rng(4)
+
+    drawn = [plausible_population(result, rng) for _ in range(200)]
+
+    for p in result.parameters:
+        values = np.array([getattr(d.parameters[p.name], p.part) for d in drawn])
+        if p.low is None or p.high is None:
+            assert np.all(values == getattr(result.population.parameters[p.name], p.part))
+        else:
+            inside = np.mean((values >= p.low) & (values <= p.high))
+            assert 0.85 <= inside <= 1.0, (p, inside)

@@ -115,6 +115,7 @@ def fit(
     from ..executors import executor_for
     from ..fit.check import check_fit
     from ..fit.estimate import fit_population
+    from ..fit.parameters import FIXED, WEAK
     from ..model.population import population_toml
     from ..present.fit_report import write_fit_report
 
@@ -139,13 +140,19 @@ def fit(
     folder = report if report is not None else out.with_name(out.stem + "-report")
     folder.mkdir(parents=True, exist_ok=True)
     page = write_fit_report(result, check, folder / "report.html")
-    fitted = sum(p.status == "fitted" for p in result.parameters)
+    fitted = sum(p.low is not None for p in result.parameters)
     click.echo(
         f"fitted {fitted} population parameters to {result.logs.clients} clients' logs "
         f"({result.logs.sessions} sessions): {out}"
     )
+    weak = [f"{p.name} ({p.part})" for p in result.parameters if p.status == WEAK]
+    if weak:
+        click.echo(
+            "  weakly identified (the logs say little about them per client; "
+            f"their intervals are wide): {', '.join(weak)}"
+        )
     for p in result.parameters:
-        if p.status != "fitted" and p.status != "fixed in the prior":
+        if p.low is None and p.status != FIXED:
             click.echo(f"  {p.name} ({p.part}): {p.status}")
     for file, why in result.skipped:
         click.echo(f"  skipped {file}: {why}")

@@ -362,6 +362,7 @@ def fit_clinic(
     normals = client_normals(n, draws, d, seed)
     phi = prior_phi.copy()
     kept = np.zeros(2 * d, dtype=bool)
+    shrink = np.full(2 * d, weight)  # as known clients, until the logs' information is known
     local: tuple[Array, Array] | None = None  # each client's proposal: mean, covariance
     objective: SessionsObjective | None = None
     done_rounds = 0
@@ -387,13 +388,15 @@ def fit_clinic(
                 clinic, skipped = clinic.subset(keep), [*skipped, *problems]
                 x, log_q, ll, n = x[keep], log_q[keep], ll[keep], len(keep)
                 normals = normals[keep]
-        objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, weight)
+        objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, shrink)
         start = phi
         phi = _em(objective, phi, kept, min_ess=draws / 10)
         done_rounds = round_index + 1
         if round_index == 1:  # the draws now follow each client: what do the logs identify?
             information = np.diag(_information_matrix(objective.scores(phi)))
             kept = ~(information >= unit_information(s0))
+            shrink = _like_the_clinics(weight, information, n, s0)
+            objective = attrs.evolve(objective, weight=shrink)
             phi = _em(objective, np.where(kept, prior_phi, phi), kept, min_ess=draws / 10)
         converged = float(np.max(np.abs(phi - start))) < 0.01
         ess = objective.ess(phi)
@@ -478,6 +481,17 @@ def _settle(
     return out, phi
 
 
+def _like_the_clinics(weight: float, information: Array, clients: int, scale: Array) -> Array:
+    """The prior's weight as known clients, for ``weight`` clients like the clinic's.
+
+    A client of the clinic tells about each population parameter the logs'
+    information over the clients; a known client, :func:`~.objective.unit_information`.
+    """
+    share = np.clip(information / (max(clients, 1) * unit_information(scale)), 0.0, 1.0)
+    result: Array = weight * share
+    return result
+
+
 def _attendance_objective(
     clinic: ClinicLogs, base: PresetPopulation, weight: float
 ) -> AttendanceObjective:
@@ -489,7 +503,7 @@ def _attendance_objective(
     prior = [to_latent(d.kind, d.median) for d in dists if d.kind != "fixed"]
     scale = np.array([max(d.sigma * h, 0.05) for d in dists if d.kind != "fixed"])
     attended, missed, after, ordinary, bad, last_bad, active = rows.T
-    return AttendanceObjective(
+    objective = AttendanceObjective(
         attended,
         missed,
         after,
@@ -505,8 +519,13 @@ def _attendance_objective(
         after_bad=base.parameters["dropout_after_bad"].median,
         prior=np.concatenate([np.array(prior), np.log(scale)]) if prior else np.empty(0),
         scale=scale,
-        weight=weight,
+        weight=np.full(2 * len(scale), weight),
     )
+    if not len(objective.prior):
+        return objective
+    information = curvature(objective.data, objective.prior, jac=False)
+    shrink = _like_the_clinics(weight, information, clinic.clients, scale)
+    return attrs.evolve(objective, weight=shrink)
 
 
 def _preset_log_likelihood(

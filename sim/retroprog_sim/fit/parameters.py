@@ -104,7 +104,7 @@ def population_of(
     fitted_to = (
         f"fitted to {clinic.clients} clients' logs ({clinic.sessions} sessions; "
         f"{protocol.name}, {policy.name} policy; "
-        f"shrunk towards {base.name!r} as {weight:g} clients)"
+        f"shrunk towards {base.name!r} as {weight:g} clients like these)"
     )
     out = {}
     for pname, dist in base.parameters.items():
