@@ -48,7 +48,7 @@ __all__ = ["fit"]
     default=10.0,
     show_default=True,
     metavar="CLIENTS",
-    help="How strongly to shrink towards the prior, in clients.",
+    help="How strongly to shrink towards the prior, in clients like the logs'.",
 )
 @click.option(
     "--name",

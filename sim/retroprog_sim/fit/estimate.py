@@ -5,11 +5,12 @@ client's parameters from the prior population, widened; later rounds draw each
 client's from a mixture of its own posterior (as the previous round weighted
 it) and the fitted population, widened, so that each client's draws land where
 its log says it is.  Each round computes the sessions' log-likelihoods once,
-split in blocks of clients on the executor; φ is then fitted by L-BFGS-B.
-Parameters the logs say less about than one client known exactly would are
-kept at the prior's values; every other gets a 95 % interval (Wald, from the
-clients' scores, for the sessions' parameters; profile likelihood for
-attendance and dropout).
+split in blocks of clients on the executor; φ is then fitted by EM on those
+draws, accelerated by SQUAREM.  Parameters the logs say less about than one
+client known exactly would are kept at the prior's values; every other gets a
+95 % interval (Wald from the logs alone, with the importance sample's Monte
+Carlo variance, for the sessions' parameters; profile likelihood for
+attendance and dropout; or, with ``bootstrap``, a parametric bootstrap's).
 """
 
 from __future__ import annotations
@@ -265,15 +266,15 @@ def fit_population(
     read against that schedule; by default, as ``retroprog simulate``'s).
     The free parameters of ``prior`` (those not ``fixed``) are fitted by
     maximum marginal likelihood, shrunk towards ``prior`` as much as
-    ``weight`` clients known exactly would; correlations and fixed parameters
-    stay the prior's.
+    ``weight`` more clients like the logs' would; correlations and fixed
+    parameters stay the prior's.
 
     :param draws: importance-sampling draws per client (a power of two).
     :param rounds: importance-sampling rounds (the last is used).
     :param bootstrap: with N > 0, the intervals are a parametric bootstrap's:
         N clinics of as many clients are simulated from the fitted population
-        under the same protocol, policy and schedule and fitted again
-        (:func:`~retroprog_sim.fit.bootstrap.bootstrap_intervals`).
+        under the same protocol, policy and schedule and fitted again (each
+        a task on ``executor``); the intervals are the basic bootstrap's.
     :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
         (unless ``skip_bad``), or that the model gives probability 0.
     """
