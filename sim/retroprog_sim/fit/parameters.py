@@ -53,7 +53,7 @@ class FittedParameter:
     :param high: its upper end.
     :param prior: the prior population's value.
     :param status: fitted; weakly identified (fitted, but the logs hold less
-        than :data:`WEAK_SHARE` of the information the clients' parameters,
+        than a tenth of the information the clients' parameters,
         known exactly, would: the interval is wide, and the estimate leans on
         the model); kept at the prior's value (not identifiable); or fixed in
         the prior.
