@@ -217,7 +217,7 @@ def main() -> None:
         help="also bootstrap the fits of up to 200 clients with N clinics (slow)",
     )
     args = parser.parse_args()
-    repeats = (2, 1, 1) if args.quick else (6, 3, 2)
+    repeats: tuple[int, ...] = (2, 1, 1) if args.quick else (6, 3, 2)
     if args.repeats:
         repeats = tuple(int(r) for r in args.repeats.split(","))
     sizes = {size: r for size, r in zip((50, 200, 1000), repeats, strict=True) if r}
