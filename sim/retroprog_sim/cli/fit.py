@@ -15,7 +15,10 @@ from .options import (
     with_options,
 )
 
-__all__ = ["fit"]
+__all__ = ["ROUGH_BOOTSTRAP", "fit"]
+
+#: Fewer bootstrap clinics than this give rough intervals (the terminal says so).
+ROUGH_BOOTSTRAP = 20
 
 
 @cli.command(
@@ -119,6 +122,12 @@ def fit(
     from ..model.population import population_toml
     from ..present.fit_report import write_fit_report
 
+    if 0 < bootstrap < ROUGH_BOOTSTRAP:
+        click.echo(
+            f"retroprog: note: --bootstrap {bootstrap}: intervals from fewer than "
+            f"{ROUGH_BOOTSTRAP} clinics are rough (their ends are the refits' extremes)",
+            err=True,
+        )
     with executor_for(workers, dask) as executor:
         result = fit_population(
             logs,
