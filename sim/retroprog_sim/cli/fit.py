@@ -117,8 +117,8 @@ def fit(
 
     from ..executors import executor_for
     from ..fit.check import check_fit
-    from ..fit.estimate import fit_population
     from ..fit.parameters import FIXED, WEAK
+    from ..fit.population import fit_population
     from ..model.population import population_toml
     from ..present.fit_report import write_fit_report
 

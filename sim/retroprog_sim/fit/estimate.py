@@ -1,4 +1,4 @@
-"""Fit a population to a clinic's session logs: :func:`fit_population`.
+"""Fit a population to a clinic's replayed session logs: :func:`fit_clinic`.
 
 Rounds of importance sampling (see :mod:`.objective`): round 1 draws every
 client's parameters from the prior population, widened; later rounds draw each
@@ -16,8 +16,7 @@ attendance and dropout; or, with ``bootstrap``, a parametric bootstrap's).
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from types import SimpleNamespace
 from typing import Any
@@ -26,14 +25,11 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy
 
-from ..engine.spec import schedule
-from ..model.population import PRESETS, Distribution, PresetPopulation, load_population
-from ..settings import RunSettings
+from ..model.population import PRESETS, Distribution, PresetPopulation
 from .block import sessions_block
-from .data import ClinicLogs, LogsError, read_logs
+from .data import ClinicLogs, LogsError
 from .latent import correlation, from_latent, to_latent
 from .objective import AttendanceObjective, SessionsObjective, unit_information
 from .optimise import curvature, minimize_over, profile_interval
@@ -50,7 +46,7 @@ from .parameters import (
 )
 from .proposals import WIDEN, client_normals, local_proposals, mixture, mvn_logpdf
 
-__all__ = ["FitResult", "FittedParameter", "fit_clinic", "fit_population"]
+__all__ = ["FitResult", "FittedParameter", "fit_clinic"]
 
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -65,7 +61,7 @@ BLOCK_CLIENTS = 100
 
 @attrs.frozen
 class FitResult:
-    """What :func:`fit_population` found.
+    """What :func:`~retroprog_sim.fit_population` found.
 
     :param population: the fitted population (an ordinary population: write it
         with ``retroprog population export``'s ``population_toml``).
@@ -234,93 +230,6 @@ def _intervals(
     return out
 
 
-def _resolve_prior(prior: str | PresetPopulation) -> PresetPopulation:
-    found = load_population(prior) if isinstance(prior, str) else prior
-    if not isinstance(found, PresetPopulation):
-        raise LogsError([(str(prior), "the prior must be a population of stated distributions")])
-    return found
-
-
-def fit_population(
-    logs: Iterable[str | os.PathLike[str]],
-    *,
-    protocol: str | ProgressionProtocol,
-    policy: str | RegressionPolicy,
-    prior: str | PresetPopulation = "general",
-    weeks: int | None = None,
-    sessions_per_week: int | None = None,
-    name: str = "fitted",
-    weight: float = 10.0,
-    draws: int = 256,
-    rounds: int = 4,
-    seed: int = 0,
-    executor: Executor | None = None,
-    skip_bad: bool = False,
-    bootstrap: int = 0,
-) -> FitResult:
-    """Fit a population to session logs: the distribution of each client parameter.
-
-    The logs (files, or folders of ``*.jsonl``) are replayed under
-    ``protocol`` and ``policy``; the clients were scheduled ``sessions_per_week``
-    times a week for ``weeks`` weeks from day 0 (attendance and dropout are
-    read against that schedule; by default, as ``retroprog simulate``'s).
-    The free parameters of ``prior`` (those not ``fixed``) are fitted by
-    maximum marginal likelihood, shrunk towards ``prior`` as much as
-    ``weight`` more clients like the logs' would; correlations and fixed
-    parameters stay the prior's.
-
-    :param draws: importance-sampling draws per client (a power of two).
-    :param rounds: importance-sampling rounds (the last is used).
-    :param bootstrap: with N > 0, the intervals are a parametric bootstrap's:
-        N clinics of as many clients are simulated from the fitted population
-        under the same protocol, policy and schedule and fitted again (each
-        a task on ``executor``); the intervals are the basic bootstrap's.
-    :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
-        (unless ``skip_bad``), or that the model gives probability 0.
-    """
-    protocol = retroprog.load_protocol(protocol) if isinstance(protocol, str) else protocol
-    policy = retroprog.load_policy(policy) if isinstance(policy, str) else policy
-    base = _resolve_prior(prior)
-    defaults = RunSettings()
-    weeks = defaults.weeks if weeks is None else weeks
-    sessions_per_week = (
-        defaults.sessions_per_week if sessions_per_week is None else sessions_per_week
-    )
-    days = schedule(weeks, sessions_per_week)
-    clinic, skipped = read_logs(
-        logs, protocol=protocol, policy=policy, scheduled_days=days, skip_bad=skip_bad
-    )
-    result = fit_clinic(
-        clinic,
-        protocol=protocol,
-        policy=policy,
-        prior=base,
-        weeks=weeks,
-        sessions_per_week=sessions_per_week,
-        name=name,
-        weight=weight,
-        draws=draws,
-        rounds=rounds,
-        seed=seed,
-        executor=executor,
-        skip_bad=skip_bad,
-        skipped=skipped,
-    )
-    if bootstrap <= 0:
-        return result
-    from .bootstrap import bootstrap_intervals
-
-    parameters = bootstrap_intervals(
-        result, bootstrap, draws=draws, rounds=rounds, seed=seed, executor=executor
-    )
-    return attrs.evolve(
-        result,
-        parameters=tuple(parameters),
-        population=population_of(base, name, parameters, result.logs, protocol, policy, weight),
-        interval=f"parametric bootstrap (basic) of {bootstrap} simulated clinics",
-    )
-
-
 def fit_clinic(
     clinic: ClinicLogs,
     *,
@@ -338,7 +247,9 @@ def fit_clinic(
     skip_bad: bool = False,
     skipped: Sequence[tuple[str, str]] = (),
 ) -> FitResult:
-    """:func:`fit_population` of logs already read and replayed (``skipped``: those left out).
+    """:func:`~retroprog_sim.fit_population` of logs already read and replayed.
+
+    ``skipped``: the logs left out, with why.
 
     Intervals are Wald's (the sessions' parameters) and profile likelihood
     (attendance and dropout).
