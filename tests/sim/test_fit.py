@@ -163,7 +163,9 @@ def test_the_cli_reports_a_bad_log_in_one_line(tmp_path: Path) -> None:
 
 
 def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path) -> None:
-    result = fit_population([logs], protocol=PROTOCOL, policy=POLICY, draws=64, rounds=2)
+    result = fit_population(
+        [logs], protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1
+    )  # only its logs
     truth = load_population("deconditioned")
     assert isinstance(truth, PresetPopulation)
     as_truth = attrs.evolve(result, population=truth, parameters=())  # nothing to draw
@@ -182,11 +184,11 @@ def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path
 
 
 def test_a_parametric_bootstrap_gives_every_fitted_parameter_an_interval(logs: Path) -> None:
-    files = sorted(logs.glob("client-*"))[:30]
-    plain = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=32, rounds=1)
+    files = sorted(logs.glob("client-*"))[:16]
+    plain = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1)
 
     result = fit_population(
-        files, protocol=PROTOCOL, policy=POLICY, draws=32, rounds=1, bootstrap=3
+        files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1, bootstrap=2
     )
 
     assert "bootstrap" in result.interval
