@@ -7,10 +7,14 @@ repeats).  Prints:
     16 weeks, the reference policy on retro-walk-run) are fitted with the
     prior ``general`` (as 10 clients); for 50, 200 and 1 000 clients, each
     fitted population parameter's bias (on the normal scale: log or logit for
-    a median, log for a spread; averaged over the repeats), and the share of
-    fitted parameters whose 95 % interval holds the truth (coverage), with
-    the median wall time of a fit, in-process and on 2 local workers.
-    Target: 1 000 clients × 16 weeks in under a minute.
+    a median, log for a spread; averaged over the repeats), how often its
+    95 % interval holds the truth (coverage, per parameter and overall, for
+    the fitted and the weakly identified apart) and how often it was weakly
+    identified, with the median wall time of a fit, in-process and on 2 local
+    workers.  Target: 1 000 clients × 16 weeks in under a minute.
+    ``--repeats 8,4,2`` sets the repeats; ``--bootstrap N`` also fits the
+    clinics of up to 200 clients with N bootstrap clinics (on 2 workers) and
+    prints those intervals' coverage.
 (b) Done-when: the 1 000-client fit, simulated afresh (4 000 clients, another
     seed), against ``deconditioned`` and ``general``: goal and stage-target
     rates, dropout, stops and adverse events; the fitted population should be
@@ -30,13 +34,15 @@ from pathlib import Path
 import retroprog
 from retroprog_sim import RunSpec, load_population, simulate
 from retroprog_sim.executors import executor_for
-from retroprog_sim.fit import fit_population
+from retroprog_sim.fit import FittedParameter, fit_population
 from retroprog_sim.fit.latent import to_latent
 from retroprog_sim.model.population import PresetPopulation
 from retroprog_sim.present.files import write_logs
 
 PROTOCOL, POLICY, TRUTH, PRIOR = "retro-walk-run", "reference", "deconditioned", "general"
 WEEKS = 16
+#: The largest clinic whose fits are also bootstrapped (``--bootstrap N``).
+BOOTSTRAP_UP_TO = 200
 
 
 def _logs(folder: Path, clients: int, seed: int) -> Path:
@@ -61,14 +67,27 @@ def _error(truth: PresetPopulation, name: str, part: str, value: float) -> float
     return math.log(value / dist.sigma)
 
 
-def recovery(sizes: dict[int, int], folder: Path) -> object:
+def _covers(truth: PresetPopulation, p: FittedParameter) -> bool:
+    dist = truth.parameters[p.name]
+    true = dist.median if p.part == "median" else dist.sigma
+    return p.low is not None and p.high is not None and p.low <= true <= p.high
+
+
+def _share(hits: list[bool]) -> str:
+    return f"{sum(hits)}/{len(hits)}" + (f" = {sum(hits) / len(hits):.0%}" if hits else "")
+
+
+def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
     truth = load_population(TRUTH)
     assert isinstance(truth, PresetPopulation)
     last = None
     for clients, repeats in sizes.items():
         errors: dict[tuple[str, str], list[float]] = {}
-        covered = total = 0
-        times, times_2 = [], []
+        hits: dict[tuple[str, str], list[bool]] = {}
+        weak: dict[tuple[str, str], int] = {}
+        boot_hits: dict[tuple[str, str], list[bool]] = {}
+        by_status: dict[bool, list[bool]] = {}
+        times, times_2, boot_times = [], [], []
         for seed in range(repeats):
             logs = _logs(folder, clients, seed)
             start = time.perf_counter()
@@ -88,31 +107,66 @@ def recovery(sizes: dict[int, int], folder: Path) -> object:
                         executor=executor,
                     )
                     times_2.append(time.perf_counter() - start)
+            if bootstrap and clients <= BOOTSTRAP_UP_TO:
+                with executor_for(2) as executor:
+                    start = time.perf_counter()
+                    booted = fit_population(
+                        [logs],
+                        protocol=PROTOCOL,
+                        policy=POLICY,
+                        prior=PRIOR,
+                        weeks=WEEKS,
+                        executor=executor,
+                        bootstrap=bootstrap,
+                    )
+                    boot_times.append(time.perf_counter() - start)
+                for p in booted.parameters:
+                    if p.low is not None and truth.parameters[p.name].kind != "fixed":
+                        boot_hits.setdefault((p.name, p.part), []).append(_covers(truth, p))
             for p in result.parameters:
-                if p.status != "fitted" or truth.parameters[p.name].kind == "fixed":
+                if p.low is None or truth.parameters[p.name].kind == "fixed":
                     continue
-                true = (
-                    truth.parameters[p.name].median
-                    if p.part == "median"
-                    else (truth.parameters[p.name].sigma)
-                )
-                errors.setdefault((p.name, p.part), []).append(
-                    _error(truth, p.name, p.part, p.estimate)
-                )
-                total += 1
-                covered += p.low is not None and p.high is not None and p.low <= true <= p.high
+                key = (p.name, p.part)
+                errors.setdefault(key, []).append(_error(truth, p.name, p.part, p.estimate))
+                hits.setdefault(key, []).append(_covers(truth, p))
+                weak[key] = weak.get(key, 0) + (p.status != "fitted")
+                by_status.setdefault(p.status == "fitted", []).append(_covers(truth, p))
             last = result
+        covered = sum(sum(h) for h in hits.values())
+        total = sum(len(h) for h in hits.values())
         print(
             f"\n(a) {clients} clients × 16 weeks, {repeats} repeat(s): "
             f"fit {statistics.median(times):.1f} s in-process, "
             f"{statistics.median(times_2):.1f} s on 2 workers; "
-            f"coverage {covered}/{total} = {covered / max(total, 1):.0%}"
+            f"coverage {covered}/{total} = {covered / max(total, 1):.0%} "
+            f"(fitted {_share(by_status.get(True, []))}, "
+            f"weakly identified {_share(by_status.get(False, []))})"
         )
-        print(f"    {'parameter':28s} {'bias':>7s} {'rmse':>7s}  (normal scale; n fitted)")
-        for (name, part), errs in errors.items():
+        print(
+            f"    {'parameter':28s} {'bias':>7s} {'rmse':>7s} {'covered':>8s} {'weak':>5s}"
+            + (f" {'bootstrap':>10s}" if boot_hits else "")
+            + "  (normal scale)"
+        )
+        for key, errs in errors.items():
+            name, part = key
             rmse = math.sqrt(statistics.fmean(e * e for e in errs))
             bias = statistics.fmean(errs)
-            print(f"    {name + ' ' + part:28s} {bias:+7.3f} {rmse:7.3f}  ({len(errs)})")
+            booted_text = ""
+            if boot_hits:
+                b = boot_hits.get(key, [])
+                booted_text = f" {sum(b):>4d}/{len(b):<5d}"
+            print(
+                f"    {name + ' ' + part:28s} {bias:+7.3f} {rmse:7.3f} "
+                f"{sum(hits[key]):>4d}/{len(hits[key]):<3d} {weak.get(key, 0):>5d}" + booted_text
+            )
+        if boot_hits:
+            b_cov = sum(sum(h) for h in boot_hits.values())
+            b_tot = sum(len(h) for h in boot_hits.values())
+            print(
+                f"    bootstrap ({bootstrap} clinics, 2 workers, "
+                f"{statistics.median(boot_times):.0f} s a fit): "
+                f"coverage {b_cov}/{b_tot} = {b_cov / max(b_tot, 1):.0%}"
+            )
         sys.stdout.flush()
     return last
 
@@ -153,10 +207,22 @@ def done_when(result: object) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--repeats", default=None, help="repeats at 50, 200 and 1 000 clients, e.g. 8,4,2"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        help="also bootstrap the fits of up to 200 clients with N clinics (slow)",
+    )
     args = parser.parse_args()
-    sizes = {50: 2, 200: 1, 1000: 1} if args.quick else {50: 6, 200: 3, 1000: 2}
+    repeats: tuple[int, ...] = (2, 1, 1) if args.quick else (6, 3, 2)
+    if args.repeats:
+        repeats = tuple(int(r) for r in args.repeats.split(","))
+    sizes = {size: r for size, r in zip((50, 200, 1000), repeats, strict=True) if r}
     with tempfile.TemporaryDirectory() as folder:
-        result = recovery(sizes, Path(folder))
+        result = recovery(sizes, Path(folder), args.bootstrap)
     done_when(result)
 
 

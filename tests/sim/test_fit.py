@@ -17,7 +17,7 @@ from retroprog_sim import load_population
 from retroprog_sim.cli import cli
 from retroprog_sim.fit import LogsError, fit_population
 from retroprog_sim.fit.block import sessions_block
-from retroprog_sim.fit.check import check_fit
+from retroprog_sim.fit.check import check_fit, plausible_population
 from retroprog_sim.model import core
 from retroprog_sim.model.likelihood import replayed, sessions_log_likelihood
 from retroprog_sim.model.population import PresetPopulation
@@ -91,8 +91,11 @@ def test_a_fit_on_few_clients_stays_near_the_prior(logs: Path) -> None:
     assert kept  # three clients cannot tell everything
     for p in kept:
         assert p.estimate == p.prior
-    # what the logs barely touch stays near the prior (shrinkage as 10 clients)
-    assert abs(math.log(result.population.parameters["walk_ceiling"].median / 240.0)) < 0.1
+    # what the logs barely touch stays near the prior (shrinkage as 10 clients like
+    # these: three quarters of the way back), and its interval says it is not known
+    ceiling = {(p.name, p.part): p for p in result.parameters}[("walk_ceiling", "median")]
+    assert abs(math.log(ceiling.estimate / 240.0)) < 0.25
+    assert ceiling.low is None or ceiling.low <= 240.0 <= (ceiling.high or 0.0)
 
 
 def test_logs_that_do_not_replay_are_named_by_file_and_line(tmp_path: Path, logs: Path) -> None:
@@ -122,13 +125,13 @@ def test_logs_that_do_not_replay_are_named_by_file_and_line(tmp_path: Path, logs
 
 def test_the_cli_writes_an_ordinary_population_and_a_report(tmp_path: Path, logs: Path) -> None:
     out = tmp_path / "clinic.toml"
-    files = [str(p) for p in sorted(logs.glob("client-*"))[:40]]
+    files = [str(p) for p in sorted(logs.glob("client-*"))[:24]]
     result = CliRunner().invoke(
-        cli, ["fit", *files, "--out", str(out), "--replicates", "4", "--prior", "deconditioned"]
+        cli, ["fit", *files, "--out", str(out), "--replicates", "2", "--prior", "deconditioned"]
     )
 
     assert result.exit_code == 0, result.output
-    assert "40 clients' logs" in result.stdout
+    assert "24 clients' logs" in result.stdout
     html = (tmp_path / "clinic-report" / "report.html").read_text()
     for shown_text in ("Does it fit?", "deconditioned", "data:image/png"):
         assert shown_text in html
@@ -136,7 +139,7 @@ def test_the_cli_writes_an_ordinary_population_and_a_report(tmp_path: Path, logs
     population = load_population(str(out))
     assert isinstance(population, PresetPopulation)
     assert population.name == "clinic"
-    assert "fitted to 40 clients' logs" in str(population.parameters["walk_tolerance"].source)
+    assert "fitted to 24 clients' logs" in str(population.parameters["walk_tolerance"].source)
     experiment = tmp_path / "experiment.toml"
     experiment.write_text(
         'name = "x"\nclients = 20\nweeks = 2\npopulations = ["clinic.toml"]\n'
@@ -160,10 +163,12 @@ def test_the_cli_reports_a_bad_log_in_one_line(tmp_path: Path) -> None:
 
 
 def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path) -> None:
-    result = fit_population([logs], protocol=PROTOCOL, policy=POLICY, draws=64, rounds=2)
+    result = fit_population(
+        [logs], protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1
+    )  # only its logs
     truth = load_population("deconditioned")
     assert isinstance(truth, PresetPopulation)
-    as_truth = attrs.evolve(result, population=truth)
+    as_truth = attrs.evolve(result, population=truth, parameters=())  # nothing to draw
 
     check = check_fit(as_truth, replicates=8, seed=9)
 
@@ -176,3 +181,48 @@ def test_the_model_check_finds_the_truth_consistent_with_its_own_logs(logs: Path
     ]
     assert sum(v.consistent for v in check.verdicts) >= 4
     assert len(check.stages) == len(rp.load_protocol(PROTOCOL).stages)
+
+
+def test_a_parametric_bootstrap_gives_every_fitted_parameter_an_interval(logs: Path) -> None:
+    files = sorted(logs.glob("client-*"))[:16]
+    plain = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1)
+
+    result = fit_population(
+        files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1, bootstrap=2
+    )
+
+    assert "bootstrap" in result.interval
+    assert "bootstrap" not in plain.interval
+    for p, q in zip(result.parameters, plain.parameters, strict=True):
+        assert (p.name, p.part, p.estimate, p.status) == (q.name, q.part, q.estimate, q.status)
+        assert (p.low is None) == (q.low is None)
+        if p.low is not None:
+            assert p.high is not None
+            assert p.low <= p.high
+            assert (p.low, p.high) != (q.low, q.high)
+
+
+def test_the_schedule_options_are_the_run_settings(tmp_path: Path, logs: Path) -> None:
+    out = str(tmp_path / "x.toml")
+
+    result = CliRunner().invoke(cli, ["fit", str(logs), "--out", out, "--weeks", "0"])
+
+    assert result.exit_code == 2
+    assert "--weeks" in result.output
+    assert "1<=x<=520" in result.output
+
+
+def test_the_model_check_draws_each_fitted_value_within_its_interval(logs: Path) -> None:
+    files = sorted(logs.glob("client-*"))[:20]
+    result = fit_population(files, protocol=PROTOCOL, policy=POLICY, draws=16, rounds=1)
+    rng = np.random.default_rng(4)
+
+    drawn = [plausible_population(result, rng) for _ in range(200)]
+
+    for p in result.parameters:
+        values = np.array([getattr(d.parameters[p.name], p.part) for d in drawn])
+        if p.low is None or p.high is None:
+            assert np.all(values == getattr(result.population.parameters[p.name], p.part))
+        else:
+            inside = np.mean((values >= p.low) & (values <= p.high))
+            assert 0.85 <= inside <= 1.0, (p, inside)

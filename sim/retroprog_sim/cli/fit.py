@@ -7,9 +7,18 @@ from pathlib import Path
 import click
 
 from .app import cli, examples
-from .options import executor_options, policy_option, protocol_option
+from .options import (
+    executor_options,
+    policy_option,
+    protocol_option,
+    setting_options,
+    with_options,
+)
 
-__all__ = ["fit"]
+__all__ = ["ROUGH_BOOTSTRAP", "fit"]
+
+#: Fewer bootstrap clinics than this give rough intervals (the terminal says so).
+ROUGH_BOOTSTRAP = 20
 
 
 @cli.command(
@@ -42,19 +51,7 @@ __all__ = ["fit"]
     default=10.0,
     show_default=True,
     metavar="CLIENTS",
-    help="How strongly to shrink towards the prior, in clients.",
-)
-@click.option(
-    "--weeks",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Weeks the clients were scheduled for (default: as retroprog simulate).",
-)
-@click.option(
-    "--sessions-per-week",
-    type=click.IntRange(min=1, max=7),
-    default=None,
-    help="Sessions scheduled a week (default: as retroprog simulate).",
+    help="How strongly to shrink towards the prior, in clients like the logs'.",
 )
 @click.option(
     "--name",
@@ -80,14 +77,15 @@ __all__ = ["fit"]
     "--skip-bad", is_flag=True, help="Skip logs that do not replay (listed in the report)."
 )
 @click.option(
-    "--seed",
+    "--bootstrap",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Seed of the fit's draws and the check's simulations.",
+    metavar="N",
+    help="Intervals from N simulated clinics fitted again (a parametric bootstrap; "
+    "N fits more); 0: Wald intervals from the logs.",
 )
-@executor_options()[0]
-@executor_options()[1]
+@with_options(*setting_options("weeks", "sessions_per_week", "seed"), *executor_options())
 def fit(
     logs: tuple[Path, ...],
     protocol: str,
@@ -95,12 +93,13 @@ def fit(
     out: Path,
     prior: str,
     prior_weight: float,
-    weeks: int | None,
-    sessions_per_week: int | None,
+    weeks: int,
+    sessions_per_week: int,
     name: str | None,
     report: Path | None,
     replicates: int,
     skip_bad: bool,
+    bootstrap: int,
     seed: int,
     workers: int,
     dask: str | None,
@@ -118,10 +117,17 @@ def fit(
 
     from ..executors import executor_for
     from ..fit.check import check_fit
-    from ..fit.estimate import fit_population
+    from ..fit.parameters import FIXED, WEAK
+    from ..fit.population import fit_population
     from ..model.population import population_toml
     from ..present.fit_report import write_fit_report
 
+    if 0 < bootstrap < ROUGH_BOOTSTRAP:
+        click.echo(
+            f"retroprog: note: --bootstrap {bootstrap}: intervals from fewer than "
+            f"{ROUGH_BOOTSTRAP} clinics are rough (their ends are the refits' extremes)",
+            err=True,
+        )
     with executor_for(workers, dask) as executor:
         result = fit_population(
             logs,
@@ -135,6 +141,7 @@ def fit(
             seed=seed,
             executor=executor,
             skip_bad=skip_bad,
+            bootstrap=bootstrap,
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out, population_toml(result.population))
@@ -142,13 +149,19 @@ def fit(
     folder = report if report is not None else out.with_name(out.stem + "-report")
     folder.mkdir(parents=True, exist_ok=True)
     page = write_fit_report(result, check, folder / "report.html")
-    fitted = sum(p.status == "fitted" for p in result.parameters)
+    fitted = sum(p.low is not None for p in result.parameters)
     click.echo(
         f"fitted {fitted} population parameters to {result.logs.clients} clients' logs "
         f"({result.logs.sessions} sessions): {out}"
     )
+    weak = [f"{p.name} ({p.part})" for p in result.parameters if p.status == WEAK]
+    if weak:
+        click.echo(
+            "  weakly identified (the logs say little about them per client; "
+            f"their intervals are wide): {', '.join(weak)}"
+        )
     for p in result.parameters:
-        if p.status != "fitted" and p.status != "fixed in the prior":
+        if p.low is None and p.status != FIXED:
             click.echo(f"  {p.name} ({p.part}): {p.status}")
     for file, why in result.skipped:
         click.echo(f"  skipped {file}: {why}")

@@ -52,6 +52,8 @@ __all__ = [
     "policy_option",
     "protocol_option",
     "run_options",
+    "setting_options",
+    "with_options",
 ]
 
 
@@ -256,10 +258,16 @@ def _dask_option(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{exc.value!r} {exc.reason}", ctx, param) from None
 
 
-def _setting_options() -> list[Any]:
-    """One option per run setting, made from :data:`~retroprog_sim.settings.SETTINGS`."""
+def setting_options(*names: str) -> list[Callable[[Any], Any]]:
+    """One option per run setting, made from :data:`~retroprog_sim.SETTINGS`.
+
+    ``names``: the settings (default: all).  The command receives each as its
+    field's name, the record's default when not given (``None`` for a setting
+    whose default is described, e.g. ``--coach-capacity``).
+    """
     options = []
-    for name, setting in SETTINGS.items():
+    for name in names or tuple(SETTINGS):
+        setting = SETTINGS[name]
         default = None if setting.default_text else _SETTING_FIELDS[name].default
         extra = f"  [default: {setting.default_text}]" if setting.default_text else ""
         options.append(
@@ -314,7 +322,7 @@ def run_options(
             metavar="KEY=VALUE",
             help="A population parameter, e.g. heterogeneity=0.5 or attendance=0.9 (repeatable).",
         ),
-        *_setting_options(),
+        *setting_options(),
         *executor_options(),
         click.option(
             "--out",
@@ -355,9 +363,8 @@ def run_options(
             explicit = frozenset(name for name in names if ctx.get_parameter_source(name) in _GIVEN)
             command(run=RunOptions(**shared, settings=given, explicit=explicit), **kwargs)
 
-        for option in reversed(options):
-            wrapper = option(wrapper)
-        return wrapper
+        decorated: Callable[..., None] = with_options(*options)(wrapper)
+        return decorated
 
     return decorate
 
@@ -366,6 +373,17 @@ PARAM_HELP = (
     "A policy parameter as KEY=VALUE (repeatable); the value is read as TOML: "
     '3, 0.5, true, "text" (a bare word is text).'
 )
+
+
+def with_options(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Apply click ``options`` to a command, the first shown first in its help."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def executor_options() -> list[Callable[[Any], Any]]:

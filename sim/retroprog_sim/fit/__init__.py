@@ -8,7 +8,8 @@ protocol and policy and sets the clinic's figures beside the simulated ones.
 from __future__ import annotations
 
 from .data import ClinicLogs, LogsError, read_logs
-from .estimate import FitResult, FittedParameter, fit_population
+from .estimate import FitResult, FittedParameter
+from .population import fit_population
 
 __all__ = [
     "ClinicLogs",

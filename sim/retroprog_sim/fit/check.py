@@ -1,7 +1,9 @@
 """Model checking: the fitted population simulated beside the clinic's own logs.
 
 The fitted population is simulated under the same protocol, policy and
-schedule, ``replicates`` times as many clients as the clinic has; every
+schedule, ``replicates`` clinics of as many clients as the clinic has, each
+with the population's fitted values drawn within their intervals (so that the
+simulated range holds the fit's own uncertainty as well as chance); every
 figure is computed the same way from the simulated sessions as from the
 logs (both replayed), so a figure outside the replicates' range says the
 model misses something about these clients.
@@ -9,6 +11,7 @@ model misses something about these clients.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
@@ -18,17 +21,33 @@ import numpy.typing as npt
 
 import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy, SessionOutcome, Status, from_dict
+from retroprog.exceptions import InvalidValueError
 
+from ..model.population import PresetPopulation
 from ..stats import KaplanMeier, kaplan_meier
 from .estimate import FitResult
+from .latent import to_latent
+from .parameters import natural
 
-__all__ = ["FIGURES", "ClientFigures", "FitCheck", "check_fit", "client_figures", "figures_of"]
+__all__ = [
+    "FIGURES",
+    "ClientFigures",
+    "FitCheck",
+    "check_fit",
+    "client_figures",
+    "figures_of",
+    "plausible_population",
+    "simulated_logs",
+]
 
 Array = npt.NDArray[np.float64]
 
 #: A client still in the programme after its last session, with at least this
 #: many scheduled days left and none attended, has left early (dropped out).
 LEFT_EARLY_DAYS = 3
+
+#: Draws of a plausible population before the fitted one is used instead.
+DRAW_TRIES = 20
 
 #: The figures compared, in order: key → label.
 FIGURES = {
@@ -194,16 +213,61 @@ class FitCheck:
     replicates: int
 
 
-def _simulated_logs(
-    result: FitResult, clients: int, seed: int, executor: Executor | None
+def plausible_population(result: FitResult, rng: np.random.Generator) -> PresetPopulation:
+    """The fitted population with each fitted median and spread drawn within its interval.
+
+    Each is drawn on its normal scale about the fitted value, from a normal
+    on each side whose 95 % range reaches that side's end of the interval
+    (independently); the others stay as fitted.  A draw the
+    population refuses (a ceiling below its starting tolerance) is drawn again
+    (at most :data:`DRAW_TRIES` times; then the fitted population is used).
+    """
+    population = result.population
+    for _ in range(DRAW_TRIES):
+        parameters = dict(population.parameters)
+        for p in result.parameters:
+            if p.low is None or p.high is None:
+                continue
+            dist = parameters[p.name]
+            if p.part == "median":
+                ends = [to_latent(dist.kind, v) for v in (p.low, p.estimate, p.high)]
+            else:
+                ends = [math.log(v) for v in (p.low, p.estimate, p.high)]
+            z = rng.standard_normal()
+            drawn = ends[1] + z * ((ends[1] - ends[0]) if z < 0 else (ends[2] - ends[1])) / 1.96
+            value = natural(dist, p.part, float(drawn))
+            parameters[p.name] = (
+                attrs.evolve(dist, median=value)
+                if p.part == "median"
+                else attrs.evolve(dist, sigma=value)
+            )
+        try:
+            return attrs.evolve(population, parameters=parameters)
+        except InvalidValueError:
+            continue
+    return population
+
+
+def simulated_logs(
+    result: FitResult,
+    clients: int,
+    seed: int,
+    executor: Executor | None,
+    population: PresetPopulation | None = None,
 ) -> list[list[SessionOutcome]]:
+    """The logs of ``clients`` clients of the fitted population, as the clinic's were kept.
+
+    Simulated under the fit's protocol, policy and schedule (``population``:
+    instead of the fitted one); clients without a session are left out, as a
+    clinic has no log of them.
+    """
     from ..engine.spec import RunSpec
     from ..execute import simulate
 
     spec = RunSpec(
         result.protocol,
         result.policy,
-        result.population,
+        result.population if population is None else population,
         clients=clients,
         weeks=result.weeks,
         sessions_per_week=result.sessions_per_week,
@@ -228,11 +292,16 @@ def check_fit(
         for steps in result.logs.steps
     ]
     n = len(observed)
-    simulated_logs = _simulated_logs(result, n * replicates, seed, executor)
-    simulated = [
-        client_figures(protocol, policy, log, scheduled_days=days) for log in simulated_logs
+    rng = np.random.default_rng(seed)
+    groups = [
+        [
+            client_figures(protocol, policy, log, scheduled_days=days)
+            for log in simulated_logs(
+                result, n, seed + r, executor, plausible_population(result, rng)
+            )
+        ]
+        for r in range(replicates)
     ]
-    groups = [simulated[r::replicates] for r in range(replicates)]
     mine = figures_of(observed)
     theirs = [figures_of(g) for g in groups if g]
     verdicts = tuple(

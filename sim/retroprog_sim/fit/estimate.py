@@ -1,22 +1,22 @@
-"""Fit a population to a clinic's session logs: :func:`fit_population`.
+"""Fit a population to a clinic's replayed session logs: :func:`fit_clinic`.
 
 Rounds of importance sampling (see :mod:`.objective`): round 1 draws every
 client's parameters from the prior population, widened; later rounds draw each
 client's from a mixture of its own posterior (as the previous round weighted
 it) and the fitted population, widened, so that each client's draws land where
 its log says it is.  Each round computes the sessions' log-likelihoods once,
-split in blocks of clients on the executor; φ is then fitted by L-BFGS-B.
-Parameters the logs say less about than one client known exactly would are
-kept at the prior's values; every other gets a 95 % interval (Wald, from the
-clients' scores, for the sessions' parameters; profile likelihood for
-attendance and dropout).
+split in blocks of clients on the executor; φ is then fitted by EM on those
+draws, accelerated by SQUAREM.  Parameters the logs say less about than one
+client known exactly would are kept at the prior's values; every other gets a
+95 % interval (Wald from the logs alone, with the importance sample's Monte
+Carlo variance, for the sessions' parameters; profile likelihood for
+attendance and dropout; or, with ``bootstrap``, a parametric bootstrap's).
 """
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from types import SimpleNamespace
 from typing import Any
@@ -24,31 +24,33 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import qmc
 
-import retroprog
 from retroprog import ProgressionProtocol, RegressionPolicy
 
-from ..engine.spec import schedule
-from ..model.params import ClientParams
-from ..model.population import PRESETS, Distribution, PresetPopulation, load_population
-from ..settings import RunSettings
+from ..model.population import PRESETS, Distribution, PresetPopulation
 from .block import sessions_block
-from .data import ClinicLogs, LogsError, read_logs
+from .data import ClinicLogs, LogsError
 from .latent import correlation, from_latent, to_latent
 from .objective import AttendanceObjective, SessionsObjective, unit_information
 from .optimise import curvature, minimize_over, profile_interval
-from .proposals import WIDEN, local_proposals, mixture, mvn_logpdf
+from .parameters import (
+    FITTED,
+    NOT_IDENTIFIED,
+    WALD,
+    WEAK,
+    WEAK_SHARE,
+    FittedParameter,
+    all_parameters,
+    natural,
+    population_of,
+)
+from .proposals import WIDEN, client_normals, local_proposals, mixture, mvn_logpdf
 
-__all__ = ["FitResult", "FittedParameter", "fit_population"]
+__all__ = ["FitResult", "FittedParameter", "fit_clinic"]
 
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 
-#: What a fitted parameter's status says.
-FITTED = "fitted"
-NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
-FIXED = "fixed in the prior"
 #: The parameters fitted by quadrature (they shape attendance and dropout only).
 QUADRATURE = ("attendance", "dropout_hazard")
 #: Accelerated EM cycles at most on one round's draws (the next round draws again).
@@ -58,30 +60,8 @@ BLOCK_CLIENTS = 100
 
 
 @attrs.frozen
-class FittedParameter:
-    """One population parameter: a client parameter's median or spread across clients.
-
-    :param name: the :class:`~retroprog_sim.ClientParams` field.
-    :param part: ``median`` or ``sigma``.
-    :param estimate: the fitted value (the prior's when not fitted).
-    :param low: the 95 % interval's lower end (``None`` when not fitted).
-    :param high: its upper end.
-    :param prior: the prior population's value.
-    :param status: fitted, kept at the prior's value (not identifiable), or fixed in the prior.
-    """
-
-    name: str
-    part: str
-    estimate: float
-    low: float | None
-    high: float | None
-    prior: float
-    status: str
-
-
-@attrs.frozen
 class FitResult:
-    """What :func:`fit_population` found.
+    """What :func:`~retroprog_sim.fit_population` found.
 
     :param population: the fitted population (an ordinary population: write it
         with ``retroprog population export``'s ``population_toml``).
@@ -96,6 +76,8 @@ class FitResult:
     :param protocol: the protocol the logs were replayed under; :param policy: the policy.
     :param prior: the prior population.
     :param weight: the prior's weight, in clients.
+    :param weeks: the schedule's weeks; :param sessions_per_week: its sessions a week.
+    :param interval: how the intervals were found.
     """
 
     population: PresetPopulation
@@ -112,6 +94,7 @@ class FitResult:
     weight: float
     weeks: int
     sessions_per_week: int
+    interval: str = WALD
 
 
 @attrs.frozen
@@ -207,19 +190,28 @@ def _intervals(
 ) -> list[FittedParameter]:
     """Each population parameter with its 95 % interval (Wald, on the normal scale).
 
-    The information is the clients' scores' outer products plus the prior's;
-    the interval is symmetric for the normal draw's mean and log spread, so
-    asymmetric for a median or a chance.
+    The interval is the logs' own, not the prior's: centred on the estimate
+    without the shrinkage (φ moved by the shrinkage's pull over the logs'
+    information, the clients' scores' outer products), its variance the
+    sandwich of that information and of the information plus the importance
+    sample's Monte Carlo variance; it is widened to hold the estimate when the
+    shrinkage moved that further.  A parameter the logs tell less than
+    :data:`WEAK_SHARE` of what the clients' parameters known exactly would is
+    weakly identified.  The interval is symmetric for the normal draw's mean
+    and log spread, so asymmetric for a median or a chance.
     """
     d = len(names)
     fitted = np.flatnonzero(np.logical_not(kept))
-    information = _information_matrix(objective.scores(phi)) + np.diag(
-        objective.prior_information()
-    )
-    se = np.full(2 * d, np.nan)
+    scores = objective.scores(phi)
+    se, centre = np.full(2 * d, np.nan), phi.copy()
+    share = np.diag(_information_matrix(scores)) / (len(scores) * unit_information(objective.scale))
     if len(fitted):
-        block = np.linalg.pinv(information[np.ix_(fitted, fitted)])
-        se[fitted] = np.sqrt(np.maximum(np.diag(block), 0.0))
+        information = _information_matrix(scores)[np.ix_(fitted, fitted)]
+        noise = objective.monte_carlo_variance(phi)[np.ix_(fitted, fitted)]
+        inverse = np.linalg.pinv(information)
+        pull = (objective.prior_information() * (phi - objective.prior))[fitted]
+        centre[fitted] = phi[fitted] + inverse @ pull
+        se[fitted] = np.sqrt(np.maximum(np.diag(inverse @ (information + noise) @ inverse), 0.0))
     out = []
     for i in range(2 * d):
         name = names[i % d]
@@ -230,33 +222,22 @@ def _intervals(
             status = NOT_IDENTIFIED
             out.append(FittedParameter(name, part, prior_value, None, None, prior_value, status))
             continue
-        value, low, high = (
-            _natural(dist, part, v) for v in (phi[i], phi[i] - 1.96 * se[i], phi[i] + 1.96 * se[i])
-        )
-        out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
+        low = min(centre[i] - 1.96 * se[i], phi[i])
+        high = max(centre[i] + 1.96 * se[i], phi[i])
+        status = WEAK if share[i] < WEAK_SHARE else FITTED
+        value, low, high = (natural(dist, part, v) for v in (phi[i], low, high))
+        out.append(FittedParameter(name, part, value, low, high, prior_value, status))
     return out
 
 
-def _natural(dist: Distribution, part: str, value: float) -> float:
-    """A median or a spread from its value on the normal scale."""
-    return float(from_latent(dist, value)) if part == "median" else math.exp(value)
-
-
-def _resolve_prior(prior: str | PresetPopulation) -> PresetPopulation:
-    found = load_population(prior) if isinstance(prior, str) else prior
-    if not isinstance(found, PresetPopulation):
-        raise LogsError([(str(prior), "the prior must be a population of stated distributions")])
-    return found
-
-
-def fit_population(
-    logs: Iterable[str | os.PathLike[str]],
+def fit_clinic(
+    clinic: ClinicLogs,
     *,
-    protocol: str | ProgressionProtocol,
-    policy: str | RegressionPolicy,
-    prior: str | PresetPopulation = "general",
-    weeks: int | None = None,
-    sessions_per_week: int | None = None,
+    protocol: ProgressionProtocol,
+    policy: RegressionPolicy,
+    prior: PresetPopulation,
+    weeks: int,
+    sessions_per_week: int,
     name: str = "fitted",
     weight: float = 10.0,
     draws: int = 256,
@@ -264,36 +245,17 @@ def fit_population(
     seed: int = 0,
     executor: Executor | None = None,
     skip_bad: bool = False,
+    skipped: Sequence[tuple[str, str]] = (),
 ) -> FitResult:
-    """Fit a population to session logs: the distribution of each client parameter.
+    """:func:`~retroprog_sim.fit_population` of logs already read and replayed.
 
-    The logs (files, or folders of ``*.jsonl``) are replayed under
-    ``protocol`` and ``policy``; the clients were scheduled ``sessions_per_week``
-    times a week for ``weeks`` weeks from day 0 (attendance and dropout are
-    read against that schedule; by default, as ``retroprog simulate``'s).
-    The free parameters of ``prior`` (those not ``fixed``) are fitted by
-    maximum marginal likelihood, shrunk towards ``prior`` as much as
-    ``weight`` clients known exactly would; correlations and fixed parameters
-    stay the prior's.
+    ``skipped``: the logs left out, with why.
 
-    :param draws: importance-sampling draws per client (a power of two).
-    :param rounds: importance-sampling rounds (the last is used).
-    :raises ~retroprog_sim.LogsError: logs that cannot be read or replayed
-        (unless ``skip_bad``), or that the model gives probability 0.
+    Intervals are Wald's (the sessions' parameters) and profile likelihood
+    (attendance and dropout).
     """
-    protocol = retroprog.load_protocol(protocol) if isinstance(protocol, str) else protocol
-    policy = retroprog.load_policy(policy) if isinstance(policy, str) else policy
-    base = _resolve_prior(prior)
+    base = prior
     h = base.heterogeneity
-    defaults = RunSettings()
-    weeks = defaults.weeks if weeks is None else weeks
-    sessions_per_week = (
-        defaults.sessions_per_week if sessions_per_week is None else sessions_per_week
-    )
-    days = schedule(weeks, sessions_per_week)
-    clinic, skipped = read_logs(
-        logs, protocol=protocol, policy=policy, scheduled_days=days, skip_bad=skip_bad
-    )
     free = [n for n, d in base.parameters.items() if d.kind != "fixed" and n not in QUADRATURE]
     space = _Space(
         tuple(free),
@@ -308,21 +270,22 @@ def fit_population(
     chol = np.linalg.cholesky(corr)
     inverse = np.asarray(np.linalg.inv(corr), dtype=np.float64)
     logdet = float(np.linalg.slogdet(corr)[1])
-    base_normals = qmc.MultivariateNormalQMC(np.zeros(d), seed=seed).random(draws)
     n = clinic.clients
+    normals = client_normals(n, draws, d, seed)
     phi = prior_phi.copy()
     kept = np.zeros(2 * d, dtype=bool)
+    shrink = np.full(2 * d, weight)  # as known clients, until the logs' information is known
     local: tuple[Array, Array] | None = None  # each client's proposal: mean, covariance
     objective: SessionsObjective | None = None
     done_rounds = 0
     for round_index in range(max(rounds, 1)):
         m, s = phi[:d], np.exp(phi[d:])
-        population_x = m + WIDEN * s * (base_normals @ chol.T)
+        population_x = m + WIDEN * s * (normals @ chol.T)
         if local is None:
-            x = np.broadcast_to(population_x, (n, draws, d)).copy()
+            x = population_x
             log_q = mvn_logpdf(x, m, WIDEN * s, inverse, logdet)
         else:
-            x, log_q = mixture(local, population_x, base_normals, m, WIDEN * s, corr)
+            x, log_q = mixture(local, population_x, normals, m, WIDEN * s, corr)
         ll = _all_ll(space, clinic, x, executor)
         if round_index == 0:
             impossible = [i for i in range(n) if not np.any(np.isfinite(ll[i]))]
@@ -336,13 +299,16 @@ def fit_population(
                 keep = [i for i in range(n) if i not in impossible]
                 clinic, skipped = clinic.subset(keep), [*skipped, *problems]
                 x, log_q, ll, n = x[keep], log_q[keep], ll[keep], len(keep)
-        objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, weight)
+                normals = normals[keep]
+        objective = SessionsObjective(x, log_q, ll, corr, prior_phi, s0, shrink)
         start = phi
         phi = _em(objective, phi, kept, min_ess=draws / 10)
         done_rounds = round_index + 1
         if round_index == 1:  # the draws now follow each client: what do the logs identify?
             information = np.diag(_information_matrix(objective.scores(phi)))
             kept = ~(information >= unit_information(s0))
+            shrink = _like_the_clinics(weight, information, n, s0)
+            objective = attrs.evolve(objective, weight=shrink)
             phi = _em(objective, np.where(kept, prior_phi, phi), kept, min_ess=draws / 10)
         converged = float(np.max(np.abs(phi - start))) < 0.01
         ess = objective.ess(phi)
@@ -358,8 +324,8 @@ def fit_population(
         quad_phi, _ = minimize_over(quad, quad_phi, jac=False, fixed={})
         names = [n for n in QUADRATURE if base.parameters[n].kind != "fixed"]
         quad_parameters, quad_phi = _settle(quad, quad_phi, quad.prior, names, base, jac=False)
-    everyone = _all_parameters(base, [*parameters, *quad_parameters])
-    population = _population(base, name, everyone, clinic, protocol, policy, weight)
+    everyone = all_parameters(base, [*parameters, *quad_parameters])
+    population = population_of(base, name, everyone, clinic, protocol, policy, weight)
     log_l = float(-objective.data(phi)[0] - quad.data(quad_phi))
     presets = {
         preset: _preset_log_likelihood(objective, quad, PRESETS[preset], free) for preset in PRESETS
@@ -422,9 +388,20 @@ def _settle(
         low, high = profile_interval(
             objective, phi, best, i, jac=jac, curvature=float(total_information[i]), fixed=kept
         )
-        value, low, high = (_natural(dist, part, v) for v in (phi[i], low, high))
+        value, low, high = (natural(dist, part, v) for v in (phi[i], low, high))
         out.append(FittedParameter(name, part, value, low, high, prior_value, FITTED))
     return out, phi
+
+
+def _like_the_clinics(weight: float, information: Array, clients: int, scale: Array) -> Array:
+    """The prior's weight as known clients, for ``weight`` clients like the clinic's.
+
+    A client of the clinic tells about each population parameter the logs'
+    information over the clients; a known client, :func:`~.objective.unit_information`.
+    """
+    share = np.clip(information / (max(clients, 1) * unit_information(scale)), 0.0, 1.0)
+    result: Array = weight * share
+    return result
 
 
 def _attendance_objective(
@@ -438,7 +415,7 @@ def _attendance_objective(
     prior = [to_latent(d.kind, d.median) for d in dists if d.kind != "fixed"]
     scale = np.array([max(d.sigma * h, 0.05) for d in dists if d.kind != "fixed"])
     attended, missed, after, ordinary, bad, last_bad, active = rows.T
-    return AttendanceObjective(
+    objective = AttendanceObjective(
         attended,
         missed,
         after,
@@ -454,8 +431,13 @@ def _attendance_objective(
         after_bad=base.parameters["dropout_after_bad"].median,
         prior=np.concatenate([np.array(prior), np.log(scale)]) if prior else np.empty(0),
         scale=scale,
-        weight=weight,
+        weight=np.full(2 * len(scale), weight),
     )
+    if not len(objective.prior):
+        return objective
+    information = curvature(objective.data, objective.prior, jac=False)
+    shrink = _like_the_clinics(weight, information, clinic.clients, scale)
+    return attrs.evolve(objective, weight=shrink)
 
 
 def _preset_log_likelihood(
@@ -484,75 +466,3 @@ def _preset_log_likelihood(
         if dist is not None
     ]
     return float(-objective.data(phi(free))[0] - quad.data(phi(quad_names)))
-
-
-def _all_parameters(
-    base: PresetPopulation, fitted: Sequence[FittedParameter]
-) -> list[FittedParameter]:
-    """Every parameter's median and spread, in the record's order (fixed ones as such)."""
-    found = {(p.name, p.part): p for p in fitted}
-    out = []
-    for field in attrs.fields(ClientParams):
-        dist = base.parameters[field.name]
-        for part, value in (("median", dist.median), ("sigma", dist.sigma * base.heterogeneity)):
-            if (field.name, part) in found:
-                out.append(found[(field.name, part)])
-            elif part == "median":
-                out.append(FittedParameter(field.name, part, value, None, None, value, FIXED))
-    return out
-
-
-def _population(
-    base: PresetPopulation,
-    name: str,
-    parameters: Sequence[FittedParameter],
-    clinic: ClinicLogs,
-    protocol: ProgressionProtocol,
-    policy: RegressionPolicy,
-    weight: float,
-) -> PresetPopulation:
-    """The fitted population: fitted values with their intervals as sources, else the prior's."""
-    found = {(p.name, p.part): p for p in parameters}
-    h = base.heterogeneity
-    fitted_to = (
-        f"fitted to {clinic.clients} clients' logs ({clinic.sessions} sessions; "
-        f"{protocol.name}, {policy.name} policy; "
-        f"shrunk towards {base.name!r} as {weight:g} clients)"
-    )
-    out = {}
-    for pname, dist in base.parameters.items():
-        median, sigma = found.get((pname, "median")), found.get((pname, "sigma"))
-        parts = [
-            f"{p.part} 95 % CI {p.low:.4g}–{p.high:.4g}"
-            for p in (median, sigma)
-            if p is not None and p.status == FITTED
-        ]
-        if dist.kind == "fixed" or not parts:
-            why = "fixed in" if dist.kind == "fixed" else "not identified by the logs; kept at"
-            note = f" [{why} the prior population {base.name!r}]"
-            out[pname] = attrs.evolve(
-                dist,
-                sigma=0.0 if dist.kind == "fixed" else dist.sigma * h,
-                source=None if dist.source is None else dist.source + note,
-                assumption=None if dist.assumption is None else dist.assumption + note,
-            )
-            continue
-        kept = [
-            f"{p.part} kept at the prior's"
-            for p in (median, sigma)
-            if p is not None and p.status != FITTED
-        ]
-        out[pname] = attrs.evolve(
-            dist,
-            median=median.estimate if median is not None else dist.median,
-            sigma=sigma.estimate if sigma is not None else dist.sigma * h,
-            source=f"{fitted_to}: {'; '.join(parts + kept)}",
-            assumption=None,
-        )
-    return PresetPopulation(
-        name,
-        out,
-        correlations=base.correlations,
-        description=f"Fitted to a clinic's session logs ({clinic.clients} clients).",
-        source=f"{fitted_to}; correlations and fixed parameters from {base.name!r}",
-    )

@@ -14,7 +14,10 @@ parameters integrated out:
 
 Both add the shrinkage: a normal penalty on φ centred on the prior
 population's, as strong as ``weight`` clients whose parameters were known
-exactly (precision ``weight/s0²`` on *m*, ``2·weight`` on log *s*).
+exactly (precision ``weight/s0²`` on *m*, ``2·weight`` on log *s*), ``weight``
+given for each entry of φ (the fit makes it the prior's weight in clients
+times the share of a known client's information the logs hold per client, so
+that the prior counts as that many clients *like the clinic's*).
 """
 
 from __future__ import annotations
@@ -49,10 +52,11 @@ def unit_information(scale: Array) -> Array:
     return result
 
 
-def penalty(phi: Array, prior: Array, scale: Array, weight: float) -> tuple[float, Array]:
+def penalty(phi: Array, prior: Array, scale: Array, weight: Array) -> tuple[float, Array]:
     """The shrinkage towards ``prior`` and its gradient (φ = means then log sds).
 
-    ``scale`` is the prior's standard deviation of each draw (the means' unit).
+    ``scale`` is the prior's standard deviation of each draw (the means' unit);
+    ``weight``, for each entry of φ, the known clients the prior counts as.
     """
     precision = weight * unit_information(scale)
     diff = phi - prior
@@ -67,7 +71,8 @@ class SessionsObjective:
     :param log_q: the proposal's log density of each draw, (clients × draws).
     :param ll: the sessions' log-likelihood at each draw, (clients × draws).
     :param correlation: between the parameters' normal draws (fixed).
-    :param prior: φ of the prior population; :param scale: its sds; :param weight: pseudo-clients.
+    :param prior: φ of the prior population; :param scale: its sds; :param weight:
+        pseudo-clients (known exactly), for each entry of φ.
     """
 
     x: Array
@@ -76,7 +81,7 @@ class SessionsObjective:
     correlation: Array
     prior: Array
     scale: Array
-    weight: float
+    weight: Array
 
     def log_weights(self, phi: Array) -> Array:
         """Each draw's log importance weight: log-likelihood + log p(draw | φ) − log q."""
@@ -128,6 +133,21 @@ class SessionsObjective:
         result: Array = np.concatenate([by_m, by_log_s], axis=1)
         return result
 
+    def monte_carlo_variance(self, phi: Array) -> Array:
+        """The importance sample's own variance of the summed scores at φ, (φ × φ).
+
+        Each client's score is a self-normalised importance-sampling average of
+        the draws' scores; its variance is about Σ_k w_k² (g_k − ḡ)(g_k − ḡ)ᵀ
+        (the delta method).  Clients' draws are independent, so the variances add.
+        """
+        d = self.x.shape[-1]
+        _, w, u, z = self.terms(phi)
+        s = np.exp(phi[d:])
+        g = np.concatenate([z / s, u * z - 1.0], axis=2)  # each draw's score, (i × k × φ)
+        centred = g - np.einsum("ik,ikj->ij", w, g)[:, None, :]
+        result: Array = np.einsum("ik,ikj,ikl->jl", w**2, centred, centred)
+        return result
+
     def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
         """One EM step from φ, and the clients' effective sample sizes at φ.
 
@@ -141,9 +161,10 @@ class SessionsObjective:
         _, w, _, _ = self.terms(phi)
         n = w.shape[0]
         means = np.einsum("ik,ikj->ij", w, self.x)
-        m = (means.sum(axis=0) + self.weight * self.prior[:d]) / (n + self.weight)
+        on_m, on_s = self.weight[:d], self.weight[d:]
+        m = (means.sum(axis=0) + on_m * self.prior[:d]) / (n + on_m)
         second = np.einsum("ik,ikj->j", w, (self.x - m) ** 2)
-        s2 = (second + self.weight * self.scale**2) / (n + self.weight)
+        s2 = (second + on_s * self.scale**2) / (n + on_s)
         new = np.concatenate([m, 0.5 * np.log(s2)])
         result: Array = np.where(kept, phi, new)
         ess: Array = 1.0 / np.sum(w**2, axis=1)
@@ -190,7 +211,7 @@ class AttendanceObjective:
     after_bad: float
     prior: Array
     scale: Array
-    weight: float
+    weight: Array
     nodes: int = 12
 
     def _grid(self, phi: Array) -> tuple[Array, Array, Array]:

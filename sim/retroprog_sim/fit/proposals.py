@@ -4,8 +4,9 @@ Round 1 draws every client's from the prior population with its spreads
 widened; later rounds draw most of each client's from a normal fitted to its
 own weighted draws (:func:`local_proposals`) and the rest from the fitted
 population, widened (:func:`mixture`: a defensive mixture, each draw's
-density the mixture's).  All draws come from one set of standard normals
-(common random numbers).
+density the mixture's).  Each client's draws come from its own standard
+normals (:func:`client_normals`), fixed for the whole fit (common random
+numbers across rounds and steps, independent across clients).
 """
 
 from __future__ import annotations
@@ -14,19 +15,44 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import ndtri
+from scipy.stats import qmc
 
 from .objective import SessionsObjective
 
-__all__ = ["LOCAL_SHARE", "LOCAL_WIDEN", "WIDEN", "local_proposals", "mixture", "mvn_logpdf"]
+__all__ = [
+    "LOCAL_SHARE",
+    "LOCAL_WIDEN",
+    "WIDEN",
+    "client_normals",
+    "local_proposals",
+    "mixture",
+    "mvn_logpdf",
+]
 
 Array = npt.NDArray[np.float64]
 
 #: Proposals are the prior (round 1) or the fit (later) with spreads this much wider.
 WIDEN = 1.5
 #: Each client's own proposal is its posterior's normal with spreads this much wider.
-LOCAL_WIDEN = 1.2
+LOCAL_WIDEN = 1.0
 #: In later rounds, the share of each client's draws from its own posterior.
 LOCAL_SHARE = 0.75
+
+
+def client_normals(clients: int, draws: int, dimensions: int, seed: int) -> Array:
+    """Each client's standard normal draws, (clients × draws × dimensions).
+
+    One scrambled Sobol set, shifted at random for each client (a
+    Cranley–Patterson rotation): each client's points are as even as Sobol's,
+    and independent of every other client's, so that the importance sampling's
+    errors average out over clients instead of adding up.
+    """
+    points = qmc.Sobol(dimensions, seed=seed).random(draws)
+    shifts = np.random.default_rng([seed, 1]).random((clients, 1, dimensions))
+    uniform = np.clip((points[None] + shifts) % 1.0, 1e-12, 1.0 - 1e-12)
+    result: Array = ndtri(uniform)
+    return result
 
 
 def mvn_logpdf(x: Array, mean: Array, sd: Array, inverse: Array, logdet: float) -> Array:
@@ -88,16 +114,16 @@ def mixture(
     """Draws from each client's proposal: its own normal, and the population's (defensive).
 
     The first :data:`LOCAL_SHARE` of the draws come from the client's normal,
-    the rest from the widened population, all from the same standard normals
-    (common random numbers); each draw's density is the mixture's.
+    the rest from the widened population, each client's from its own standard
+    ``normals`` (clients × draws × parameters); each draw's density is the mixture's.
     """
     mean, covariance = local
-    n, k, d = len(mean), len(normals), len(m)
+    n, k, d = normals.shape
     factor = np.linalg.cholesky(covariance)
     split = int(LOCAL_SHARE * k)
     x = np.empty((n, k, d))
-    x[:, :split] = mean[:, None, :] + np.einsum("ijl,kl->ikj", factor, normals[:split])
-    x[:, split:] = population_x[None, split:]
+    x[:, :split] = mean[:, None, :] + np.einsum("ijl,ikl->ikj", factor, normals[:, :split])
+    x[:, split:] = population_x[:, split:]
     inverse = np.linalg.inv(covariance)
     logdet = np.linalg.slogdet(covariance)[1]
     centred = x - mean[:, None, :]

@@ -48,8 +48,9 @@ def parameters_table(result: FitResult) -> Table:
         ("parameter", "fitted", "95 % CI", f"prior ({result.prior.name})", "status"),
         tuple(rows),
         note=(
-            "Spreads (sigma) are on the distribution's normal scale (log or logit). Intervals "
-            "are Wald intervals on that scale; they leave out the Monte Carlo error of the fit."
+            "Spreads (sigma) are on the distribution's normal scale (log or logit). Intervals: "
+            f"{result.interval}, on that scale. A weakly identified parameter is one the logs "
+            "say little about per client: its interval is wide, and its value leans on the model."
         ),
         left=frozenset({4}),
     )
@@ -63,7 +64,7 @@ def verdicts_table(check: FitCheck) -> Table:
         rows.append((v.label, f"{v.observed:.1f}", f"{low:.1f}–{high:.1f}", v.words()))
     return Table(
         f"Your clinic's figures and the fitted population's ({check.replicates} simulated "
-        "clinics of the same size)",
+        "clinics of the same size, each with the fitted values drawn within their intervals)",
         ("figure", "your clinic", "simulated (95 % range)", "verdict"),
         tuple(rows),
         left=frozenset({3}),
@@ -148,7 +149,7 @@ def render_fit_report(result: FitResult, check: FitCheck, *, title: str = "") ->
             f"{logs.clients} clients, {logs.sessions} sessions, replayed under "
             f"{result.protocol.name} with the {result.policy.name} policy "
             f"({result.sessions_per_week} sessions a week for {result.weeks} weeks); "
-            f"shrunk towards {result.prior.name!r} as {result.weight:g} clients."
+            f"shrunk towards {result.prior.name!r} as {result.weight:g} clients like these."
         ),
         version=retroprog.__version__,
         notes=notes,
