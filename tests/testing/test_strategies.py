@@ -5,13 +5,17 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import find, given
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import retroprog as rp
 from retroprog import testing as rt
 
 WALK_RUN = rp.load_protocol("retro-walk-run")
+
+#: ``find``'s own budget, without shrinking: a drawn example is enough to show that the
+#: strategy reaches a shape (shrinking a drawn protocol took up to a minute under load).
+FIRST_FOUND = settings(max_examples=2000, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
 @given(rt.protocols(), st.data())
@@ -123,7 +127,7 @@ def test_protocols_draw_every_kind_of_ladder(kind: str) -> None:
             ),
         }[kind]
 
-    assert has(find(rt.protocols(), has))
+    assert has(find(rt.protocols(), has, settings=FIRST_FOUND))
 
 
 @given(rt.plans())
