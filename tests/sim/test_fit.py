@@ -226,3 +226,27 @@ def test_the_model_check_draws_each_fitted_value_within_its_interval(logs: Path)
         else:
             inside = np.mean((values >= p.low) & (values <= p.high))
             assert 0.85 <= inside <= 1.0, (p, inside)
+
+
+def test_a_profile_the_logs_barely_bound_keeps_its_interval_within_reach() -> None:
+    """A nearly flat profile (no shrinkage, a spread the logs cannot bound) ends finite.
+
+    Its quadratic ends (1.96 / √curvature) were far enough to overflow ``exp``
+    when the interval was turned into a spread (seen with ``--prior-weight 0``).
+    """
+    from retroprog_sim.fit.optimise import MAX_OFFSET, PROFILE_DROP, profile_interval
+
+    def nearly_flat(phi: np.ndarray) -> float:  # bounded in φ₀, flat in φ₁ beyond 1e-12
+        return float(phi[0] ** 2 + 1e-12 * np.tanh(phi[1]))
+
+    phi = np.array([0.0, 1.0])
+    low, high = profile_interval(
+        nearly_flat, phi, nearly_flat(phi), 1, jac=False, curvature=0.0, fixed={}
+    )
+    assert (low, high) == (1.0 - MAX_OFFSET, 1.0 + MAX_OFFSET)
+    assert math.isfinite(math.exp(high))
+    low, high = profile_interval(
+        nearly_flat, phi, nearly_flat(phi), 0, jac=False, curvature=2.0, fixed={}
+    )
+    end = math.sqrt(PROFILE_DROP)  # where φ₀² rises by the drop: a bounded profile is unchanged
+    assert (low, high) == (pytest.approx(-end, rel=1e-3), pytest.approx(end, rel=1e-3))

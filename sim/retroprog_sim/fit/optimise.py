@@ -10,12 +10,19 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-__all__ = ["PROFILE_DROP", "curvature", "minimize_over", "profile_interval"]
+__all__ = ["MAX_OFFSET", "PROFILE_DROP", "curvature", "minimize_over", "profile_interval"]
 
 Array = npt.NDArray[np.float64]
 
 #: The χ²₁ 95 % quantile halved: a profile-likelihood interval's drop in log-likelihood.
 PROFILE_DROP = 1.920729410347062
+
+#: The farthest a profile interval's end reaches from the estimate, on φ's scale
+#: (log or logit): a factor of e¹⁰ ≈ 22 000, beyond any meaningful value.  The
+#: profile of a parameter the logs barely bound (possible without shrinkage,
+#: ``--prior-weight 0``) is nearly flat, and its quadratic ends would leave
+#: the floats.
+MAX_OFFSET = 10.0
 
 
 def minimize_over(
@@ -69,14 +76,15 @@ def profile_interval(
     """φ_i's 95 % profile-likelihood interval: where the profile rises by :data:`PROFILE_DROP`.
 
     Starts at the quadratic approximation's ends and corrects once along the
-    signed root of the profile's rise, which is nearly linear in φ_i.
+    signed root of the profile's rise, which is nearly linear in φ_i; neither
+    end goes farther than :data:`MAX_OFFSET` from φ_i.
     """
     se = 1.0 / math.sqrt(max(curvature, 1e-9))
     ends = []
     for sign in (-1.0, 1.0):
-        offset = 1.96 * se
+        offset = min(1.96 * se, MAX_OFFSET)
         _, f = minimize_over(fun, phi, jac=jac, fixed={**fixed, i: phi[i] + sign * offset})
         rise = max(f - best, 1e-12)
-        offset = min(offset * 1.96 / math.sqrt(2.0 * rise), 10.0 * offset)
+        offset = min(offset * 1.96 / math.sqrt(2.0 * rise), 10.0 * offset, MAX_OFFSET)
         ends.append(phi[i] + sign * offset)
     return ends[0], ends[1]
