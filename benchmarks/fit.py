@@ -24,6 +24,7 @@ repeats).  Prints:
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import statistics
 import sys
@@ -89,36 +90,26 @@ def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
         by_status: dict[bool, list[bool]] = {}
         times, times_2, boot_times = [], [], []
         for seed in range(repeats):
-            logs = _logs(folder, clients, seed)
-            start = time.perf_counter()
-            result = fit_population(
-                [logs], protocol=PROTOCOL, policy=POLICY, prior=PRIOR, weeks=WEEKS
+            fit = functools.partial(
+                fit_population,
+                [_logs(folder, clients, seed)],
+                protocol=PROTOCOL,
+                policy=POLICY,
+                prior=PRIOR,
+                weeks=WEEKS,
             )
+            start = time.perf_counter()
+            result = fit()
             times.append(time.perf_counter() - start)
             if seed == 0:
                 with executor_for(2) as executor:
                     start = time.perf_counter()
-                    fit_population(
-                        [logs],
-                        protocol=PROTOCOL,
-                        policy=POLICY,
-                        prior=PRIOR,
-                        weeks=WEEKS,
-                        executor=executor,
-                    )
+                    fit(executor=executor)
                     times_2.append(time.perf_counter() - start)
             if bootstrap and clients <= BOOTSTRAP_UP_TO:
                 with executor_for(2) as executor:
                     start = time.perf_counter()
-                    booted = fit_population(
-                        [logs],
-                        protocol=PROTOCOL,
-                        policy=POLICY,
-                        prior=PRIOR,
-                        weeks=WEEKS,
-                        executor=executor,
-                        bootstrap=bootstrap,
-                    )
+                    booted = fit(executor=executor, bootstrap=bootstrap)
                     boot_times.append(time.perf_counter() - start)
                 for p in booted.parameters:
                     if p.low is not None and truth.parameters[p.name].kind != "fixed":

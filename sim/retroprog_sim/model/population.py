@@ -228,14 +228,18 @@ class PresetPopulation:
             values[ceiling] = max(values[ceiling], values[tolerance] * 1.01)
         return ClientParams(**values)
 
+    def _drawn(self, seed: int, client_id: int) -> tuple[ClientParams, Random, Random, Random]:
+        """Client ``client_id``'s parameters, and its attendance, session and dropout streams."""
+        params_rng, attendance, session, dropout = client_streams(
+            seed, client_id, "params", "attendance", "session", "dropout"
+        )
+        return self.params(params_rng), attendance, session, dropout
+
     def client(self, seed: int, client_id: int) -> Client:
         """Client ``client_id``: drawn from (seed, client id) only."""
         from .client import Client
 
-        params_rng, attendance, session, dropout = client_streams(
-            seed, client_id, "params", "attendance", "session", "dropout"
-        )
-        return Client(self.params(params_rng), attendance, session, dropout)
+        return Client(*self._drawn(seed, client_id))
 
     def block(self, seed: int, ids: Sequence[int]) -> ClientArrays:
         """Clients ``ids`` as one block (the engine's ``ClientBlock``), evaluated as arrays.
@@ -247,11 +251,9 @@ class PresetPopulation:
 
         params, streams = [], []
         for client_id in ids:
-            params_rng, *rest = client_streams(
-                seed, client_id, "params", "attendance", "session", "dropout"
-            )
-            params.append(self.params(params_rng))
-            streams.append((rest[0], rest[1], rest[2]))
+            drawn, attendance, session, dropout = self._drawn(seed, client_id)
+            params.append(drawn)
+            streams.append((attendance, session, dropout))
         return ClientArrays(params, streams)
 
     def evolve(self, **params: Any) -> PresetPopulation:
