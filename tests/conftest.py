@@ -4,7 +4,12 @@ Pick one with the ``HYPOTHESIS_PROFILE`` environment variable (tox sets ``ci``):
 
 * ``dev`` (default): more examples, random seeds, the example database;
 * ``ci``: reproducible (derandomized, no database), no deadline, fewer examples so
-  the property tests run in well under a minute on one core.
+  the property tests run in well under a minute on one core;
+* ``compat``: ``ci`` with a fifth of the examples, for the Pythons besides the
+  default one (tox runs the default with ``ci``).  Derandomized, ``ci`` makes the
+  same search on every Python; the others need each property run, not the
+  search repeated.  :func:`tests.budget.examples` scales ``check_policy``'s
+  searches the same way.
 
 Neither runs Hypothesis's "explain" phase: on the state machines it re-runs a
 failing example hundreds of times (minutes, not seconds) only to annotate it.
@@ -27,5 +32,6 @@ settings.register_profile(
     phases=_PHASES,
     print_blob=True,
 )
+settings.register_profile("compat", settings.get_profile("ci"), max_examples=10)
 settings.register_profile("dev", deadline=None, max_examples=200, phases=_PHASES)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

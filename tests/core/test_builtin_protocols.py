@@ -113,6 +113,7 @@ def test_couch_to_5k_weeks_have_their_nhs_durations() -> None:
     }
 
 
+@pytest.mark.search
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("guards", [False, True], ids=["alone", "guarded"])
 def test_every_preset_keeps_every_invariant_on_couch_to_5k(preset: str, guards: bool) -> None:
@@ -151,11 +152,13 @@ def test_return_to_run_moves_on_after_each_completed_phase() -> None:
     assert [d.action.value for d in stopped] == ["hold", "stop"]
 
 
+@pytest.mark.search
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_keeps_every_invariant_on_return_to_run(preset: str) -> None:
     check_policy(rp.guarded(rp.load_policy(preset)), RETURN_TO_RUN, max_examples=60)
 
 
+@pytest.mark.search
 def test_pain_monitoring_with_the_phases_pain_rule_keeps_every_invariant_on_return_to_run() -> None:
     # the policy the phases' pain rule needs (a threshold of 4), at the default budget
     check_policy(rp.load_policy("pain-monitoring", pain_threshold=4), RETURN_TO_RUN)

@@ -29,6 +29,7 @@ def test_an_example_protocol_is_named_after_its_file(path: Path) -> None:
     assert protocol.prescribe(retroprog.start(protocol)) is not None
 
 
+@pytest.mark.search
 @pytest.mark.parametrize("path", PROTOCOL_FILES, ids=lambda path: path.name)
 def test_the_reference_policy_keeps_every_invariant_on_an_example_protocol(path: Path) -> None:
     protocol = retroprog.load_protocol(path)
@@ -66,6 +67,7 @@ def test_the_cookbook_shows_the_built_in_protocols_and_its_examples() -> None:
     assert {path.name for path in PROTOCOL_FILES} <= {path.name for path in INCLUDED}
 
 
+@pytest.mark.search
 @pytest.mark.parametrize("path", INCLUDED, ids=lambda path: path.name)
 @pytest.mark.parametrize("preset", ["reference", "pain-monitoring", "staircase"])
 def test_every_preset_keeps_every_invariant_on_a_cookbook_protocol(path: Path, preset: str) -> None:

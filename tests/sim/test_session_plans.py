@@ -23,6 +23,7 @@ from retroprog_sim.model.client import Client
 from retroprog_sim.model.params import ClientParams
 
 
+@pytest.mark.search
 @pytest.mark.parametrize("name", ["couch-to-5k", "return-to-run-mtss"])
 def test_retroprog_check_passes_on_the_protocol(name: str) -> None:
     result = CliRunner().invoke(cli, ["check", "reference", "--protocol", name])
