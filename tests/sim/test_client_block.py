@@ -23,7 +23,7 @@ from retroprog import testing as rt
 from retroprog_sim import PRESETS, PresetPopulation
 from retroprog_sim.engine.blocks import ClientBlock, PerClientBlock
 from retroprog_sim.model.block import ClientArrays
-from retroprog_sim.testing import populations
+from retroprog_sim.testing import client_params, populations
 
 #: Populations: drawn ones (the general population's correlations), every preset,
 #: and one without correlations (independent parameters).
@@ -99,3 +99,48 @@ def test_the_array_block_is_its_clients_one_by_one(
         assert all(type(leaves) is bool for leaves in leaving)
         gone = {m for m, leaves in zip(members, leaving, strict=True) if leaves}
         in_programme = [m for m in in_programme if m not in gone]
+
+
+#: Clients likely to drop out, far more so after a bad session: whether a session
+#: was bad changes the answer often, so every finding the dropout reads is tested.
+_LEAVING = populations(client_params(dropout_hazard=(0.15, 0.3), dropout_after_bad=(2.0, 3.0)))
+
+#: Outcomes with every finding: pain, balance losses, form breakdown, bouts not completed.
+_OUTCOMES = st.builds(
+    rp.SessionOutcome,
+    completed=st.booleans(),
+    pain=st.integers(0, 10),
+    balance_losses=st.integers(0, 2),
+    dizziness=st.booleans(),
+    form_breakdown=st.booleans(),
+    rpe=st.integers(0, 10).map(float),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    population=_LEAVING,
+    seed=st.integers(0, 2**32),
+    asked=st.lists(st.tuples(_OUTCOMES, st.none() | st.integers(0, 10)), min_size=8, max_size=8),
+)
+def test_the_array_block_reads_every_finding_for_dropout(
+    population: PresetPopulation,
+    seed: int,
+    asked: list[tuple[rp.SessionOutcome, int | None]],
+) -> None:
+    # sessions the model rarely draws (a bad one is a few in a hundred) asked directly
+    ids = list(range(len(asked)))
+    arrays = population.block(seed, ids)
+    one_by_one = PerClientBlock([population.client(seed, i) for i in ids])
+    outcomes = [o if pain is None else o.amend(next_day_pain=pain) for o, pain in asked]
+    pains = [pain for _, pain in asked]
+    for _ in range(6):  # the dropout streams advance alike
+        assert arrays.drops_out(ids, outcomes, pains) == one_by_one.drops_out(ids, outcomes, pains)
+
+
+def test_an_empty_block_answers_for_no_one() -> None:
+    empty = PRESETS["general"].block(1, [])
+
+    assert empty.attends(1, []) == []
+    assert empty.sessions(1, [], [], []) == []
+    assert empty.drops_out([], [], []) == []

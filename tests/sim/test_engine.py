@@ -25,7 +25,9 @@ import retroprog as rp
 from retroprog import testing as rt
 from retroprog_sim import (
     PRESETS,
+    Client,
     Population,
+    PresetPopulation,
     RunSpec,
     SimulationResult,
     executor_for,
@@ -234,6 +236,33 @@ def test_a_population_with_a_block_form_is_asked_for_many_clients_at_once() -> N
     assert isinstance(block_of(_Plain(load_population("general")), 2, range(3)), PerClientBlock)
     assert max(n for kind, n in population.calls if kind == "attends") == 30
     assert max(n for kind, n in population.calls if kind == "sessions") > 10
+
+
+class _AlwaysThere(PresetPopulation):
+    """A preset whose clients always attend: it overrides ``client``, not ``block``."""
+
+    def client(self, seed: int, client_id: int) -> Client:
+        made = super().client(seed, client_id)
+        made.params = attrs.evolve(made.params, attendance=1.0)
+        return made
+
+
+def test_a_subclass_that_makes_its_clients_anew_is_asked_them_one_by_one() -> None:
+    base = load_population("general")
+    population = _AlwaysThere(
+        **{f.name: getattr(base, f.name) for f in attrs.fields(PresetPopulation) if f.init}
+    )
+    spec = RunSpec(
+        rp.load_protocol("retro-walk-run"),
+        rp.load_policy("reference"),
+        population,
+        clients=20,
+        weeks=4,
+        seed=4,
+    )
+
+    assert isinstance(block_of(population, 4, range(3)), PerClientBlock)
+    assert all(result.missed == 0 for result in run_block(spec, range(20)).results)
 
 
 def test_a_coach_run_asks_the_clients_one_by_one() -> None:

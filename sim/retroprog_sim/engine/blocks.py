@@ -112,9 +112,23 @@ def block_of(
     engine will ask about its clients ``one_by_one`` (a coach sees them one at
     a time, and arrays of one client cost more than the client itself), each
     client comes from ``population.client(seed, id)``.
+
+    ``block`` is used only where the population's class defines it with (or
+    after) ``client``: a subclass that overrides ``client`` alone, say of
+    :class:`~retroprog_sim.PresetPopulation`, changed how a client is made, and
+    the block it inherits would not know; its clients are asked one by one.
     """
-    block = None if one_by_one else getattr(population, "block", None)
-    if callable(block):
-        made: ClientBlock = block(seed, ids)
+    if not one_by_one and _block_follows_client(type(population)):
+        made: ClientBlock = population.block(seed, ids)  # type: ignore[attr-defined]
         return made
     return PerClientBlock([population.client(seed, client_id) for client_id in ids])
+
+
+def _block_follows_client(kind: type) -> bool:
+    """Whether ``kind`` has a ``block`` defined where its ``client`` is, or in a subclass."""
+
+    def owner(name: str) -> type | None:
+        return next((c for c in kind.__mro__ if name in vars(c)), None)
+
+    block, client = owner("block"), owner("client")
+    return block is not None and client is not None and issubclass(block, client)

@@ -22,7 +22,7 @@ from retroprog import Prescription, SessionOutcome
 
 from . import core
 from .activities import PlanDose, plan_dose
-from .client import outcome_of
+from .client import draw_of, outcome_of
 from .params import ClientParams
 
 __all__ = ["ClientArrays"]
@@ -43,7 +43,7 @@ class ClientArrays:
     def __init__(
         self, params: Sequence[ClientParams], streams: Sequence[tuple[Random, Random, Random]]
     ) -> None:
-        self.params: Any = core.block(params)
+        self.params: Any = core.block(params) if params else None  # (no one to ask about)
         self.attendance = [p.attendance for p in params]  # compared one by one, as floats
         self._attendance: list[Callable[[], float]] = [a.random for a, _, _ in streams]
         self._session = [s for _, s, _ in streams]
@@ -111,15 +111,9 @@ class ClientArrays:
         """Each member's :meth:`~retroprog_sim.Client.drops_out`: a draw from its own stream."""
         if not members:
             return []
-        drawn = core.Draw(
-            pain=np.array([o.pain for o in outcomes]),
-            next_day_pain=np.array([-1 if p is None else p for p in next_day_pains]),
-            balance_losses=np.array([o.balance_losses for o in outcomes]),
-            dizziness=np.array([o.dizziness for o in outcomes]),
-            form_breakdown=np.array([o.form_breakdown for o in outcomes]),
-            completed=np.array([o.completed for o in outcomes]),
-            rpe=None,  # dropout does not read it
-        )
+        # each member's session as Client.drops_out reads it, field by field as arrays
+        sessions = [draw_of(o, p) for o, p in zip(outcomes, next_day_pains, strict=True)]
+        drawn = core.Draw._make(map(np.array, zip(*sessions, strict=True)))
         chances = core.dropout_chance(_rows(self.params, np.array(members)), drawn, core.ARRAY)
         draws = self._dropout
         return [draws[m]() < chance for m, chance in zip(members, chances.tolist(), strict=True)]

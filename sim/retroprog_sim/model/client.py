@@ -99,11 +99,12 @@ class Client:
 
     def drops_out(self, outcome: SessionOutcome, next_day_pain: int | None) -> bool:
         """Dropout is likelier after a bad session (``retroprog_sim.model.core.dropout_chance``)."""
-        chance = core.dropout_chance(self.params, _drawn(outcome, next_day_pain))
+        chance = core.dropout_chance(self.params, draw_of(outcome, next_day_pain))
         return bool(self._dropout() < chance)
 
 
-def _drawn(outcome: SessionOutcome, next_day_pain: int | None) -> core.Draw:
+def draw_of(outcome: SessionOutcome, next_day_pain: int | None) -> core.Draw:
+    """A session as the model's core reads it (for dropout), one client's or a block member's."""
     return core.Draw(
         pain=outcome.pain,
         next_day_pain=-1 if next_day_pain is None else next_day_pain,

@@ -22,7 +22,7 @@ from retroprog.exceptions import InvalidValueError
 
 from . import core
 from .activities import PlanDose, plan_dose
-from .client import _drawn
+from .client import draw_of
 from .params import ClientParams
 
 __all__ = ["Step", "log_likelihood", "replayed", "sessions_log_likelihood"]
@@ -135,7 +135,7 @@ def log_likelihood(
         for index, step in enumerate(steps):
             if step.active:
                 o = step.outcome
-                quits = core.dropout_chance(params, _drawn(o, o.next_day_pain))
+                quits = core.dropout_chance(params, draw_of(o, o.next_day_pain))
                 gave_up = dropped_out and index == len(steps) - 1
                 total += _log(quits if gave_up else 1.0 - quits)
     if scheduled_days is not None:
