@@ -18,7 +18,7 @@ __all__ = ["EXTRAS", "MissingExtraError", "extra_of", "missing", "require"]
 
 #: Each extra and the top-level modules it installs.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "sim": ("simpy", "numpy", "rich", "jinja2"),
+    "sim": ("simpy", "numpy", "scipy", "rich", "jinja2"),
     "plot": ("matplotlib",),
     "dask": ("distributed",),
     "testing": ("hypothesis",),

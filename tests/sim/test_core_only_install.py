@@ -95,7 +95,7 @@ def _run(
 
 def test_the_environment_has_no_heavy_library(core_only: tuple[Path, Path, Path]) -> None:
     python, site, _ = core_only
-    heavy = ("numpy", "simpy", "rich", "jinja2", "matplotlib")
+    heavy = ("numpy", "scipy", "simpy", "rich", "jinja2", "matplotlib")
     code = f"import importlib.util as u; print([m for m in {heavy!r} if u.find_spec(m)])"
     result = subprocess.run(
         [str(python), "-c", code],
