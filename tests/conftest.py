@@ -1,6 +1,7 @@
 """Shared test configuration: the Hypothesis profiles.
 
-Pick one with the ``HYPOTHESIS_PROFILE`` environment variable (tox sets ``ci``):
+Pick one with the ``HYPOTHESIS_PROFILE`` environment variable (tox sets ``ci`` on the
+default Python, ``compat`` on the others):
 
 * ``dev`` (default): more examples, random seeds, the example database;
 * ``ci``: reproducible (derandomized, no database), no deadline, fewer examples so
