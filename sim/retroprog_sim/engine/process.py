@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import simpy
 
-from retroprog import ClientState, Prescription, SessionOutcome, Status
+from retroprog import ClientState, Prescription, RulePolicy, SessionOutcome, StagedProtocol, Status
 
 from ..model.population import client_streams
+from . import rules
 from .blocks import block_of
 from .spec import RunSpec, schedule
 from .tally import BlockResult, Tally
@@ -84,6 +86,21 @@ class _BlockRun:
         self.coach = simpy.Resource(env, capacity=capacity) if capacity else None
         self.traces: list[dict[str, Any]] = []
         start = spec.protocol.start()
+        # the built-in rules decide for the untraced clients at once, as arrays
+        self.ladders = (
+            rules.Ladders.of(spec.protocol)
+            if type(spec.policy) is RulePolicy
+            and type(spec.protocol) is StagedProtocol
+            and self.coach is None
+            else None
+        )
+        self.arrays = [
+            self.ladders is not None and client_id >= settings.trace_clients for client_id in ids
+        ]
+        self.states = (
+            rules.States.of([start] * len(ids), self.ladders) if self.ladders is not None else None
+        )
+        self.prescribed: dict[tuple[int, int], Prescription] = {}
         self.members = [
             _Member(
                 start,
@@ -106,12 +123,38 @@ class _BlockRun:
         """Every member's result, and the traced sessions in order."""
         scheduled, horizon = len(self.days), self.spec.days
         results = [
-            member.tally.result(scheduled=scheduled, state=member.state, horizon=horizon)
-            for member in self.members
+            member.tally.result(scheduled=scheduled, state=self._state(m), horizon=horizon)
+            for m, member in enumerate(self.members)
         ]
         results.sort(key=lambda r: r.client_id)
         self.traces.sort(key=lambda t: (t["client"], t["session"]))
         return BlockResult(results, self.traces)
+
+    def _state(self, member: int) -> ClientState:
+        """Where ``member`` stands."""
+        if self.arrays[member]:
+            assert self.states is not None
+            assert self.ladders is not None
+            return self.states.state(member, self.ladders)
+        return self.members[member].state
+
+    def _prescription(self, member: int) -> tuple[Prescription, int]:
+        """The next session of ``member`` (active), and its stage's index."""
+        if not self.arrays[member]:
+            state = self.members[member].state
+            prescription = self.protocol.prescribe(state)
+            assert prescription is not None  # the client is active
+            return prescription, self.stage_index[state.stage]
+        assert self.states is not None
+        assert self.ladders is not None
+        key = (int(self.states.stage[member]), int(self.states.level[member]))
+        found = self.prescribed.get(key)
+        if found is None:
+            state = ClientState(self.ladders.stages[key[0]].name, key[1])
+            found = self.protocol.prescribe(state)
+            assert found is not None
+            self.prescribed[key] = found
+        return found, key[0]
 
     # --- the days ---------------------------------------------------------------------------
 
@@ -151,15 +194,12 @@ class _BlockRun:
 
         The sessions with next-day pain are returned, to be decided tomorrow.
         """
-        members, prescribe, stage_index = self.members, self.protocol.prescribe, self.stage_index
         prescriptions: list[Prescription] = []
         indices: list[int] = []
         for member in present:
-            state = members[member].state
-            prescription = prescribe(state)
-            assert prescription is not None  # the client is active
+            prescription, stage = self._prescription(member)
             prescriptions.append(prescription)
-            indices.append(stage_index[state.stage])
+            indices.append(stage)
         done = self.clients.sessions(day, present, prescriptions, indices)
         now: list[_Session] = []
         tomorrow: list[_Session] = []
@@ -188,9 +228,13 @@ class _BlockRun:
         when: list[tuple[int, int]] = []  # each one's day, and the day's index
         outcomes: list[SessionOutcome] = []
         pains: list[int | None] = []
+        by_rules: list[tuple[int, int, int, int, SessionOutcome, int | None]] = []
         for member, index, day, stage, prescription, outcome, pain in sessions:
             if pain is not None:
                 outcome = outcome.amend(next_day_pain=pain)
+            if self.arrays[member]:
+                by_rules.append((member, index, day, stage, outcome, pain))
+                continue
             client = members[member]
             decision = decide(protocol, client.state, outcome)
             client.tally.session(
@@ -209,12 +253,51 @@ class _BlockRun:
                 when.append((index, day))
                 outcomes.append(outcome)
                 pains.append(pain)
+        if by_rules:
+            actions = self._decide_by_rules(by_rules)
+            for (member, index, day, stage, outcome, pain), code in zip(
+                by_rules, actions, strict=True
+            ):
+                action = rules.ACTIONS[code]
+                members[member].tally.counted(day, stage, outcome, pain, action)
+                if code == rules.STOP or code == rules.COMPLETE:
+                    self._end(members[member], index)
+                else:
+                    going_on.append(member)
+                    when.append((index, day))
+                    outcomes.append(outcome)
+                    pains.append(pain)
         if going_on:
             leaving = self.clients.drops_out(going_on, outcomes, pains)
             for member, (index, day), leaves in zip(going_on, when, leaving, strict=True):
                 if leaves:
                     members[member].tally.dropout_day = day
                     self._end(members[member], index)
+
+    def _decide_by_rules(
+        self, sessions: Sequence[tuple[int, int, int, int, SessionOutcome, int | None]]
+    ) -> list[int]:
+        """The built-in rules' action codes for ``sessions``, their states updated as arrays."""
+        assert self.states is not None
+        assert self.ladders is not None
+        assert isinstance(self.spec.policy, RulePolicy)
+        rows = np.array([s[0] for s in sessions])
+        outcomes = [s[4] for s in sessions]
+        done = rules.Sessions(
+            day=np.array([s[2] for s in sessions]),
+            pain=np.array([o.pain for o in outcomes]),
+            next_day_pain=np.array([-1 if s[5] is None else s[5] for s in sessions]),
+            balance_losses=np.array([o.balance_losses for o in outcomes]),
+            dizziness=np.array([o.dizziness for o in outcomes]),
+            form_breakdown=np.array([o.form_breakdown for o in outcomes]),
+            completed=np.array([o.completed for o in outcomes]),
+            rpe=np.array([-1.0 if o.rpe is None else o.rpe for o in outcomes]),
+        )
+        before = self.states.rows(rows)
+        after, actions = rules.decide(self.spec.policy, self.ladders, before, done)
+        self.states.update(rows, after)
+        result: list[int] = actions.tolist()
+        return result
 
     def _end(self, client: _Member, index: int) -> None:
         """``client`` leaves the programme after the session of day ``index``."""

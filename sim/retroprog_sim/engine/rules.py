@@ -132,6 +132,15 @@ class States:
             column([m.get("staircase.step", NO_STEP) for m in memory]),
         )
 
+    def rows(self, rows: Ints) -> States:
+        """The members ``rows``' states (a copy)."""
+        return States(**{f.name: getattr(self, f.name)[rows] for f in attrs.fields(States)})
+
+    def update(self, rows: Ints, states: States) -> None:
+        """Members ``rows`` now stand where ``states`` say."""
+        for f in attrs.fields(States):
+            getattr(self, f.name)[rows] = getattr(states, f.name)
+
     def state(self, member: int, ladders: Ladders) -> ClientState:
         """Member ``member``'s :class:`~retroprog.ClientState`."""
         memory: dict[str, Any] = {}

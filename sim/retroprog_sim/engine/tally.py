@@ -125,6 +125,32 @@ class Tally:
         decision: Decision,
     ) -> None:
         """Count a session attended on ``day``, and the decision made after it."""
+        self.counted(day, stage_index, outcome, next_day_pain, decision.action)
+        if self.traces is not None:
+            self.traces.append(
+                {
+                    "client": self.client_id,
+                    "session": self.sessions,
+                    "day": day,
+                    "prescription": to_dict(prescription),
+                    "outcome": to_dict(outcome),
+                    "action": decision.action.value,
+                    "stage": decision.state.stage,
+                    "bout_seconds": decision.state.bout_seconds,
+                    "memory": dict(decision.state.memory),
+                    "explanation": decision.explanation,
+                }
+            )
+
+    def counted(
+        self,
+        day: int,
+        stage_index: int,
+        outcome: SessionOutcome,
+        next_day_pain: int | None,
+        action: Action,
+    ) -> None:
+        """Count a session attended on ``day`` and the action decided after it (not traced)."""
         self.sessions += 1
         adverse_pain = self.adverse_pain
         if (
@@ -134,7 +160,6 @@ class Tally:
             or outcome.form_breakdown
         ):
             self.adverse += 1
-        action = decision.action
         if action is Action.PROGRESS or action is Action.ADVANCE:
             self.progressions += 1
         elif action is Action.REGRESS:
@@ -142,21 +167,6 @@ class Tally:
         if action is Action.ADVANCE or action is Action.COMPLETE:
             self.goal_days[stage_index] = day
             self.goal_sessions[stage_index] = self.sessions
-        if self.traces is not None:
-            self.traces.append(
-                {
-                    "client": self.client_id,
-                    "session": self.sessions,
-                    "day": day,
-                    "prescription": to_dict(prescription),
-                    "outcome": to_dict(outcome),
-                    "action": action.value,
-                    "stage": decision.state.stage,
-                    "bout_seconds": decision.state.bout_seconds,
-                    "memory": dict(decision.state.memory),
-                    "explanation": decision.explanation,
-                }
-            )
 
     def result(self, *, scheduled: int, state: ClientState, horizon: int) -> ClientResult:
         """The client's result, in ``state`` at the end, followed for ``horizon`` days."""
