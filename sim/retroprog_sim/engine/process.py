@@ -5,7 +5,10 @@ A block of clients shares one SimPy environment.  Its one process
 still in the programme at once: the block's clients (a
 :class:`~.blocks.ClientBlock`) say who attends and what happened in the
 sessions, the policy decides for each client, and a :class:`~.tally.Tally`
-counts.  Next-day pain arrives the next morning and amends the session before
+counts.  The built-in rules decide for the untraced clients all at once, their
+states held as arrays (:mod:`.rules`); traced clients, plug-in and guarded
+policies, plug-in protocols and runs with a coach are decided client by
+client.  Next-day pain arrives the next morning and amends the session before
 anything is decided, so such a session is decided once, the day after.  A
 client that stops, completes or drops out is not stepped again.
 

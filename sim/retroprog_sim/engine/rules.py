@@ -1,8 +1,12 @@
 """The built-in rules (:class:`~retroprog.RulePolicy`) decided for a block of clients at once.
 
-Work in progress (issue 13): the kernel only, proved equal to
-:meth:`RulePolicy.decide <retroprog.RulePolicy.decide>` by a property test;
-the engine does not use it yet.
+The engine decides this way for the clients it does not trace when the policy
+is a :class:`~retroprog.RulePolicy` (any preset, any parameters, not a
+subclass, not guarded) on a :class:`~retroprog.StagedProtocol`, without a
+coach; every other client is decided by ``policy.decide``.  A property test
+holds :func:`decide` equal to :meth:`RulePolicy.decide
+<retroprog.RulePolicy.decide>`, state for state and action for action, and
+the engine's tests hold whole runs equal to the per-client engine.
 
 The clients' states are arrays, one entry per member (:class:`States`); a
 session's findings come as arrays too (:class:`Sessions`).  :func:`decide`
