@@ -6,12 +6,15 @@ from typing import Any
 
 import attrs
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import retroprog as rp
 from retroprog import testing as rt
+from retroprog_sim import RunSpec, load_population
 from retroprog_sim.engine import rules
+from retroprog_sim.engine.process import run_block
 
 
 def _often(value: Any, others: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -100,3 +103,44 @@ def test_the_block_decides_as_the_policy_client_by_client(
             states[m] = decision.state
         for k, v in attrs.asdict(after, recurse=False).items():
             getattr(block, k)[rows] = v
+
+
+@pytest.mark.parametrize(
+    ("policy", "coach", "traced", "by_rules"),
+    [
+        (rp.load_policy("staircase"), None, 0, True),
+        (rp.load_policy("reference"), None, 3, True),  # the others
+        (rp.load_policy("reference"), None, 12, False),  # every client traced
+        (rp.guarded(rp.load_policy("reference")), None, 0, False),
+        (rp.load_policy("reference"), 2, 0, False),  # a coach sees one at a time
+    ],
+)
+def test_the_engine_decides_by_the_array_rules_where_they_apply(
+    policy: rp.RegressionPolicy,
+    coach: int | None,
+    traced: int,
+    by_rules: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+    decide = rules.decide
+
+    def counted(*args: Any) -> Any:
+        asked.append(len(args[3].day))
+        return decide(*args)
+
+    monkeypatch.setattr(rules, "decide", counted)
+    spec = RunSpec(
+        rp.load_protocol("retro-walk-run"),
+        policy,
+        load_population("general"),
+        clients=12,
+        weeks=4,
+        seed=5,
+        coach_capacity=coach,
+        trace_clients=traced,
+    )
+    run_block(spec, range(12))
+
+    assert bool(asked) is by_rules
+    assert max(asked, default=0) <= 12 - traced
