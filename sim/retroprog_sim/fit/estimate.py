@@ -175,9 +175,16 @@ def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float)
     return phi
 
 
-def _information_matrix(scores: Array) -> Array:
-    """The logs' information about φ: the sum of the clients' score outer products."""
-    result: Array = scores.T @ scores
+def _at_least_one_client(information: Array, unit: Array) -> Array:
+    """The information, made to hold in every direction at least one known client's.
+
+    ``unit``: the root of one known client's information about each entry.
+    The observed information less its Monte Carlo part can fall below that,
+    or below zero, in a direction the logs hardly inform; there it is raised
+    to the threshold below which a single parameter is not identified.
+    """
+    values, vectors = np.linalg.eigh(information / np.outer(unit, unit))
+    result: Array = (vectors * np.maximum(values, 1.0)) @ vectors.T * np.outer(unit, unit)
     return result
 
 
@@ -202,13 +209,14 @@ def _intervals(
     """
     d = len(names)
     fitted = np.flatnonzero(np.logical_not(kept))
-    scores = objective.scores(phi)
+    observed = objective.information(phi)
     se, centre = np.full(2 * d, np.nan), phi.copy()
-    share = np.diag(_information_matrix(scores)) / (len(scores) * unit_information(objective.scale))
+    share = np.diag(observed) / (len(objective.x) * unit_information(objective.scale))
     if len(fitted):
-        information = _information_matrix(scores)[np.ix_(fitted, fitted)]
+        unit = np.sqrt(unit_information(objective.scale)[fitted])
+        information = _at_least_one_client(observed[np.ix_(fitted, fitted)], unit)
         noise = objective.monte_carlo_variance(phi)[np.ix_(fitted, fitted)]
-        inverse = np.linalg.pinv(information)
+        inverse = np.linalg.inv(information)
         pull = (objective.prior_information() * (phi - objective.prior))[fitted]
         centre[fitted] = phi[fitted] + inverse @ pull
         se[fitted] = np.sqrt(np.maximum(np.diag(inverse @ (information + noise) @ inverse), 0.0))
@@ -305,7 +313,7 @@ def fit_clinic(
         phi = _em(objective, phi, kept, min_ess=draws / 10)
         done_rounds = round_index + 1
         if round_index == 1:  # the draws now follow each client: what do the logs identify?
-            information = np.diag(_information_matrix(objective.scores(phi)))
+            information = np.diag(objective.information(phi))
             kept = ~(information >= unit_information(s0))
             shrink = _like_the_clinics(weight, information, n, s0)
             objective = attrs.evolve(objective, weight=shrink)
