@@ -214,12 +214,17 @@ def _intervals(
     share = np.diag(observed) / (len(objective.x) * unit_information(objective.scale))
     if len(fitted):
         unit = np.sqrt(unit_information(objective.scale)[fitted])
-        information = _at_least_one_client(observed[np.ix_(fitted, fitted)], unit)
-        noise = objective.monte_carlo_variance(phi)[np.ix_(fitted, fitted)]
-        inverse = np.linalg.inv(information)
+        block = np.ix_(fitted, fitted)
+        inverse = np.linalg.inv(_at_least_one_client(observed[block], unit))
+        noise = objective.monte_carlo_variance(phi)
+        # the estimate's Monte Carlo error: the scores' noise through the curvature
+        # of what the EM maximised, the penalised likelihood on these very draws
+        curved = observed + noise + np.diag(objective.prior_information())
+        moved = np.linalg.inv(_at_least_one_client(curved[block], unit))
         pull = (objective.prior_information() * (phi - objective.prior))[fitted]
         centre[fitted] = phi[fitted] + inverse @ pull
-        se[fitted] = np.sqrt(np.maximum(np.diag(inverse @ (information + noise) @ inverse), 0.0))
+        variance = inverse + moved @ noise[block] @ moved
+        se[fitted] = np.sqrt(np.diag(variance))
     out = []
     for i in range(2 * d):
         name = names[i % d]

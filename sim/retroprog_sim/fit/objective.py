@@ -50,8 +50,9 @@ def debiased(w: Array) -> Array:
     method); the weights w_k (1 + w_k − Σ w²) remove that.  They still sum to
     one and are never negative.  The bias is of the order of one over the
     effective sample size for every client alike, so that over many clients
-    it outgrows the standard errors: with the plain weights, the spreads of
-    parameters the logs say little about came out too large at 1 000 clients.
+    it outgrows the standard errors; :meth:`SessionsObjective.information`
+    uses these weights.  (The EM keeps the plain ones: with these, it
+    wandered farther where the logs say little.)
     """
     total = np.sum(w**2, axis=1, keepdims=True)
     result: Array = w * (1.0 + w - total)
@@ -143,7 +144,6 @@ class SessionsObjective:
         """Each client's gradient of its log marginal likelihood, (clients × φ)."""
         d = self.x.shape[-1]
         _, w, u, z = self.terms(phi)
-        w = debiased(w)
         s = np.exp(phi[d:])
         by_m = np.einsum("ik,ikj->ij", w, z) / s
         by_log_s = np.einsum("ik,ikj->ij", w, u * z) - 1.0
@@ -219,8 +219,7 @@ class SessionsObjective:
         is true stay as they are.
         """
         d = self.x.shape[-1]
-        _, plain, _, _ = self.terms(phi)
-        w = debiased(plain)
+        _, w, _, _ = self.terms(phi)
         n = w.shape[0]
         means = np.einsum("ik,ikj->ij", w, self.x)
         on_m, on_s = self.weight[:d], self.weight[d:]
@@ -229,7 +228,7 @@ class SessionsObjective:
         s2 = (second + on_s * self.scale**2) / (n + on_s)
         new = np.concatenate([m, 0.5 * np.log(s2)])
         result: Array = np.where(kept, phi, new)
-        ess: Array = 1.0 / np.sum(plain**2, axis=1)
+        ess: Array = 1.0 / np.sum(w**2, axis=1)
         return result, ess
 
     def __call__(self, phi: Array) -> tuple[float, Array]:
