@@ -6,11 +6,13 @@ client's from a mixture of its own posterior (as the previous round weighted
 it) and the fitted population, widened, so that each client's draws land where
 its log says it is.  Each round computes the sessions' log-likelihoods once,
 split in blocks of clients on the executor; φ is then fitted by EM on those
-draws, accelerated by SQUAREM.  Parameters the logs say less about than one
-client known exactly would are kept at the prior's values; every other gets a
-95 % interval (Wald from the logs alone, with the importance sample's Monte
-Carlo variance, for the sessions' parameters; profile likelihood for
-attendance and dropout; or, with ``bootstrap``, a parametric bootstrap's).
+draws, accelerated by SQUAREM.  Parameters the logs do not clearly say more
+about than one client known exactly would (their observed information, less
+its Monte Carlo part, by :data:`IDENTIFIED_Z` of its standard errors) are kept
+at the prior's values; every other gets a 95 % interval (Wald from the logs
+alone, with the importance sample's Monte Carlo variance, for the sessions'
+parameters; profile likelihood for attendance and dropout; or, with
+``bootstrap``, a parametric bootstrap's).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ Mask = npt.NDArray[np.bool_]
 QUADRATURE = ("attendance", "dropout_hazard")
 #: Accelerated EM cycles at most on one round's draws (the next round draws again).
 EM_STEPS = 30
+#: A parameter is identified when the logs' information about it exceeds one
+#: known client's by this many of its standard errors (a one-sided 95 % test;
+#: the estimate's noise is the spread of the clients' shares of it).
+IDENTIFIED_Z = 1.645
 #: Clients per block of the per-client likelihoods on the executor.
 BLOCK_CLIENTS = 100
 
@@ -199,13 +205,18 @@ def _intervals(
 
     The interval is the logs' own, not the prior's: centred on the estimate
     without the shrinkage (φ moved by the shrinkage's pull over the logs'
-    information, the clients' scores' outer products), its variance the
-    sandwich of that information and of the information plus the importance
-    sample's Monte Carlo variance; it is widened to hold the estimate when the
-    shrinkage moved that further.  A parameter the logs tell less than
-    :data:`WEAK_SHARE` of what the clients' parameters known exactly would is
-    weakly identified.  The interval is symmetric for the normal draw's mean
-    and log spread, so asymmetric for a median or a chance.
+    information), its variance I⁻¹ + H⁻¹ V H⁻¹: I the logs' observed
+    information (:meth:`~.objective.SessionsObjective.information`), V the
+    importance sample's Monte Carlo variance of the summed scores and H the
+    curvature of what the EM maximised (the penalised likelihood on these
+    draws, I + V + the prior's information), through which that noise moves
+    the estimate; both I and H hold at least one known client's information
+    in every direction (:func:`_at_least_one_client`).  The interval is
+    widened to hold the estimate when the shrinkage moved that further.  A
+    parameter the logs tell less than :data:`WEAK_SHARE` of what the
+    clients' parameters known exactly would is weakly identified.  The
+    interval is symmetric for the normal draw's mean and log spread, so
+    asymmetric for a median or a chance.
     """
     d = len(names)
     fitted = np.flatnonzero(np.logical_not(kept))
@@ -318,8 +329,10 @@ def fit_clinic(
         phi = _em(objective, phi, kept, min_ess=draws / 10)
         done_rounds = round_index + 1
         if round_index == 1:  # the draws now follow each client: what do the logs identify?
-            information = np.diag(objective.information(phi))
-            kept = ~(information >= unit_information(s0))
+            by_client = np.diagonal(objective.informations(phi), axis1=1, axis2=2)
+            information = by_client.sum(axis=0)
+            noise = math.sqrt(len(by_client)) * by_client.std(axis=0)
+            kept = ~(information - IDENTIFIED_Z * noise >= unit_information(s0))
             shrink = _like_the_clinics(weight, information, n, s0)
             objective = attrs.evolve(objective, weight=shrink)
             phi = _em(objective, np.where(kept, prior_phi, phi), kept, min_ess=draws / 10)
