@@ -224,17 +224,19 @@ def _intervals(
     se, centre = np.full(2 * d, np.nan), phi.copy()
     share = np.diag(observed) / (len(objective.x) * unit_information(objective.scale))
     if len(fitted):
-        unit = np.sqrt(unit_information(objective.scale)[fitted])
+        unit = np.sqrt(unit_information(objective.scale))
         block = np.ix_(fitted, fitted)
-        inverse = np.linalg.inv(_at_least_one_client(observed[block], unit))
+        # over every parameter, those kept at the prior's value too: they are not
+        # known either, and what the logs leave open about them widens the others
+        inverse = np.linalg.inv(_at_least_one_client(observed, unit))
         noise = objective.monte_carlo_variance(phi)
         # the estimate's Monte Carlo error: the scores' noise through the curvature
         # of what the EM maximised, the penalised likelihood on these very draws
         curved = observed + noise + np.diag(objective.prior_information())
-        moved = np.linalg.inv(_at_least_one_client(curved[block], unit))
-        pull = (objective.prior_information() * (phi - objective.prior))[fitted]
-        centre[fitted] = phi[fitted] + inverse @ pull
-        variance = inverse + moved @ noise[block] @ moved
+        moved = np.linalg.inv(_at_least_one_client(curved[block], unit[fitted]))
+        pull = objective.prior_information() * (phi - objective.prior)
+        centre[fitted] = (phi + inverse @ pull)[fitted]
+        variance = inverse[block] + moved @ noise[block] @ moved
         se[fitted] = np.sqrt(np.diag(variance))
     out = []
     for i in range(2 * d):
