@@ -32,7 +32,13 @@ from scipy.special import logsumexp, xlogy
 from ..model.population import Distribution
 from .latent import from_latent
 
-__all__ = ["AttendanceObjective", "SessionsObjective", "penalty", "unit_information"]
+__all__ = [
+    "AttendanceObjective",
+    "SessionsObjective",
+    "debiased",
+    "penalty",
+    "unit_information",
+]
 
 Array = npt.NDArray[np.float64]
 
@@ -56,6 +62,13 @@ def debiased(w: Array) -> Array:
     """
     total = np.sum(w**2, axis=1, keepdims=True)
     result: Array = w * (1.0 + w - total)
+    return result
+
+
+def _monte_carlo_variances(w: Array, g: Array) -> Array:
+    """Each client's variance of its weighted average of the draws' ``g``, (i × φ × φ)."""
+    centred = g - np.einsum("ik,ikj->ij", w, g)[:, None, :]
+    result: Array = np.einsum("ik,ikj,ikl->ijl", w**2, centred, centred)
     return result
 
 
@@ -154,14 +167,8 @@ class SessionsObjective:
         the draws' scores; its variance is about Σ_k w_k² (g_k − ḡ)(g_k − ḡ)ᵀ
         (the delta method).  Clients' draws are independent, so the variances add.
         """
-        result: Array = self._monte_carlo_variances(phi).sum(axis=0)
-        return result
-
-    def _monte_carlo_variances(self, phi: Array) -> Array:
-        """Each client's :meth:`monte_carlo_variance`, (clients × φ × φ)."""
         w, _, _, g = self._draw_scores(phi)
-        centred = g - np.einsum("ik,ikj->ij", w, g)[:, None, :]
-        result: Array = np.einsum("ik,ikj,ikl->ijl", w**2, centred, centred)
+        result: Array = _monte_carlo_variances(w, g).sum(axis=0)
         return result
 
     def information(self, phi: Array) -> Array:
@@ -206,7 +213,7 @@ class SessionsObjective:
         complete[:, d:, d:] = mean_uz[:, :, None] * np.eye(d) + r * mean_uu
         centred = g - np.einsum("ik,ikj->ij", w, g)[:, None, :]
         spread = np.einsum("ik,ikj,ikl->ijl", w, centred, centred)
-        result: Array = complete - spread - self._monte_carlo_variances(phi)
+        result: Array = complete - spread - _monte_carlo_variances(plain, g)
         return result
 
     def em_step(self, phi: Array, kept: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
