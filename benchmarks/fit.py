@@ -7,8 +7,9 @@ repeats).  Prints:
     16 weeks, the reference policy on retro-walk-run) are fitted with the
     prior ``general`` (as 10 clients); for 50, 200 and 1 000 clients, each
     fitted population parameter's bias (on the normal scale: log or logit for
-    a median, log for a spread; averaged over the repeats), how often its
-    95 % interval holds the truth (coverage, per parameter and overall, for
+    a median, log for a spread; averaged over the repeats), its 95 %
+    interval's median half-width (±, on the same scale), how often that
+    interval holds the truth (coverage, per parameter and overall, for
     the fitted and the weakly identified apart) and how often it was weakly
     identified, with the median wall time of a fit, in-process and on 2 local
     workers.  Target: 1 000 clients × 16 weeks in under a minute.
@@ -74,6 +75,13 @@ def _covers(truth: PresetPopulation, p: FittedParameter) -> bool:
     return p.low is not None and p.high is not None and p.low <= true <= p.high
 
 
+def _half_width(truth: PresetPopulation, p: FittedParameter) -> float:
+    """Half the interval's width on the normal scale (as the bias)."""
+    assert p.low is not None
+    assert p.high is not None
+    return 0.5 * (_error(truth, p.name, p.part, p.high) - _error(truth, p.name, p.part, p.low))
+
+
 def _share(hits: list[bool]) -> str:
     return f"{sum(hits)}/{len(hits)}" + (f" = {sum(hits) / len(hits):.0%}" if hits else "")
 
@@ -86,6 +94,7 @@ def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
         errors: dict[tuple[str, str], list[float]] = {}
         hits: dict[tuple[str, str], list[bool]] = {}
         weak: dict[tuple[str, str], int] = {}
+        widths: dict[tuple[str, str], list[float]] = {}
         boot_hits: dict[tuple[str, str], list[bool]] = {}
         by_status: dict[bool, list[bool]] = {}
         times, times_2, boot_times = [], [], []
@@ -120,6 +129,7 @@ def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
                 key = (p.name, p.part)
                 errors.setdefault(key, []).append(_error(truth, p.name, p.part, p.estimate))
                 hits.setdefault(key, []).append(_covers(truth, p))
+                widths.setdefault(key, []).append(_half_width(truth, p))
                 weak[key] = weak.get(key, 0) + (p.status != "fitted")
                 by_status.setdefault(p.status == "fitted", []).append(_covers(truth, p))
             last = result
@@ -134,7 +144,8 @@ def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
             f"weakly identified {_share(by_status.get(False, []))})"
         )
         print(
-            f"    {'parameter':28s} {'bias':>7s} {'rmse':>7s} {'covered':>8s} {'weak':>5s}"
+            f"    {'parameter':28s} {'bias':>7s} {'rmse':>7s} {'±':>6s} "
+            f"{'covered':>8s} {'weak':>5s}"
             + (f" {'bootstrap':>10s}" if boot_hits else "")
             + "  (normal scale)"
         )
@@ -148,6 +159,7 @@ def recovery(sizes: dict[int, int], folder: Path, bootstrap: int) -> object:
                 booted_text = f" {sum(b):>4d}/{len(b):<5d}"
             print(
                 f"    {name + ' ' + part:28s} {bias:+7.3f} {rmse:7.3f} "
+                f"{statistics.median(widths[key]):6.2f} "
                 f"{sum(hits[key]):>4d}/{len(hits[key]):<3d} {weak.get(key, 0):>5d}" + booted_text
             )
         if boot_hits:

@@ -251,3 +251,35 @@ def test_a_profile_the_logs_barely_bound_keeps_its_interval_within_reach() -> No
     end = math.sqrt(PROFILE_DROP)  # where φ₀² rises by the drop: a bounded profile is unchanged
     assert low == pytest.approx(-end, rel=1e-3)
     assert high == pytest.approx(end, rel=1e-3)
+
+
+def test_the_information_holds_no_monte_carlo_noise_where_the_logs_say_nothing() -> None:
+    """A parameter no log informs gets no information; an informed one, the exact amount.
+
+    Each of 2 000 clients' logs is y = x₀ + N(0, 0.3²), with x ~ N(0, I): the
+    logs say nothing about x₁, and about x₀'s mean exactly n / (1 + 0.3²).
+    The curvature of the importance-sampled likelihood on a finite sample (64
+    draws each, an effective sample of about 13), like the scores' outer
+    products the fit used before, showed a good part of n / ESS of information
+    about x₁'s mean.
+    """
+    from retroprog_sim.fit.objective import SessionsObjective
+    from retroprog_sim.fit.proposals import mvn_logpdf
+
+    rng = np.random.default_rng(0)
+    n, k, d = 2000, 64, 2
+    y = rng.normal(size=n) + 0.3 * rng.normal(size=n)
+    x = 1.5 * rng.normal(size=(n, k, d))
+    log_q = mvn_logpdf(x, np.zeros(d), np.full(d, 1.5), np.eye(d), 0.0)
+    ll = -0.5 * ((y[:, None] - x[..., 0]) / 0.3) ** 2
+    objective = SessionsObjective(
+        x, log_q, ll, np.eye(d), np.zeros(2 * d), np.ones(d), np.zeros(2 * d)
+    )
+    phi = np.zeros(2 * d)
+    information = np.diag(objective.information(phi))
+    step = np.array([0.0, 1e-4, 0.0, 0.0])
+    plain = (objective.data(phi + step)[1][1] - objective.data(phi - step)[1][1]) / 2e-4
+    spurious = n / float(np.median(objective.ess(phi)))
+    assert information[0] == pytest.approx(n / 1.09, rel=0.02)
+    assert abs(information[1]) < 0.1 * spurious
+    assert plain > 0.25 * spurious  # what the plain curvature saw

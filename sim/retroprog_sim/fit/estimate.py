@@ -6,11 +6,13 @@ client's from a mixture of its own posterior (as the previous round weighted
 it) and the fitted population, widened, so that each client's draws land where
 its log says it is.  Each round computes the sessions' log-likelihoods once,
 split in blocks of clients on the executor; φ is then fitted by EM on those
-draws, accelerated by SQUAREM.  Parameters the logs say less about than one
-client known exactly would are kept at the prior's values; every other gets a
-95 % interval (Wald from the logs alone, with the importance sample's Monte
-Carlo variance, for the sessions' parameters; profile likelihood for
-attendance and dropout; or, with ``bootstrap``, a parametric bootstrap's).
+draws, accelerated by SQUAREM.  Parameters the logs do not clearly say more
+about than one client known exactly would (their observed information, less
+its Monte Carlo part, by :data:`IDENTIFIED_Z` of its standard errors) are kept
+at the prior's values; every other gets a 95 % interval (Wald from the logs
+alone, with the importance sample's Monte Carlo variance, for the sessions'
+parameters; profile likelihood for attendance and dropout; or, with
+``bootstrap``, a parametric bootstrap's).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ Mask = npt.NDArray[np.bool_]
 QUADRATURE = ("attendance", "dropout_hazard")
 #: Accelerated EM cycles at most on one round's draws (the next round draws again).
 EM_STEPS = 30
+#: A parameter is identified when the logs' information about it exceeds one
+#: known client's by this many of its standard errors (a one-sided 95 % test;
+#: the estimate's noise is the spread of the clients' shares of it).
+IDENTIFIED_Z = 1.645
 #: Clients per block of the per-client likelihoods on the executor.
 BLOCK_CLIENTS = 100
 
@@ -175,9 +181,16 @@ def _em(objective: SessionsObjective, phi: Array, kept: Mask, *, min_ess: float)
     return phi
 
 
-def _information_matrix(scores: Array) -> Array:
-    """The logs' information about φ: the sum of the clients' score outer products."""
-    result: Array = scores.T @ scores
+def _at_least_one_client(information: Array, unit: Array) -> Array:
+    """The information, made to hold in every direction at least one known client's.
+
+    ``unit``: the root of one known client's information about each entry.
+    The observed information less its Monte Carlo part can fall below that,
+    or below zero, in a direction the logs hardly inform; there it is raised
+    to the threshold below which a single parameter is not identified.
+    """
+    values, vectors = np.linalg.eigh(information / np.outer(unit, unit))
+    result: Array = (vectors * np.maximum(values, 1.0)) @ vectors.T * np.outer(unit, unit)
     return result
 
 
@@ -192,26 +205,39 @@ def _intervals(
 
     The interval is the logs' own, not the prior's: centred on the estimate
     without the shrinkage (φ moved by the shrinkage's pull over the logs'
-    information, the clients' scores' outer products), its variance the
-    sandwich of that information and of the information plus the importance
-    sample's Monte Carlo variance; it is widened to hold the estimate when the
-    shrinkage moved that further.  A parameter the logs tell less than
-    :data:`WEAK_SHARE` of what the clients' parameters known exactly would is
-    weakly identified.  The interval is symmetric for the normal draw's mean
-    and log spread, so asymmetric for a median or a chance.
+    information), its variance I⁻¹ + H⁻¹ V H⁻¹: I the logs' observed
+    information (:meth:`~.objective.SessionsObjective.information`), V the
+    importance sample's Monte Carlo variance of the summed scores and H the
+    curvature of what the EM maximised (the penalised likelihood on these
+    draws, I + V + the prior's information), through which that noise moves
+    the estimate; both I and H hold at least one known client's information
+    in every direction (:func:`_at_least_one_client`).  The interval is
+    widened to hold the estimate when the shrinkage moved that further.  A
+    parameter the logs tell less than :data:`WEAK_SHARE` of what the
+    clients' parameters known exactly would is weakly identified.  The
+    interval is symmetric for the normal draw's mean and log spread, so
+    asymmetric for a median or a chance.
     """
     d = len(names)
     fitted = np.flatnonzero(np.logical_not(kept))
-    scores = objective.scores(phi)
+    observed = objective.information(phi)
     se, centre = np.full(2 * d, np.nan), phi.copy()
-    share = np.diag(_information_matrix(scores)) / (len(scores) * unit_information(objective.scale))
+    share = np.diag(observed) / (len(objective.x) * unit_information(objective.scale))
     if len(fitted):
-        information = _information_matrix(scores)[np.ix_(fitted, fitted)]
-        noise = objective.monte_carlo_variance(phi)[np.ix_(fitted, fitted)]
-        inverse = np.linalg.pinv(information)
-        pull = (objective.prior_information() * (phi - objective.prior))[fitted]
-        centre[fitted] = phi[fitted] + inverse @ pull
-        se[fitted] = np.sqrt(np.maximum(np.diag(inverse @ (information + noise) @ inverse), 0.0))
+        unit = np.sqrt(unit_information(objective.scale))
+        block = np.ix_(fitted, fitted)
+        # over every parameter, those kept at the prior's value too: they are not
+        # known either, and what the logs leave open about them widens the others
+        inverse = np.linalg.inv(_at_least_one_client(observed, unit))
+        noise = objective.monte_carlo_variance(phi)
+        # the estimate's Monte Carlo error: the scores' noise through the curvature
+        # of what the EM maximised, the penalised likelihood on these very draws
+        curved = observed + noise + np.diag(objective.prior_information())
+        moved = np.linalg.inv(_at_least_one_client(curved[block], unit[fitted]))
+        pull = objective.prior_information() * (phi - objective.prior)
+        centre[fitted] = (phi + inverse @ pull)[fitted]
+        variance = inverse[block] + moved @ noise[block] @ moved
+        se[fitted] = np.sqrt(np.diag(variance))
     out = []
     for i in range(2 * d):
         name = names[i % d]
@@ -305,8 +331,10 @@ def fit_clinic(
         phi = _em(objective, phi, kept, min_ess=draws / 10)
         done_rounds = round_index + 1
         if round_index == 1:  # the draws now follow each client: what do the logs identify?
-            information = np.diag(_information_matrix(objective.scores(phi)))
-            kept = ~(information >= unit_information(s0))
+            by_client = np.diagonal(objective.informations(phi), axis1=1, axis2=2)
+            information = by_client.sum(axis=0)
+            noise = math.sqrt(len(by_client)) * by_client.std(axis=0)
+            kept = ~(information - IDENTIFIED_Z * noise >= unit_information(s0))
             shrink = _like_the_clinics(weight, information, n, s0)
             objective = attrs.evolve(objective, weight=shrink)
             phi = _em(objective, np.where(kept, prior_phi, phi), kept, min_ess=draws / 10)

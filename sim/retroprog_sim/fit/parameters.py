@@ -29,7 +29,9 @@ __all__ = [
 
 #: What a fitted parameter's status says.
 FITTED = "fitted"
-NOT_IDENTIFIED = "kept at the prior's value: the logs say less about it than one known client"
+NOT_IDENTIFIED = (
+    "kept at the prior's value: the logs do not clearly say more about it than one known client"
+)
 WEAK = "weakly identified: the logs say little about it per client; its interval is wide"
 #: Weakly identified: the logs' information about a parameter is below this
 #: share of what the clients' parameters, known exactly, would give.
