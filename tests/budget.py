@@ -1,11 +1,10 @@
-"""How many random sequences the tests that expect a policy to pass let ``check_policy`` try.
+"""Example budgets written into the tests, scaled to the Hypothesis profile.
 
-They are written for the ``ci`` profile (see ``conftest.py``).  Under ``compat``,
-which tox runs on the Pythons besides the default one, they try a fifth as many:
-derandomized, the search is the same on every Python, so the default Python's
-run is the search and the others' run every part of the checker on fewer
-sequences.  ``check_policy``'s targeted pass is always whole.  Tests that expect
-a violation keep their budgets: a smaller search might not find it.
+A test that sets its own ``max_examples`` (``@settings(max_examples=examples(40))``)
+writes it for the ``ci`` profile (see ``conftest.py``); under ``compat``, which tox
+runs on the Pythons besides the default one, it runs a fifth as many: derandomized,
+the search is the same on every Python, so the default Python's run is the search and
+the others' run each property on fewer examples.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from hypothesis import settings
 CI_EXAMPLES = 50
 
 
-def examples(written: int = 200) -> int:
-    """``written`` (``check_policy``'s default) scaled to the profile's search, never above it."""
+def examples(written: int) -> int:
+    """``written`` examples scaled to the profile's, never more than written (at least 1)."""
     share = min(settings().max_examples, CI_EXAMPLES)
     return max(1, written * share // CI_EXAMPLES)

@@ -9,8 +9,8 @@ default Python, ``compat`` on the others):
 * ``compat``: ``ci`` with a fifth of the examples, for the Pythons besides the
   default one (tox runs the default with ``ci``).  Derandomized, ``ci`` makes the
   same search on every Python; the others need each property run, not the
-  search repeated.  :func:`tests.budget.examples` scales ``check_policy``'s
-  searches the same way.
+  search repeated.  :func:`tests.budget.examples` scales the budgets that tests
+  write themselves the same way.
 
 Neither runs Hypothesis's "explain" phase: on the state machines it re-runs a
 failing example hundreds of times (minutes, not seconds) only to annotate it.

@@ -67,8 +67,14 @@ def test_the_cookbook_shows_the_built_in_protocols_and_its_examples() -> None:
     assert {path.name for path in PROTOCOL_FILES} <= {path.name for path in INCLUDED}
 
 
+#: Checked with every guarded preset, at larger budgets, in test_builtin_protocols.py.
+CHECKED_AS_BUILT_IN = {"couch-to-5k.toml", "return-to-run-mtss.toml"}
+
+
 @pytest.mark.search
-@pytest.mark.parametrize("path", INCLUDED, ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "path", [p for p in INCLUDED if p.name not in CHECKED_AS_BUILT_IN], ids=lambda path: path.name
+)
 @pytest.mark.parametrize("preset", ["reference", "pain-monitoring", "staircase"])
 def test_every_preset_keeps_every_invariant_on_a_cookbook_protocol(path: Path, preset: str) -> None:
     protocol = retroprog.load_protocol(path)

@@ -16,6 +16,8 @@ from retroprog_sim import RunSpec, load_population
 from retroprog_sim.engine import rules
 from retroprog_sim.engine.process import run_block
 
+from ..budget import examples
+
 
 def _often(value: Any, others: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly ``value`` (a clean session's), sometimes one of ``others``."""
@@ -57,7 +59,7 @@ _PROTOCOLS = rt.protocols(builtin=True).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     protocol=_PROTOCOLS,
     policy=rt.policies(),

@@ -25,6 +25,8 @@ from retroprog_sim.engine.blocks import ClientBlock, PerClientBlock
 from retroprog_sim.model.block import ClientArrays
 from retroprog_sim.testing import client_params, populations
 
+from ..budget import examples
+
 #: Populations: drawn ones (the general population's correlations), every preset,
 #: and one without correlations (independent parameters).
 _POPULATIONS = (
@@ -57,7 +59,7 @@ def _subset(data: st.DataObject, members: Sequence[int]) -> list[int]:
     return sorted(data.draw(st.sets(st.sampled_from(members))) if members else [])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     population=_POPULATIONS,
     seed=st.integers(0, 2**32),
@@ -117,7 +119,7 @@ _OUTCOMES = st.builds(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     population=_LEAVING,
     seed=st.integers(0, 2**32),

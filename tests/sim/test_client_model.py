@@ -20,6 +20,8 @@ from retroprog_sim.model import core
 from retroprog_sim.model.activities import plan_dose
 from retroprog_sim.model.client import Client
 
+from ..budget import examples
+
 _PLANS = [
     "walk 5 min, 8 × (run 60 s, walk 90 s)",
     "run 20 min",
@@ -36,7 +38,7 @@ def _client_params(seed: int) -> ClientParams:
     return presets[seed % len(presets)].params(rng)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=6),
     sessions=st.integers(1, 12),
@@ -133,7 +135,7 @@ def test_the_probabilities_of_every_possible_session_sum_to_one(
     assert total == pytest.approx(1.0, abs=1e-9)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 1000), plan=st.sampled_from(_PLANS), data=st.data())
 def test_every_drawn_session_has_the_probability_its_chances_give(
     seed: int, plan: str, data: st.DataObject

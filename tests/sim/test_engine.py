@@ -41,6 +41,7 @@ from retroprog_sim.model.activities import ACTIVITIES, activity, check_protocol
 from retroprog_sim.model.block import ClientArrays
 from retroprog_sim.testing import populations
 
+from ..budget import examples
 from .per_client_engine import run_block_per_client
 
 
@@ -112,7 +113,7 @@ def _specs(draw: st.DrawFn) -> RunSpec:
     )
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(_specs())
 def test_the_day_stepping_engine_is_the_per_client_one(spec: RunSpec) -> None:
     ids = range(spec.clients)
@@ -285,7 +286,7 @@ def test_a_coach_run_asks_the_clients_one_by_one() -> None:
 # -- the built-in client's outcomes, built without checks, are valid ----------------------------
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(
     populations(),
     st.integers(0, 2**32),

@@ -26,17 +26,19 @@ from retroprog_sim.testing import (
     populations,
 )
 
+from ..budget import examples
+
 # -- strategies ------------------------------------------------------------------------------
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(client_params())
 def test_client_params_stay_within_the_documented_bounds(params: ClientParams) -> None:
     for name, (low, high) in CLIENT_PARAM_BOUNDS.items():
         assert low <= getattr(params, name) <= high, name
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(client_params(attendance=1.0, walk_tolerance=(40, 45)))
 def test_client_params_can_be_fixed_or_narrowed(params: ClientParams) -> None:
     assert params.attendance == 1.0
@@ -56,7 +58,7 @@ def test_the_bounds_hold_every_preset_populations_typical_client() -> None:
             assert low <= getattr(population.typical, field) <= high, (name, field)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(populations())
 def test_populations_are_presets_within_the_bounds(population: PresetPopulation) -> None:
     low, high = HETEROGENEITY_BOUNDS
@@ -241,7 +243,7 @@ def test_not_worse_arguments_are_checked(kwargs: dict[str, object], match: str) 
 # -- a property over populations -------------------------------------------------------------
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(populations())
 def test_reference_keeps_adverse_events_low_on_any_population(
     population: PresetPopulation,

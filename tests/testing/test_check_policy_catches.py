@@ -9,7 +9,6 @@ import retroprog as rp
 from retroprog.exceptions import PolicyViolation
 from retroprog.testing import check_decision, check_policy
 
-from ..budget import examples
 from .unsafe import (
     DeclaresHighThreshold,
     EarlyAdvance,
@@ -27,6 +26,9 @@ from .unsafe import (
     WeeklyBlindSpot,
     WritesMemory,
 )
+
+#: check_policy's search, finding or ruling out violations: on the default Python only (tox.ini).
+pytestmark = pytest.mark.search
 
 WALK_RUN = rp.load_protocol("retro-walk-run")
 assert isinstance(WALK_RUN, rp.StagedProtocol)
@@ -119,7 +121,7 @@ def test_the_counterexample_reproduces_the_violation(case: Case) -> None:
 def test_every_preset_passes_where_the_mutants_fail(policy: str) -> None:
     # the protocols the new mutants are caught on are ones the presets are safe on
     for protocol in (BASE_IS_TARGET, WALK_RUN_ACROSS):
-        check_policy(rp.load_policy(policy), protocol, max_examples=examples(30))
+        check_policy(rp.load_policy(policy), protocol, max_examples=30)
 
 
 def test_the_min_sessions_hole_is_found_as_two_clean_sessions() -> None:
