@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import attrs
@@ -17,6 +18,7 @@ from retroprog_sim.engine import rules
 from retroprog_sim.engine.process import run_block
 
 from ..budget import examples
+from .per_client_engine import run_block_per_client
 
 
 def _often(value: Any, others: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -45,6 +47,7 @@ _ONE_FINDING = st.one_of(
     st.just({"form_breakdown": True}),
     st.just({"completed": False}),
     st.fixed_dictionaries({"rpe": st.integers(0, 10).map(float)}),
+    st.fixed_dictionaries({"bouts_completed": st.integers(0, 20)}),
 )
 
 
@@ -73,6 +76,7 @@ def test_the_block_decides_as_the_policy_client_by_client(
     states = [protocol.start() for _ in range(members)]
     block = rules.States.of(states, ladders)
     sessions = _sessions(data.draw(st.sampled_from([2, 8, 40]), label="clean to each other"))
+    dated = data.draw(st.sampled_from(["day", "date"]), label="sessions dated by")
     day = 0
     for _ in range(data.draw(st.integers(1, 120))):
         day += data.draw(st.integers(1, 3))
@@ -80,31 +84,26 @@ def test_the_block_decides_as_the_policy_client_by_client(
         if not active:
             break
         drawn: list[dict[str, Any]] = [data.draw(sessions) for _ in active]
-        outcomes = [rp.SessionOutcome(day=day, **fields) for fields in drawn]
+        when: dict[str, Any] = {
+            dated: day if dated == "day" else dt.date.fromordinal(738_000 + day)
+        }
+        outcomes = [  # now and then a session without its day
+            rp.SessionOutcome(**fields, **({} if data.draw(st.integers(0, 4)) == 0 else when))
+            for fields in drawn
+        ]
         decisions = [
             policy.decide(protocol, states[m], o) for m, o in zip(active, outcomes, strict=True)
         ]
         rows = np.array(active)
-        before = rules.States(**{k: v[rows] for k, v in attrs.asdict(block, recurse=False).items()})
-        done = rules.Sessions(
-            day=np.full(len(active), day),
-            pain=np.array([o.pain for o in outcomes]),
-            next_day_pain=np.array(
-                [-1 if o.next_day_pain is None else o.next_day_pain for o in outcomes]
-            ),
-            balance_losses=np.array([o.balance_losses for o in outcomes]),
-            dizziness=np.array([o.dizziness for o in outcomes]),
-            form_breakdown=np.array([o.form_breakdown for o in outcomes]),
-            completed=np.array([o.completed for o in outcomes]),
-            rpe=np.array([-1.0 if o.rpe is None else o.rpe for o in outcomes]),  # None: never high
-        )
+        before = block.rows(rows)
+        done = rules.Sessions.of(outcomes)
+        assert not rules.late(before, done).any()
         after, actions = rules.decide(policy, ladders, before, done)
         for i, (m, decision) in enumerate(zip(active, decisions, strict=True)):
             assert after.state(i, ladders) == decision.state, (m, decision.explanation)
             assert rules.ACTIONS[actions[i]] is decision.action, decision.explanation
             states[m] = decision.state
-        for k, v in attrs.asdict(after, recurse=False).items():
-            getattr(block, k)[rows] = v
+        block.update(rows, after)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +145,43 @@ def test_the_engine_decides_by_the_array_rules_where_they_apply(
 
     assert bool(asked) is by_rules
     assert max(asked, default=0) <= 12 - traced
+
+
+class _HalfDone:
+    """A plug-in client that never finishes its bouts and leaves its sessions undated."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def attends(self, day: int) -> bool:
+        return bool(self.inner.attends(day))
+
+    def session(self, prescription: rp.Prescription, stage: int, day: int) -> Any:
+        outcome, pain = self.inner.session(prescription, stage, day)
+        return attrs.evolve(outcome, bouts_completed=0, day=None), pain
+
+    def drops_out(self, outcome: rp.SessionOutcome, next_day_pain: int | None) -> bool:
+        return bool(self.inner.drops_out(outcome, next_day_pain))
+
+
+class _HalfDonePopulation:
+    name = "half-done"
+
+    def client(self, seed: int, client_id: int) -> _HalfDone:
+        return _HalfDone(load_population("general").client(seed, client_id))
+
+
+def test_the_array_rules_read_what_a_plug_in_client_reports() -> None:
+    spec = RunSpec(
+        rp.load_protocol("retro-walk-run"),
+        rp.load_policy("reference"),
+        _HalfDonePopulation(),
+        clients=10,
+        weeks=8,
+        seed=1,
+        trace_clients=0,
+    )
+    found = run_block(spec, range(10))
+
+    assert found.results == run_block_per_client(spec, range(10)).results
+    assert all(result.progressions == 0 for result in found.results)  # no bout ever done

@@ -286,17 +286,10 @@ class _BlockRun:
         assert isinstance(self.spec.policy, RulePolicy)
         rows = np.array([s[0] for s in sessions])
         outcomes = [s[4] for s in sessions]
-        done = rules.Sessions(
-            day=np.array([s[2] for s in sessions]),
-            pain=np.array([o.pain for o in outcomes]),
-            next_day_pain=np.array([-1 if s[5] is None else s[5] for s in sessions]),
-            balance_losses=np.array([o.balance_losses for o in outcomes]),
-            dizziness=np.array([o.dizziness for o in outcomes]),
-            form_breakdown=np.array([o.form_breakdown for o in outcomes]),
-            completed=np.array([o.completed for o in outcomes]),
-            rpe=np.array([-1.0 if o.rpe is None else o.rpe for o in outcomes]),
-        )
+        done = rules.Sessions.of(outcomes)
         before = self.states.rows(rows)
+        for i in np.flatnonzero(rules.late(before, done)):  # refused as the policy refuses it
+            self.spec.policy.decide(self.protocol, before.state(int(i), self.ladders), outcomes[i])
         after, actions = rules.decide(self.spec.policy, self.ladders, before, done)
         self.states.update(rows, after)
         result: list[int] = actions.tolist()

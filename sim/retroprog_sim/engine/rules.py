@@ -12,23 +12,26 @@ The clients' states are arrays, one entry per member (:class:`States`); a
 session's findings come as arrays too (:class:`Sessions`).  :func:`decide`
 applies the rules of :class:`~retroprog.RulePolicy` to every member at once
 and returns the new states and each member's :class:`~retroprog.Action`
-code.  Only what the simulator produces is covered: active clients on a
-:class:`~retroprog.StagedProtocol`, sessions with a day number, no resume and
-no bouts counted (``bouts_completed``); reasons and explanations are not
-built (untraced clients do not keep them).
+code.  Every finding a :class:`~retroprog.SessionOutcome` carries is read
+(:meth:`Sessions.of`), bouts counted and undated sessions included; the
+clients are active (``resume`` matters only after a stop, and stopped clients
+are not asked again), and the caller keeps the sessions in order
+(:func:`late`).  Reasons and explanations are not built (untraced clients do
+not keep them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from retroprog import Action, ClientState, RulePolicy, Stage, StagedProtocol, Status
+from retroprog import Action, ClientState, RulePolicy, SessionOutcome, Stage, StagedProtocol, Status
 
-__all__ = ["ACTIONS", "Ladders", "Sessions", "States", "decide"]
+__all__ = ["ACTIONS", "Ladders", "Sessions", "States", "decide", "late"]
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -62,6 +65,8 @@ class Ladders:
     min_base: Ints
     #: the successful sessions each level needs (stage by level; -1: the policy decides).
     needed: Ints
+    #: the bouts of a session at each level (stage by level): fewer completed is difficult.
+    bouts: Ints
     regress_across: bool
 
     @classmethod
@@ -70,13 +75,16 @@ class Ladders:
         stages = tuple(protocol.stages)
         top = max((stage.last_level for stage in stages if stage.levels), default=1)
         needed = np.full((len(stages), top + 1), -1, dtype=np.int64)
+        bouts = np.zeros((len(stages), top + 1), dtype=np.int64)
         for s, stage in enumerate(stages):
             if stage.levels:
                 for level in range(1, stage.last_level + 1):
                     found = stage.sessions_needed(level)
                     needed[s, level] = -1 if found is None else found
+                    bouts[s, level] = stage.bouts_in(level)
             else:
                 needed[s, :] = -1 if stage.sessions is None else stage.sessions
+                bouts[s, :] = stage.bouts
         ladders = np.array([stage._ladder for stage in stages], dtype=np.int64)
         return cls(
             stages,
@@ -86,8 +94,18 @@ class Ladders:
             ladders[:, 3],
             np.array([stage.min_base_sessions for stage in stages], dtype=np.int64),
             needed,
+            bouts,
             getattr(protocol, "regress_across_stages", False) is True,
         )
+
+    def at_level(self, table: Ints, stage: Ints, level: Ints) -> Ints:
+        """``table``'s entries (:attr:`needed`, :attr:`bouts`) for each member's stage and level.
+
+        A stage that does not list its levels has one value for every level: its
+        column is the last.
+        """
+        found: Ints = table[stage, np.minimum(level, table.shape[1] - 1)]
+        return found
 
 
 @attrs.define
@@ -172,8 +190,9 @@ class States:
 
 @attrs.frozen
 class Sessions:
-    """Members' sessions as the rules read them (``next_day_pain`` -1: not known)."""
+    """Members' sessions as the rules read them (-1: not known, or not counted)."""
 
+    #: the day number (a date: its ordinal), as ``RulePolicy`` dates a session.
     day: Ints
     pain: Ints
     next_day_pain: Ints
@@ -181,7 +200,41 @@ class Sessions:
     dizziness: Bools
     form_breakdown: Bools
     completed: Bools
+    bouts_completed: Ints
+    #: -1.0 for no RPE: below every threshold.
     rpe: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, outcomes: Sequence[SessionOutcome]) -> Sessions:
+        """``outcomes`` (next-day pain folded in, if known) as arrays."""
+
+        def column(values: Iterable[Any], kind: Any = np.int64) -> Any:
+            return np.fromiter(values, kind, len(outcomes))
+
+        return cls(
+            day=column(
+                o.date.toordinal() if o.date is not None else -1 if o.day is None else o.day
+                for o in outcomes
+            ),
+            pain=column(o.pain for o in outcomes),
+            next_day_pain=column(
+                -1 if o.next_day_pain is None else o.next_day_pain for o in outcomes
+            ),
+            balance_losses=column(o.balance_losses for o in outcomes),
+            dizziness=column((o.dizziness for o in outcomes), bool),
+            form_breakdown=column((o.form_breakdown for o in outcomes), bool),
+            completed=column((o.completed for o in outcomes), bool),
+            bouts_completed=column(
+                -1 if o.bouts_completed is None else o.bouts_completed for o in outcomes
+            ),
+            rpe=column((-1.0 if o.rpe is None else o.rpe for o in outcomes), float),
+        )
+
+
+def late(before: States, done: Sessions) -> Bools:
+    """The members whose session is dated before their last one (``decide`` refuses those)."""
+    result: Bools = (done.day >= 0) & (done.day < before.last_day)
+    return result
 
 
 def decide(
@@ -198,8 +251,11 @@ def decide(
         | (losses > p.balance_losses_allowed)
         | done.form_breakdown
     )
+    s, level = before.stage, before.level
+    counted = done.bouts_completed
     difficulty = (
         ~done.completed
+        | ((counted >= 0) & (counted < ladders.at_level(ladders.bouts, s, level)))
         | (known & (pain < nd) & (nd <= p.settled_pain))
         | ((losses > 0) & (losses <= p.balance_losses_allowed))
         | done.dizziness
@@ -209,7 +265,6 @@ def decide(
     findings = adverse | difficulty
     success = ~(findings | awaiting)
 
-    s, level = before.stage, before.level
     first, last = ladders.first[s], ladders.last[s]
     base_max, default_step = ladders.base_max[s], ladders.step[s]
     after = States(
@@ -222,7 +277,7 @@ def decide(
         successes=np.where(success, before.successes + 1, 0),
         failures=np.where(success, 0, before.failures + 1),
         adverse=np.where(adverse, before.adverse + 1, 0),
-        last_day=done.day.copy(),
+        last_day=np.where(done.day >= 0, done.day, before.last_day),  # undated: as it was
         remembers=before.remembers.copy(),
         direction=before.direction.copy(),
         reversals=before.reversals.copy(),
@@ -259,7 +314,7 @@ def decide(
         action[below] = REGRESS
 
     succeeded = ~findings & ~awaiting
-    needed = ladders.needed[s, np.minimum(level, ladders.needed.shape[1] - 1)]
+    needed = ladders.at_level(ladders.needed, s, level)
     k = np.where(needed < 0, p.successes_to_progress, needed)
     ready = succeeded & (after.successes >= k)
     target = ready & (level >= last) & (after.base_sessions >= ladders.min_base[s])
