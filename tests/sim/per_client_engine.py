@@ -8,7 +8,8 @@ A block of clients shares one SimPy environment (and, when the run has one, one
 coach).  Each client is a process that steps through the scheduled days; the
 pieces of a session are sub-generators of their own: waiting for the coach
 (:func:`_seen_by_coach`) and the session with its decision and next-day pain
-(:func:`_session`).  What happened is counted in a :class:`~.tally.Tally`.
+(:func:`_session`).  What happened is counted in a :class:`Tally` (the engine's
+per-client tally as it was, kept here with it).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 
 import simpy
 
-from retroprog import ClientState, Decision, Prescription, SessionOutcome, Status
+from retroprog import Action, ClientState, Decision, Prescription, SessionOutcome, Status, to_dict
 from retroprog_sim import ClientModel, RunSpec, schedule
-from retroprog_sim.engine.tally import BlockResult, ClientResult, Tally
+from retroprog_sim.engine.tally import BlockResult, ClientResult
 from retroprog_sim.model.population import client_streams
 
 __all__ = ["run_block_per_client"]
@@ -165,3 +166,119 @@ def _session(
         outcome = outcome.amend(next_day_pain=next_day_pain)
         decision = decide(protocol, state, outcome)
     return outcome, next_day_pain, decision
+
+
+class Tally:
+    """One client's counters while the run goes on; :meth:`result` when it ends.
+
+    :param client_id: the client's id.
+    :param stages: how many stages the protocol has.
+    :param adverse_pain: pain (or next-day pain) above this is an adverse event.
+    :param traces: where the client's sessions go, one row each (``None``: not traced).
+    """
+
+    __slots__ = (
+        "adverse",
+        "adverse_pain",
+        "after_end",
+        "client_id",
+        "dropout_day",
+        "goal_days",
+        "goal_sessions",
+        "missed",
+        "progressions",
+        "regressions",
+        "sessions",
+        "traces",
+    )
+
+    def __init__(
+        self,
+        client_id: int,
+        *,
+        stages: int,
+        adverse_pain: int,
+        traces: list[dict[str, Any]] | None,
+    ) -> None:
+        self.client_id = client_id
+        self.adverse_pain = adverse_pain
+        self.traces = traces
+        self.sessions = self.missed = self.after_end = self.adverse = 0
+        self.progressions = self.regressions = 0
+        self.goal_days: list[int | None] = [None] * stages
+        self.goal_sessions: list[int | None] = [None] * stages
+        self.dropout_day: int | None = None
+
+    def session(
+        self,
+        *,
+        day: int,
+        stage_index: int,
+        prescription: Prescription,
+        outcome: SessionOutcome,
+        next_day_pain: int | None,
+        decision: Decision,
+    ) -> None:
+        """Count a session attended on ``day``, and the decision made after it."""
+        self.counted(day, stage_index, outcome, next_day_pain, decision.action)
+        if self.traces is not None:
+            self.traces.append(
+                {
+                    "client": self.client_id,
+                    "session": self.sessions,
+                    "day": day,
+                    "prescription": to_dict(prescription),
+                    "outcome": to_dict(outcome),
+                    "action": decision.action.value,
+                    "stage": decision.state.stage,
+                    "bout_seconds": decision.state.bout_seconds,
+                    "memory": dict(decision.state.memory),
+                    "explanation": decision.explanation,
+                }
+            )
+
+    def counted(
+        self,
+        day: int,
+        stage_index: int,
+        outcome: SessionOutcome,
+        next_day_pain: int | None,
+        action: Action,
+    ) -> None:
+        """Count a session attended on ``day`` and the action decided after it (not traced)."""
+        self.sessions += 1
+        adverse_pain = self.adverse_pain
+        if (
+            outcome.pain > adverse_pain
+            or (next_day_pain or 0) > adverse_pain
+            or outcome.balance_losses
+            or outcome.form_breakdown
+        ):
+            self.adverse += 1
+        if action is Action.PROGRESS or action is Action.ADVANCE:
+            self.progressions += 1
+        elif action is Action.REGRESS:
+            self.regressions += 1
+        if action is Action.ADVANCE or action is Action.COMPLETE:
+            self.goal_days[stage_index] = day
+            self.goal_sessions[stage_index] = self.sessions
+
+    def result(self, *, scheduled: int, state: ClientState, horizon: int) -> ClientResult:
+        """The client's result, in ``state`` at the end, followed for ``horizon`` days."""
+        return ClientResult(
+            client_id=self.client_id,
+            scheduled=scheduled,
+            sessions=self.sessions,
+            missed=self.missed,
+            after_end=self.after_end,
+            adverse_events=self.adverse,
+            progressions=self.progressions,
+            regressions=self.regressions,
+            goal_days=tuple(self.goal_days),
+            goal_sessions=tuple(self.goal_sessions),
+            status=state.status.value,
+            dropout_day=self.dropout_day,
+            final_stage=state.stage,
+            final_bout=state.bout_seconds,
+            end_day=self.dropout_day if self.dropout_day is not None else horizon,
+        )

@@ -26,13 +26,24 @@ from typing import Any
 import numpy as np
 import simpy
 
-from retroprog import ClientState, Prescription, RulePolicy, SessionOutcome, StagedProtocol, Status
+from retroprog import (
+    ClientState,
+    Prescription,
+    RulePolicy,
+    SessionOutcome,
+    StagedProtocol,
+    Status,
+    to_dict,
+)
 
+from ..model.block import ClientArrays
+from ..model.core import Draw
 from ..model.population import client_streams
 from . import rules
-from .blocks import block_of
+from .blocks import ClientBlock, block_of
+from .rules import Bools, Ints
 from .spec import RunSpec, schedule
-from .tally import BlockResult, Tally
+from .tally import BlockResult, Tallies
 
 __all__ = ["run_block"]
 
@@ -47,6 +58,8 @@ _ARRIVAL_WINDOW = 1 / 24 / 60  # clients arrive within the first minute, in rand
 #: A session done, waiting for its decision: (member, day's index, day, stage index,
 #: prescription, outcome, next-day pain).
 _Session = tuple[int, int, int, int, Prescription, SessionOutcome, "int | None"]
+#: Each action's code (:data:`.rules.ACTIONS`), for the tally.
+_CODES = {action: code for code, action in enumerate(rules.ACTIONS)}
 
 
 def run_block(spec: RunSpec, ids: Iterable[int]) -> BlockResult:
@@ -58,22 +71,16 @@ def run_block(spec: RunSpec, ids: Iterable[int]) -> BlockResult:
     return run.result()
 
 
-class _Member:
-    """One client of the block: where it stands, its tally, whether it has ended."""
-
-    __slots__ = ("arrival", "ended", "state", "tally")
-
-    def __init__(
-        self, state: ClientState, tally: Tally, arrival: Callable[[], float] | None
-    ) -> None:
-        self.state = state
-        self.tally = tally
-        self.arrival = arrival  # with a coach: the client's stream for arriving each day
-        self.ended = False
-
-
 class _BlockRun:
-    """A block's clients, stepped day by day in one environment."""
+    """A block's clients, stepped day by day in one environment.
+
+    Members are of two kinds.  The built-in rules' members (untraced, decided
+    as arrays) are stepped as arrays of member numbers: their states are
+    :attr:`states`, their sessions come as arrays (:class:`_Columns`) and are
+    decided at once, next-day pain included (it is known before the member's
+    next session either way).  The others have a :class:`ClientState` each in
+    :attr:`state` and are decided one by one, next-day pain the next morning.
+    """
 
     def __init__(self, env: simpy.Environment, spec: RunSpec, ids: Sequence[int]) -> None:
         settings = spec.settings
@@ -87,8 +94,12 @@ class _BlockRun:
         self.clients = block_of(spec.population, settings.seed, ids, one_by_one=bool(capacity))
         self.stage_index = {stage.name: i for i, stage in enumerate(spec.protocol.stages)}
         self.coach = simpy.Resource(env, capacity=capacity) if capacity else None
+        self.traced = [client_id < settings.trace_clients for client_id in ids]
         self.traces: list[dict[str, Any]] = []
+        self.tally = Tallies(ids, stages=len(self.stage_index), adverse_pain=settings.adverse_pain)
+        self.ended = np.zeros(len(ids), dtype=bool)
         start = spec.protocol.start()
+        self.state = [start] * len(ids)  # (members decided one by one)
         # the built-in rules decide for the untraced clients at once, as arrays
         self.ladders = (
             rules.Ladders.of(spec.protocol)
@@ -97,75 +108,70 @@ class _BlockRun:
             and self.coach is None
             else None
         )
-        self.arrays = [
-            self.ladders is not None and client_id >= settings.trace_clients for client_id in ids
-        ]
+        self.by_rules = np.array(
+            [self.ladders is not None and not traced for traced in self.traced], dtype=bool
+        )
         self.states = (
             rules.States.of([start] * len(ids), self.ladders) if self.ladders is not None else None
         )
-        self.prescribed: dict[tuple[int, int], Prescription] = {}
-        self.members = [
-            _Member(
-                start,
-                Tally(
-                    client_id,
-                    stages=len(self.stage_index),
-                    adverse_pain=settings.adverse_pain,
-                    traces=self.traces if client_id < settings.trace_clients else None,
-                ),
-                # with a coach, clients arrive in a random order each day (their own
-                # stream), so that the queue favours nobody
-                client_streams(settings.seed, client_id, "arrival")[0].random
-                if self.coach is not None
-                else None,
-            )
-            for client_id in ids
-        ]
+        self.columns = (
+            _Drawn(self.clients)
+            if isinstance(self.clients, ClientArrays)
+            else _Outcomes(self.clients)
+        )
+        # the prescriptions of the array members, numbered by (stage, level) as first met
+        self.plans: list[Prescription] = []
+        top = int(self.ladders.last.max()) if self.ladders is not None else 0
+        self.plan_of = np.full((len(self.stage_index), top + 1), -1, dtype=np.int64)
+        # with a coach, clients arrive in a random order each day (their own stream), so
+        # that the queue favours nobody
+        self.arrival = (
+            [client_streams(settings.seed, client_id, "arrival")[0].random for client_id in ids]
+            if self.coach is not None
+            else []
+        )
 
     def result(self) -> BlockResult:
         """Every member's result, and the traced sessions in order."""
-        scheduled, horizon = len(self.days), self.spec.days
-        results = [
-            member.tally.result(scheduled=scheduled, state=self._state(m), horizon=horizon)
-            for m, member in enumerate(self.members)
-        ]
-        results.sort(key=lambda r: r.client_id)
+        states = list(self.state)
+        if self.states is not None:
+            assert self.ladders is not None
+            for m in np.flatnonzero(self.by_rules).tolist():
+                states[m] = self.states.state(m, self.ladders)
+        results = self.tally.results(states, scheduled=len(self.days), horizon=self.spec.days)
         self.traces.sort(key=lambda t: (t["client"], t["session"]))
         return BlockResult(results, self.traces)
 
-    def _state(self, member: int) -> ClientState:
-        """Where ``member`` stands."""
-        if self.arrays[member]:
-            assert self.states is not None
-            assert self.ladders is not None
-            return self.states.state(member, self.ladders)
-        return self.members[member].state
-
     def _prescription(self, member: int) -> tuple[Prescription, int]:
-        """The next session of ``member`` (active), and its stage's index."""
-        if not self.arrays[member]:
-            state = self.members[member].state
-            prescription = self.protocol.prescribe(state)
-            assert prescription is not None  # the client is active
-            return prescription, self.stage_index[state.stage]
-        assert self.states is not None
-        assert self.ladders is not None
-        key = (int(self.states.stage[member]), int(self.states.level[member]))
-        found = self.prescribed.get(key)
-        if found is None:
-            state = ClientState(self.ladders.stages[key[0]].name, key[1])
-            found = self.protocol.prescribe(state)
-            assert found is not None
-            self.prescribed[key] = found
-        return found, key[0]
+        """The next session of ``member`` (active, decided one by one), and its stage's index."""
+        state = self.state[member]
+        prescription = self.protocol.prescribe(state)
+        assert prescription is not None  # the client is active
+        return prescription, self.stage_index[state.stage]
+
+    def _plans(self, stage: Ints, level: Ints) -> Ints:
+        """The numbers in :attr:`plans` of the prescriptions at ``stage`` and ``level``."""
+        found = self.plan_of[stage, level]
+        if (found < 0).any():
+            assert self.ladders is not None
+            missing = found < 0
+            for s, lv in set(zip(stage[missing].tolist(), level[missing].tolist(), strict=True)):
+                state = ClientState(self.ladders.stages[s].name, lv)
+                prescription = self.protocol.prescribe(state)
+                assert prescription is not None
+                self.plan_of[s, lv] = len(self.plans)
+                self.plans.append(prescription)
+            found = self.plan_of[stage, level]
+        return found
 
     # --- the days ---------------------------------------------------------------------------
 
     def process(self) -> Process:
         """The block's process: each scheduled day, step the members still in the programme."""
-        env, members, coach = self.env, self.members, self.coach
+        env, coach, tally = self.env, self.coach, self.tally
         opens = _DAY_OPEN if coach is not None else 0
-        due = list(range(len(members)))
+        arrays = np.flatnonzero(self.by_rules)  # still in the programme, decided as arrays
+        one_by_one = np.flatnonzero(~self.by_rules).tolist()  # still in, decided one by one
         tomorrow: list[_Session] = []  # sessions whose next-day pain arrives tomorrow
         for index, day in enumerate(self.days):
             if tomorrow:  # (only without a coach: visits wait for their own next morning)
@@ -174,26 +180,59 @@ class _BlockRun:
             start = day + opens
             if env.now < start:
                 yield env.timeout(start - env.now)
-            due = [m for m in due if not members[m].ended]  # (visits end clients too)
-            if not due:
+            ended = self.ended
+            arrays = arrays[~ended[arrays]]
+            one_by_one = [m for m in one_by_one if not ended[m]]  # (visits end clients too)
+            if not len(arrays) and not one_by_one:
                 return
-            attends = self.clients.attends(day, due)
-            present = []
-            for member, attending in zip(due, attends, strict=True):
-                if attending:
-                    present.append(member)
-                else:
-                    members[member].tally.missed += 1
-            if coach is not None:
-                for member in present:
-                    env.process(self.visit(member, index, day, coach))
-            elif present:
-                tomorrow = self._sessions(present, index, day)
+            if len(arrays):
+                attends = self.columns.attend(day, arrays)
+                tally.missed[arrays[~attends]] += 1
+                if attends.any():
+                    self._step(arrays[attends], index, day)
+            if one_by_one:
+                attending = self.clients.attends(day, one_by_one)
+                present = []
+                for member, attends_today in zip(one_by_one, attending, strict=True):
+                    if attends_today:
+                        present.append(member)
+                    else:
+                        tally.missed[member] += 1
+                if coach is not None:
+                    for member in present:
+                        env.process(self.visit(member, index, day, coach))
+                elif present:
+                    tomorrow = self._sessions(present, index, day)
         if tomorrow:
             yield from self._morning(tomorrow)
 
+    def _step(self, rows: Ints, index: int, day: int) -> None:
+        """The sessions of array members ``rows`` on ``day``, decided by the built-in rules."""
+        states, ladders, policy = self.states, self.ladders, self.spec.policy
+        assert states is not None
+        assert ladders is not None
+        assert isinstance(policy, RulePolicy)
+        before = states.rows(rows)
+        stage = before.stage
+        done = self.columns.sessions(day, rows, self.plans, self._plans(stage, before.level), stage)
+        for i in np.flatnonzero(rules.late(before, done)).tolist():
+            # a plug-in client's session dated before the last: refused as the policy refuses it
+            assert isinstance(self.columns, _Outcomes)
+            policy.decide(self.protocol, before.state(i, ladders), self.columns.outcomes[i])
+        after, actions = rules.decide(policy, ladders, before, done)
+        states.update(rows, after)
+        self.tally.count(rows, day, stage, done, actions)
+        ends = (actions == rules.STOP) | (actions == rules.COMPLETE)
+        self._end(rows[ends], index)
+        going_on = ~ends
+        if going_on.any():
+            leaving = self.columns.leaves(rows[going_on], going_on)
+            gone = rows[going_on][leaving]
+            self.tally.dropout_day[gone] = day
+            self._end(gone, index)
+
     def _sessions(self, present: list[int], index: int, day: int) -> list[_Session]:
-        """The sessions of the members ``present`` on ``day``; decide those that can be.
+        """The sessions of members ``present`` (one by one) on ``day``; decide those that can be.
 
         The sessions with next-day pain are returned, to be decided tomorrow.
         """
@@ -222,97 +261,77 @@ class _BlockRun:
         self._decide(sessions)
 
     def _decide(self, sessions: Sequence[_Session]) -> None:
-        """Decide after each session (amended with its next-day pain) and count it.
+        """Decide after each session (amended with its next-day pain), one by one, and count.
 
         Members the decision stops or completes, and those who drop out, end here.
         """
-        members, protocol, decide = self.members, self.protocol, self.decide
-        going_on: list[int] = []
-        when: list[tuple[int, int]] = []  # each one's day, and the day's index
+        if not sessions:
+            return
+        protocol, decide, tally = self.protocol, self.decide, self.tally
         outcomes: list[SessionOutcome] = []
-        pains: list[int | None] = []
-        by_rules: list[tuple[int, int, int, int, SessionOutcome, int | None]] = []
-        for member, index, day, stage, prescription, outcome, pain in sessions:
+        actions: list[int] = []
+        ending: list[bool] = []
+        for member, _, day, _, prescription, outcome, pain in sessions:
             if pain is not None:
                 outcome = outcome.amend(next_day_pain=pain)
-            if self.arrays[member]:
-                by_rules.append((member, index, day, stage, outcome, pain))
-                continue
-            client = members[member]
-            decision = decide(protocol, client.state, outcome)
-            client.tally.session(
-                day=day,
-                stage_index=stage,
-                prescription=prescription,
-                outcome=outcome,
-                next_day_pain=pain,
-                decision=decision,
-            )
-            client.state = decision.state
-            if decision.state.status is not Status.ACTIVE:
-                self._end(client, index)
-            else:
-                going_on.append(member)
-                when.append((index, day))
-                outcomes.append(outcome)
-                pains.append(pain)
-        if by_rules:
-            actions = self._decide_by_rules(by_rules)
-            for (member, index, day, stage, outcome, pain), code in zip(
-                by_rules, actions, strict=True
-            ):
-                action = rules.ACTIONS[code]
-                members[member].tally.counted(day, stage, outcome, pain, action)
-                if code == rules.STOP or code == rules.COMPLETE:
-                    self._end(members[member], index)
-                else:
-                    going_on.append(member)
-                    when.append((index, day))
-                    outcomes.append(outcome)
-                    pains.append(pain)
-        if going_on:
-            leaving = self.clients.drops_out(going_on, outcomes, pains)
-            for member, (index, day), leaves in zip(going_on, when, leaving, strict=True):
-                if leaves:
-                    members[member].tally.dropout_day = day
-                    self._end(members[member], index)
+            decision = decide(protocol, self.state[member], outcome)
+            self.state[member] = decision.state
+            outcomes.append(outcome)
+            actions.append(_CODES[decision.action])
+            ending.append(decision.state.status is not Status.ACTIVE)
+            if self.traced[member]:
+                self.traces.append(
+                    {
+                        "client": tally.ids[member],
+                        "session": int(tally.sessions[member]) + 1,
+                        "day": day,
+                        "prescription": to_dict(prescription),
+                        "outcome": to_dict(outcome),
+                        "action": decision.action.value,
+                        "stage": decision.state.stage,
+                        "bout_seconds": decision.state.bout_seconds,
+                        "memory": dict(decision.state.memory),
+                        "explanation": decision.explanation,
+                    }
+                )
+        rows = np.array([s[0] for s in sessions], dtype=np.int64)
+        tally.count(
+            rows,
+            np.array([s[2] for s in sessions], dtype=np.int64),
+            np.array([s[3] for s in sessions], dtype=np.int64),
+            rules.Sessions.of(outcomes),
+            np.array(actions, dtype=np.int64),
+        )
+        going_on = [i for i, ends in enumerate(ending) if not ends]
+        leaving = self.clients.drops_out(
+            [sessions[i][0] for i in going_on],
+            [outcomes[i] for i in going_on],
+            [sessions[i][6] for i in going_on],
+        )
+        for i, s in enumerate(sessions):
+            if ending[i]:
+                self._end(rows[i : i + 1], s[1])
+        for i, leaves in zip(going_on, leaving, strict=True):
+            if leaves:
+                member, index, day = sessions[i][:3]
+                tally.dropout_day[member] = day
+                self._end(rows[i : i + 1], index)
 
-    def _decide_by_rules(
-        self, sessions: Sequence[tuple[int, int, int, int, SessionOutcome, int | None]]
-    ) -> list[int]:
-        """The built-in rules' action codes for ``sessions``, their states updated as arrays."""
-        assert self.states is not None
-        assert self.ladders is not None
-        assert isinstance(self.spec.policy, RulePolicy)
-        rows = np.array([s[0] for s in sessions])
-        outcomes = [s[4] for s in sessions]
-        done = rules.Sessions.of(outcomes)
-        before = self.states.rows(rows)
-        for i in np.flatnonzero(rules.late(before, done)):  # refused as the policy refuses it
-            self.spec.policy.decide(self.protocol, before.state(int(i), self.ladders), outcomes[i])
-        after, actions = rules.decide(self.spec.policy, self.ladders, before, done)
-        self.states.update(rows, after)
-        result: list[int] = actions.tolist()
-        return result
-
-    def _end(self, client: _Member, index: int) -> None:
-        """``client`` leaves the programme after the session of day ``index``."""
-        client.ended = True
-        client.tally.after_end = len(self.days) - index - 1
+    def _end(self, members: Ints, index: int) -> None:
+        """``members`` leave the programme after the session of day ``index``."""
+        self.ended[members] = True
+        self.tally.after_end[members] = len(self.days) - index - 1
 
     # --- the coach --------------------------------------------------------------------------
 
     def visit(self, member: int, index: int, day: int, coach: simpy.Resource) -> Process:
         """A client's visit on a day with a coach: arrive, be seen or not, take the session."""
-        env, client = self.env, self.members[member]
-        assert client.arrival is not None  # every client has one when there is a coach
-        request = yield from _seen_by_coach(env, coach, day, client.arrival)
+        env = self.env
+        request = yield from _seen_by_coach(env, coach, day, self.arrival[member])
         if request is None:
-            client.tally.missed += 1
+            self.tally.missed[member] += 1
             return
-        prescription = self.protocol.prescribe(client.state)
-        assert prescription is not None  # the client is active
-        stage = self.stage_index[client.state.stage]
+        prescription, stage = self._prescription(member)
         ((outcome, pain),) = self.clients.sessions(day, [member], [prescription], [stage])
         yield env.timeout(_SESSION_LENGTH)
         coach.release(request)
@@ -341,3 +360,57 @@ def _seen_by_coach(
         request.cancel()
         return None
     return request
+
+
+class _Drawn:
+    """The array members' sessions from the default model's block, as arrays throughout."""
+
+    def __init__(self, clients: ClientArrays) -> None:
+        self.clients = clients
+        self.drawn: Draw | None = None  # the last day's sessions, for dropout
+
+    def attend(self, day: int, rows: Ints) -> Bools:
+        return self.clients.attend(day, rows)
+
+    def sessions(
+        self, day: int, rows: Ints, plans: Sequence[Prescription], plan: Ints, stages: Ints
+    ) -> rules.Sessions:
+        self.drawn = self.clients.draw(day, rows, plans, plan)
+        return rules.Sessions.drawn(self.drawn, day)
+
+    def leaves(self, rows: Ints, which: Bools) -> Bools:
+        """Whether members ``rows`` (the last sessions' ``which``) drop out after them."""
+        assert self.drawn is not None
+        return self.clients.leaves(rows, Draw._make(c[which] for c in self.drawn))
+
+
+class _Outcomes:
+    """The array members' sessions from any other block: its outcomes, read as arrays."""
+
+    def __init__(self, clients: ClientBlock) -> None:
+        self.clients = clients
+        self.outcomes: list[SessionOutcome] = []  # the last day's sessions (amended)
+        self.pains: list[int | None] = []
+
+    def attend(self, day: int, rows: Ints) -> Bools:
+        return np.array(self.clients.attends(day, rows.tolist()), dtype=bool)
+
+    def sessions(
+        self, day: int, rows: Ints, plans: Sequence[Prescription], plan: Ints, stages: Ints
+    ) -> rules.Sessions:
+        done = self.clients.sessions(
+            day, rows.tolist(), [plans[i] for i in plan.tolist()], stages.tolist()
+        )
+        self.outcomes = [o if p is None else o.amend(next_day_pain=p) for o, p in done]
+        self.pains = [p for _, p in done]
+        return rules.Sessions.of(self.outcomes)
+
+    def leaves(self, rows: Ints, which: Bools) -> Bools:
+        """Whether members ``rows`` (the last sessions' ``which``) drop out after them."""
+        kept = np.flatnonzero(which).tolist()
+        return np.array(
+            self.clients.drops_out(
+                rows.tolist(), [self.outcomes[i] for i in kept], [self.pains[i] for i in kept]
+            ),
+            dtype=bool,
+        )

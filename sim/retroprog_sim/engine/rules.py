@@ -31,6 +31,8 @@ import numpy.typing as npt
 
 from retroprog import Action, ClientState, RulePolicy, SessionOutcome, Stage, StagedProtocol, Status
 
+from ..model.core import Draw
+
 __all__ = ["ACTIONS", "Ladders", "Sessions", "States", "decide", "late"]
 
 Ints = npt.NDArray[np.int64]
@@ -228,6 +230,25 @@ class Sessions:
                 -1 if o.bouts_completed is None else o.bouts_completed for o in outcomes
             ),
             rpe=column((-1.0 if o.rpe is None else o.rpe for o in outcomes), float),
+        )
+
+    @classmethod
+    def drawn(cls, draw: Draw, day: int) -> Sessions:
+        """A block's sessions on ``day`` as the default client model draws them.
+
+        The model draws next-day pain with the session, so it is known at once.
+        """
+        n = len(draw.pain)
+        return cls(
+            day=np.full(n, day, dtype=np.int64),
+            pain=draw.pain,
+            next_day_pain=draw.next_day_pain,
+            balance_losses=draw.balance_losses,
+            dizziness=draw.dizziness,
+            form_breakdown=draw.form_breakdown,
+            completed=draw.completed,
+            bouts_completed=np.full(n, -1, dtype=np.int64),
+            rpe=draw.rpe.astype(np.float64),
         )
 
 

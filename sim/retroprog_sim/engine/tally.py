@@ -1,19 +1,23 @@
 """What a run keeps of each client: a running tally, and the result it ends in.
 
-The tally holds a few counters per client (no list of sessions), so a run's
-memory grows with its clients, not with their sessions.  Traced clients also
-keep every session, as JSON-ready rows.
+A block's tally holds a few counters per client, as arrays (no list of
+sessions), so a run's memory grows with its clients, not with their sessions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
-from retroprog import Action, ClientState, Decision, Prescription, SessionOutcome, Status, to_dict
+from retroprog import ClientState, Status
 
-__all__ = ["BlockResult", "ClientResult", "Tally"]
+from . import rules
+from .rules import Ints, Sessions
+
+__all__ = ["BlockResult", "ClientResult", "Tallies"]
 
 
 @attrs.frozen
@@ -73,117 +77,115 @@ class BlockResult:
     traces: list[dict[str, Any]]
 
 
-class Tally:
-    """One client's counters while the run goes on; :meth:`result` when it ends.
+class Tallies:
+    """A block's counters while the run goes on, one entry per member; results at the end.
 
-    :param client_id: the client's id.
+    The counters are arrays (no list of sessions), so a run's memory grows with
+    its clients, not with their sessions; a day's sessions are counted at once
+    (:meth:`count`), whoever decided them.
+
+    :param ids: the members' client ids, in member order.
     :param stages: how many stages the protocol has.
     :param adverse_pain: pain (or next-day pain) above this is an adverse event.
-    :param traces: where the client's sessions go, one row each (``None``: not traced).
     """
 
     __slots__ = (
         "adverse",
         "adverse_pain",
         "after_end",
-        "client_id",
         "dropout_day",
         "goal_days",
         "goal_sessions",
+        "ids",
         "missed",
         "progressions",
         "regressions",
         "sessions",
-        "traces",
     )
 
-    def __init__(
-        self,
-        client_id: int,
-        *,
-        stages: int,
-        adverse_pain: int,
-        traces: list[dict[str, Any]] | None,
-    ) -> None:
-        self.client_id = client_id
+    def __init__(self, ids: Sequence[int], *, stages: int, adverse_pain: int) -> None:
+        n = len(ids)
+        self.ids = list(ids)
         self.adverse_pain = adverse_pain
-        self.traces = traces
-        self.sessions = self.missed = self.after_end = self.adverse = 0
-        self.progressions = self.regressions = 0
-        self.goal_days: list[int | None] = [None] * stages
-        self.goal_sessions: list[int | None] = [None] * stages
-        self.dropout_day: int | None = None
+        self.sessions = np.zeros(n, dtype=np.int64)
+        self.missed = np.zeros(n, dtype=np.int64)
+        self.after_end = np.zeros(n, dtype=np.int64)
+        self.adverse = np.zeros(n, dtype=np.int64)
+        self.progressions = np.zeros(n, dtype=np.int64)
+        self.regressions = np.zeros(n, dtype=np.int64)
+        self.goal_days = np.full((n, stages), -1, dtype=np.int64)  # -1: not reached
+        self.goal_sessions = np.full((n, stages), -1, dtype=np.int64)
+        self.dropout_day = np.full(n, -1, dtype=np.int64)
 
-    def session(
-        self,
-        *,
-        day: int,
-        stage_index: int,
-        prescription: Prescription,
-        outcome: SessionOutcome,
-        next_day_pain: int | None,
-        decision: Decision,
+    def count(
+        self, rows: Ints, days: Ints | int, stages: Ints, done: Sessions, actions: Ints
     ) -> None:
-        """Count a session attended on ``day``, and the decision made after it."""
-        self.counted(day, stage_index, outcome, next_day_pain, decision.action)
-        if self.traces is not None:
-            self.traces.append(
-                {
-                    "client": self.client_id,
-                    "session": self.sessions,
-                    "day": day,
-                    "prescription": to_dict(prescription),
-                    "outcome": to_dict(outcome),
-                    "action": decision.action.value,
-                    "stage": decision.state.stage,
-                    "bout_seconds": decision.state.bout_seconds,
-                    "memory": dict(decision.state.memory),
-                    "explanation": decision.explanation,
-                }
-            )
+        """Count the sessions ``done`` by members ``rows`` (each once) and the actions after them.
 
-    def counted(
-        self,
-        day: int,
-        stage_index: int,
-        outcome: SessionOutcome,
-        next_day_pain: int | None,
-        action: Action,
-    ) -> None:
-        """Count a session attended on ``day`` and the action decided after it (not traced)."""
-        self.sessions += 1
-        adverse_pain = self.adverse_pain
-        if (
-            outcome.pain > adverse_pain
-            or (next_day_pain or 0) > adverse_pain
-            or outcome.balance_losses
-            or outcome.form_breakdown
-        ):
-            self.adverse += 1
-        if action is Action.PROGRESS or action is Action.ADVANCE:
-            self.progressions += 1
-        elif action is Action.REGRESS:
-            self.regressions += 1
-        if action is Action.ADVANCE or action is Action.COMPLETE:
-            self.goal_days[stage_index] = day
-            self.goal_sessions[stage_index] = self.sessions
-
-    def result(self, *, scheduled: int, state: ClientState, horizon: int) -> ClientResult:
-        """The client's result, in ``state`` at the end, followed for ``horizon`` days."""
-        return ClientResult(
-            client_id=self.client_id,
-            scheduled=scheduled,
-            sessions=self.sessions,
-            missed=self.missed,
-            after_end=self.after_end,
-            adverse_events=self.adverse,
-            progressions=self.progressions,
-            regressions=self.regressions,
-            goal_days=tuple(self.goal_days),
-            goal_sessions=tuple(self.goal_sessions),
-            status=state.status.value,
-            dropout_day=self.dropout_day,
-            final_stage=state.stage,
-            final_bout=state.bout_seconds,
-            end_day=self.dropout_day if self.dropout_day is not None else horizon,
+        ``stages``: each one's stage index during the session; ``actions``: the
+        action codes of :data:`.rules.ACTIONS`.
+        """
+        self.sessions[rows] += 1
+        pain = self.adverse_pain
+        self.adverse[rows] += (
+            (done.pain > pain)
+            | (done.next_day_pain > pain)  # (-1: none reported)
+            | (done.balance_losses > 0)
+            | done.form_breakdown
         )
+        self.progressions[rows] += (actions == rules.PROGRESS) | (actions == rules.ADVANCE)
+        self.regressions[rows] += actions == rules.REGRESS
+        goal = (actions == rules.ADVANCE) | (actions == rules.COMPLETE)
+        if goal.any():
+            reached, stage = rows[goal], stages[goal]
+            self.goal_days[reached, stage] = days if isinstance(days, int) else days[goal]
+            self.goal_sessions[reached, stage] = self.sessions[reached]
+
+    def results(
+        self, states: Sequence[ClientState], *, scheduled: int, horizon: int
+    ) -> list[ClientResult]:
+        """Each member's result, in ``states`` at the end, followed for ``horizon`` days."""
+        goal_days, goal_sessions = self.goal_days.tolist(), self.goal_sessions.tolist()
+        return [
+            ClientResult(
+                client_id=client_id,
+                scheduled=scheduled,
+                sessions=sessions,
+                missed=missed,
+                after_end=after_end,
+                adverse_events=adverse,
+                progressions=progressions,
+                regressions=regressions,
+                goal_days=tuple(None if d < 0 else d for d in goal_days[m]),
+                goal_sessions=tuple(None if s < 0 else s for s in goal_sessions[m]),
+                status=state.status.value,
+                dropout_day=None if dropout < 0 else dropout,
+                final_stage=state.stage,
+                final_bout=state.bout_seconds,
+                end_day=horizon if dropout < 0 else dropout,
+            )
+            for m, (
+                client_id,
+                state,
+                sessions,
+                missed,
+                after_end,
+                adverse,
+                progressions,
+                regressions,
+                dropout,
+            ) in enumerate(
+                zip(
+                    self.ids,
+                    states,
+                    self.sessions.tolist(),
+                    self.missed.tolist(),
+                    self.after_end.tolist(),
+                    self.adverse.tolist(),
+                    self.progressions.tolist(),
+                    self.regressions.tolist(),
+                    self.dropout_day.tolist(),
+                    strict=True,
+                )
+            )
+        ]

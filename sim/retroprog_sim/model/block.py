@@ -17,6 +17,7 @@ from random import Random
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from retroprog import Prescription, SessionOutcome
 
@@ -26,6 +27,9 @@ from .client import draw_of, outcome_of
 from .params import ClientParams
 
 __all__ = ["ClientArrays"]
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 
 class ClientArrays:
@@ -38,7 +42,16 @@ class ClientArrays:
         :class:`~retroprog_sim.Client` takes them.
     """
 
-    __slots__ = ("_attendance", "_dropout", "_session", "attendance", "latent", "params")
+    __slots__ = (
+        "_attendance",
+        "_dropout",
+        "_plans",
+        "_session",
+        "_stacked",
+        "attendance",
+        "latent",
+        "params",
+    )
 
     def __init__(
         self, params: Sequence[ClientParams], streams: Sequence[tuple[Random, Random, Random]]
@@ -50,11 +63,66 @@ class ClientArrays:
         self._dropout: list[Callable[[], float]] = [d.random for _, _, d in streams]
         # each field its own array: the members' rows are updated in place
         self.latent = _each(core.fresh_latent(), lambda value: np.full(len(params), value))
+        self._plans: list[PlanDose] = []  # the doses of the plans drawn at, by number
+        self._stacked: Any = None
+
+    # --- many members at once, as arrays (the engine's fast path) ---------------------------
+
+    def attend(self, day: int, rows: Ints) -> Bools:
+        """Whether each member ``rows`` attends the session scheduled on ``day``."""
+        draws, attendance = self._attendance, self.attendance
+        return np.fromiter((draws[m]() < attendance[m] for m in rows.tolist()), bool, len(rows))
+
+    def draw(self, day: int, rows: Ints, plans: Sequence[Prescription], plan: Ints) -> core.Draw:
+        """The sessions of members ``rows`` on ``day``, each at ``plans[plan[i]]``, as arrays.
+
+        ``plans`` only grows from call to call (a plan keeps its number): each
+        plan's dose is worked out once.
+        """
+        if len(plans) > len(self._plans):
+            self._plans.extend(plan_dose(p) for p in plans[len(self._plans) :])
+            self._stacked = core.block(self._plans)
+        return self._draw(day, rows, _indexed(self._stacked, plan))
+
+    def leaves(self, rows: Ints, drawn: core.Draw) -> Bools:
+        """Whether each member ``rows`` gives up after its last session, ``drawn`` (arrays)."""
+        chances = core.dropout_chance(_rows(self.params, rows), drawn, core.ARRAY)
+        draws = self._dropout
+        return np.fromiter(
+            (
+                draws[m]() < chance
+                for m, chance in zip(rows.tolist(), chances.tolist(), strict=True)
+            ),
+            bool,
+            len(rows),
+        )
+
+    def _draw(self, day: int, rows: Ints, dose: PlanDose) -> core.Draw:
+        """The members ``rows``' sessions at ``dose`` (arrays); their states move on."""
+        streams, n = self._session, core.UNIFORMS
+        uniforms = np.fromiter(  # member by member, each member's n draws in order
+            chain.from_iterable(map(Random.random, repeat(streams[m], n)) for m in rows.tolist()),
+            float,
+            n * len(rows),
+        ).reshape(len(rows), n)
+        params = _rows(self.params, rows)
+        latent = self.latent
+        before = _each(latent, lambda column: column[rows])
+        chances = core.chances(params, before, dose, day, core.ARRAY)
+        drawn = core.draw_session(chances, list(uniforms.T), core.ARRAY)
+        after = core.after_session(params, before, dose, day, core.ARRAY)
+        for name in _NUMBERS:
+            getattr(latent, name)[rows] = getattr(after, name)
+        for mine, theirs in zip(latent.exposures, after.exposures, strict=True):
+            mine[rows] = theirs
+        return drawn
+
+    # --- the ClientBlock protocol: members one object each ---------------------------------
 
     def attends(self, day: int, members: Sequence[int]) -> list[bool]:
         """Each member's :meth:`~retroprog_sim.Client.attends`: a draw from its own stream."""
-        draws, attendance = self._attendance, self.attendance
-        return [draws[m]() < attendance[m] for m in members]
+        found: list[bool] = self.attend(day, np.array(members, dtype=np.int64)).tolist()
+        return found
 
     def sessions(
         self,
@@ -66,24 +134,7 @@ class ClientArrays:
         """Each member's :meth:`~retroprog_sim.Client.session`, evaluated for all at once."""
         if not members:
             return []
-        streams, n = self._session, core.UNIFORMS
-        uniforms = np.fromiter(  # member by member, each member's n draws in order
-            chain.from_iterable(map(Random.random, repeat(streams[m], n)) for m in members),
-            float,
-            n * len(members),
-        ).reshape(len(members), n)
-        rows = np.array(members)
-        params = _rows(self.params, rows)
-        latent = self.latent
-        before = _each(latent, lambda column: column[rows])
-        dose = _doses(prescriptions)
-        chances = core.chances(params, before, dose, day, core.ARRAY)
-        drawn = core.draw_session(chances, list(uniforms.T), core.ARRAY)
-        after = core.after_session(params, before, dose, day, core.ARRAY)
-        for name in _NUMBERS:
-            getattr(latent, name)[rows] = getattr(after, name)
-        for mine, theirs in zip(latent.exposures, after.exposures, strict=True):
-            mine[rows] = theirs
+        drawn = self._draw(day, np.array(members, dtype=np.int64), _doses(prescriptions))
         return [
             (
                 outcome_of(
@@ -114,9 +165,8 @@ class ClientArrays:
         # each member's session as Client.drops_out reads it, field by field as arrays
         sessions = [draw_of(o, p) for o, p in zip(outcomes, next_day_pains, strict=True)]
         drawn = core.Draw._make(map(np.array, zip(*sessions, strict=True)))
-        chances = core.dropout_chance(_rows(self.params, np.array(members)), drawn, core.ARRAY)
-        draws = self._dropout
-        return [draws[m]() < chance for m, chance in zip(members, chances.tolist(), strict=True)]
+        found: list[bool] = self.leaves(np.array(members, dtype=np.int64), drawn).tolist()
+        return found
 
 
 #: The fields of :class:`~.core.Latent` that are one number per client (not the exposures).
@@ -147,8 +197,11 @@ def _doses(prescriptions: Sequence[Prescription]) -> PlanDose:
             i = slot[id(prescription)] = len(distinct)
             distinct.append(plan_dose(prescription))
         rows.append(i)
-    stacked = core.block(distinct)
-    index = np.array(rows)
+    return _indexed(core.block(distinct), np.array(rows))
+
+
+def _indexed(stacked: Any, index: Ints) -> PlanDose:
+    """The doses ``stacked`` (arrays, one entry per plan) of plans ``index``."""
     dose: PlanDose = stacked._replace(
         **{name: getattr(stacked, name)[index] for name in PlanDose._fields[:-1]},
         unfamiliar=tuple(column[index] for column in stacked.unfamiliar),
