@@ -14,7 +14,7 @@ per-client tally as it was, kept here with it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import simpy
@@ -22,7 +22,7 @@ import simpy
 from retroprog import Action, ClientState, Decision, Prescription, SessionOutcome, Status, to_dict
 from retroprog_sim import ClientModel, RunSpec, schedule
 from retroprog_sim.engine.tally import BlockResult, ClientResult
-from retroprog_sim.model.population import client_streams
+from retroprog_sim.model.streams import stream_keys, uniforms
 
 __all__ = ["run_block_per_client"]
 
@@ -65,7 +65,7 @@ def _client(
     model = spec.population.client(settings.seed, client_id)
     # with a coach, clients arrive in a random order each day (their own stream),
     # so that the queue favours nobody
-    arrival = client_streams(settings.seed, client_id, "arrival")[0].random if coach else None
+    arrival = stream_keys(settings.seed, client_id, "arrival") if coach else None
     stage_index = {stage.name: i for i, stage in enumerate(protocol.stages)}
     tally = Tally(
         client_id,
@@ -87,7 +87,7 @@ def _client(
             continue
         request = None
         if coach is not None and arrival is not None:
-            request = yield from _seen_by_coach(env, coach, day, arrival)
+            request = yield from _seen_by_coach(env, coach, day, uniforms(arrival, day))
             if request is None:
                 tally.missed += 1
                 continue
@@ -126,10 +126,13 @@ def _seen_by_coach(
     env: simpy.Environment,
     coach: simpy.Resource,
     day: int,
-    arrival: Callable[[], float],
+    arrival: float,
 ) -> Generator[simpy.Event, Any, simpy.resources.resource.Request | None]:
-    """Arrive, and wait for the coach until closing; the request, or ``None`` if not seen."""
-    yield env.timeout(arrival() * _ARRIVAL_WINDOW)
+    """Arrive, and wait for the coach until closing; the request, or ``None`` if not seen.
+
+    ``arrival``: the client's draw for the day (when in the first minute it arrives).
+    """
+    yield env.timeout(arrival * _ARRIVAL_WINDOW)
     request = coach.request()
     # the last group starts one session before closing; half a session of slack
     # keeps float rounding from cancelling it

@@ -159,7 +159,7 @@ def _simulated_log(params: ClientParams, seed: int, weeks: int) -> list[rp.Sessi
     """One client's session log under couch-to-5k and the reference policy, as the engine
     would record it (attended days only, next-day pain amended)."""
     protocol, policy = rp.load_protocol("couch-to-5k"), rp.load_policy("reference")
-    client = Client(params, Random(seed), Random(seed + 1), Random(seed + 2))
+    client = Client(params, seed)
     state = protocol.start()
     log = []
     for day in schedule(weeks, 3):
@@ -212,10 +212,10 @@ def test_eight_runs_of_a_minute_are_harder_than_one() -> None:
 
 def test_twenty_stages_of_one_activity_are_no_harder_than_one() -> None:
     """Tolerance belongs to the activity, not to the stage index."""
-    client = Client(PRESETS["general"].typical, Random(1), Random(2), Random(3))
+    client = Client(PRESETS["general"].typical, 1)
     before = client.tolerances(0)
     client.session(rp.Prescription.simple("stage-20", 60, activity="walk"), 19, 0)
-    fresh = Client(PRESETS["general"].typical, Random(1), Random(2), Random(3))
+    fresh = Client(PRESETS["general"].typical, 1)
     fresh.session(rp.Prescription.simple("stage-1", 60, activity="walk"), 0, 0)
     assert client.tolerances(2) == fresh.tolerances(2)
     assert client.tolerances(2) != before  # the session trained the walking family

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from random import Random
 from typing import Any
 
 import pytest
@@ -99,7 +98,7 @@ def test_next_names_a_listed_level(tmp_path: Path) -> None:
 
 
 def _client() -> Client:
-    return Client(ClientParams(), Random(1), Random(2), Random(3))
+    return Client(ClientParams(), 1)
 
 
 def test_the_client_model_reads_a_plan_s_segments() -> None:

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from retroprog import Prescription, SessionOutcome
 
 from ..model.client import ClientModel
-from ..model.population import Population
+from ..model.population import Population, PresetPopulation
 
 __all__ = ["ClientBlock", "PerClientBlock", "block_of"]
 
@@ -118,9 +118,12 @@ def block_of(
     :class:`~retroprog_sim.PresetPopulation`, changed how a client is made, and
     the block it inherits would not know; its clients are asked one by one.
     """
-    if not one_by_one and _block_follows_client(type(population)):
+    follows = _block_follows_client(type(population))
+    if follows and not one_by_one:
         made: ClientBlock = population.block(seed, ids)  # type: ignore[attr-defined]
         return made
+    if follows and isinstance(population, PresetPopulation):  # drawn at once, asked one by one
+        return PerClientBlock(population.block(seed, ids).members())
     return PerClientBlock([population.client(seed, client_id) for client_id in ids])
 
 

@@ -20,7 +20,7 @@ that arrives, waits to be seen until closing, and takes its session
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from retroprog import (
 
 from ..model.block import ClientArrays
 from ..model.core import Draw
-from ..model.population import client_streams
+from ..model.streams import stream_keys, uniforms
 from . import rules
 from .blocks import ClientBlock, block_of
 from .rules import Bools, Ints
@@ -126,7 +126,7 @@ class _BlockRun:
         # with a coach, clients arrive in a random order each day (their own stream), so
         # that the queue favours nobody
         self.arrival = (
-            [client_streams(settings.seed, client_id, "arrival")[0].random for client_id in ids]
+            [stream_keys(settings.seed, client_id, "arrival") for client_id in ids]
             if self.coach is not None
             else []
         )
@@ -327,7 +327,8 @@ class _BlockRun:
     def visit(self, member: int, index: int, day: int, coach: simpy.Resource) -> Process:
         """A client's visit on a day with a coach: arrive, be seen or not, take the session."""
         env = self.env
-        request = yield from _seen_by_coach(env, coach, day, self.arrival[member])
+        arrival = uniforms(self.arrival[member], day)
+        request = yield from _seen_by_coach(env, coach, day, arrival)
         if request is None:
             self.tally.missed[member] += 1
             return
@@ -346,10 +347,13 @@ def _seen_by_coach(
     env: simpy.Environment,
     coach: simpy.Resource,
     day: int,
-    arrival: Callable[[], float],
+    arrival: float,
 ) -> Generator[simpy.Event, Any, simpy.resources.resource.Request | None]:
-    """Arrive, and wait for the coach until closing; the request, or ``None`` if not seen."""
-    yield env.timeout(arrival() * _ARRIVAL_WINDOW)
+    """Arrive, and wait for the coach until closing; the request, or ``None`` if not seen.
+
+    ``arrival``: the client's draw for the day (when in the first minute it arrives).
+    """
+    yield env.timeout(arrival * _ARRIVAL_WINDOW)
     request = coach.request()
     # the last group starts one session before closing; half a session of slack
     # keeps float rounding from cancelling it

@@ -11,9 +11,8 @@ bit (a property test holds the two equal).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import chain, repeat
-from random import Random
+from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,9 @@ from retroprog import Prescription, SessionOutcome
 
 from . import core
 from .activities import PlanDose, plan_dose
-from .client import draw_of, outcome_of
+from .client import Client, draw_of, outcome_of
 from .params import ClientParams
+from .streams import stream_keys, uniforms
 
 __all__ = ["ClientArrays"]
 
@@ -35,11 +35,15 @@ Bools = npt.NDArray[np.bool_]
 class ClientArrays:
     """Clients of the default model as one block: their parameters and states as arrays.
 
-    Members are numbered from 0 in the order given.
+    Members are numbered from 0 in the order given.  Each member draws its
+    random numbers from its own streams (``retroprog_sim.model.streams``), by
+    day, as its :class:`~retroprog_sim.Client` does.
 
-    :param params: each member's parameters.
-    :param streams: each member's attendance, session and dropout streams, as
-        :class:`~retroprog_sim.Client` takes them.
+    :param params: each :class:`~retroprog_sim.ClientParams` field's values, one
+        per member, as arrays (:meth:`PresetPopulation.drawn
+        <retroprog_sim.PresetPopulation.drawn>`), valid as that record is.
+    :param seed: the run's seed.
+    :param ids: the members' client ids.
     """
 
     __slots__ = (
@@ -48,30 +52,42 @@ class ClientArrays:
         "_plans",
         "_session",
         "_stacked",
-        "attendance",
+        "ids",
         "latent",
         "params",
+        "seed",
     )
 
-    def __init__(
-        self, params: Sequence[ClientParams], streams: Sequence[tuple[Random, Random, Random]]
-    ) -> None:
-        self.params: Any = core.block(params) if params else None  # (no one to ask about)
-        self.attendance = [p.attendance for p in params]  # compared one by one, as floats
-        self._attendance: list[Callable[[], float]] = [a.random for a, _, _ in streams]
-        self._session = [s for _, s, _ in streams]
-        self._dropout: list[Callable[[], float]] = [d.random for _, _, d in streams]
+    def __init__(self, params: Mapping[str, Any], seed: int, ids: Sequence[int]) -> None:
+        self.params: Any = SimpleNamespace(**params)
+        self.seed, self.ids = seed, list(ids)
+        numbers = np.asarray(ids, dtype=np.uint64)
+        self._attendance = stream_keys(seed, numbers, "attendance")
+        self._session = stream_keys(seed, numbers, "session")
+        self._dropout = stream_keys(seed, numbers, "dropout")
         # each field its own array: the members' rows are updated in place
-        self.latent = _each(core.fresh_latent(), lambda value: np.full(len(params), value))
+        self.latent = _each(core.fresh_latent(), lambda value: np.full(len(ids), value))
         self._plans: list[PlanDose] = []  # the doses of the plans drawn at, by number
         self._stacked: Any = None
+
+    def members(self) -> list[Client]:
+        """Each member as its own :class:`~retroprog_sim.Client`, to be asked one at a time.
+
+        The same parameters and streams: the block's clients, not yet trained.
+        """
+        columns = {name: column.tolist() for name, column in vars(self.params).items()}
+        return [
+            Client(ClientParams(**{name: c[m] for name, c in columns.items()}), self.seed, client)
+            for m, client in enumerate(self.ids)
+        ]
 
     # --- many members at once, as arrays (the engine's fast path) ---------------------------
 
     def attend(self, day: int, rows: Ints) -> Bools:
         """Whether each member ``rows`` attends the session scheduled on ``day``."""
-        draws, attendance = self._attendance, self.attendance
-        return np.fromiter((draws[m]() < attendance[m] for m in rows.tolist()), bool, len(rows))
+        drawn = uniforms(self._attendance[rows], np.full(len(rows), day, dtype=np.uint64))
+        attends: Bools = drawn < self.params.attendance[rows]
+        return attends
 
     def draw(self, day: int, rows: Ints, plans: Sequence[Prescription], plan: Ints) -> core.Draw:
         """The sessions of members ``rows`` on ``day``, each at ``plans[plan[i]]``, as arrays.
@@ -87,29 +103,19 @@ class ClientArrays:
     def leaves(self, rows: Ints, drawn: core.Draw) -> Bools:
         """Whether each member ``rows`` gives up after its last session, ``drawn`` (arrays)."""
         chances = core.dropout_chance(_rows(self.params, rows), drawn, core.ARRAY)
-        draws = self._dropout
-        return np.fromiter(
-            (
-                draws[m]() < chance
-                for m, chance in zip(rows.tolist(), chances.tolist(), strict=True)
-            ),
-            bool,
-            len(rows),
-        )
+        day = self.latent.day[rows].astype(np.uint64)  # the last session's
+        leaving: Bools = uniforms(self._dropout[rows], day) < chances
+        return leaving
 
     def _draw(self, day: int, rows: Ints, dose: PlanDose) -> core.Draw:
         """The members ``rows``' sessions at ``dose`` (arrays); their states move on."""
-        streams, n = self._session, core.UNIFORMS
-        uniforms = np.fromiter(  # member by member, each member's n draws in order
-            chain.from_iterable(map(Random.random, repeat(streams[m], n)) for m in rows.tolist()),
-            float,
-            n * len(rows),
-        ).reshape(len(rows), n)
+        counters = np.arange(day * core.UNIFORMS, (day + 1) * core.UNIFORMS, dtype=np.uint64)
+        drawn_uniforms = uniforms(self._session[rows][None, :], counters[:, None])
         params = _rows(self.params, rows)
         latent = self.latent
         before = _each(latent, lambda column: column[rows])
         chances = core.chances(params, before, dose, day, core.ARRAY)
-        drawn = core.draw_session(chances, list(uniforms.T), core.ARRAY)
+        drawn = core.draw_session(chances, list(drawn_uniforms), core.ARRAY)
         after = core.after_session(params, before, dose, day, core.ARRAY)
         for name in _NUMBERS:
             getattr(latent, name)[rows] = getattr(after, name)
@@ -181,9 +187,9 @@ def _each(latent: core.Latent, change: Callable[[Any], Any]) -> core.Latent:
     )
 
 
-def _rows(params: Any, rows: np.ndarray[Any, Any]) -> Any:
+def _rows(params: Any, rows: Ints) -> Any:
     """The members ``rows`` of a block's parameters."""
-    return type(params)(**{name: column[rows] for name, column in vars(params).items()})
+    return SimpleNamespace(**{name: column[rows] for name, column in vars(params).items()})
 
 
 def _doses(prescriptions: Sequence[Prescription]) -> PlanDose:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from random import Random
 from typing import Protocol, runtime_checkable
 
 from retroprog import Prescription, SessionOutcome
@@ -11,6 +10,7 @@ from retroprog import support as v
 from . import core
 from .activities import plan_dose
 from .params import ClientParams
+from .streams import stream_keys, uniforms
 
 __all__ = ["Client", "ClientModel", "ClientParams"]
 
@@ -46,30 +46,30 @@ class Client:
     """The default :class:`ClientModel`: :class:`ClientParams` plus what training did.
 
     Each method is the model's core (``retroprog_sim.model.core``) for one
-    client: the same functions evaluate a block of clients as arrays.
+    client: the same functions evaluate a block of clients as arrays.  Its
+    random numbers are client ``client_id``'s of a run with ``seed``
+    (``retroprog_sim.model.streams``): the attendance draw of a day, the
+    ``retroprog_sim.model.core.UNIFORMS`` uniforms of a session (so that two
+    policies see the same luck day by day) and the dropout draw after it are
+    each a function of the day, not of what was drawn before.
 
     :param params: the client's physiology.
-    :param attendance_rng: the stream for attendance (one draw per scheduled day
-        while the client is in the programme).
-    :param session_rng: the stream for sessions (``retroprog_sim.model.core.UNIFORMS``
-        draws per session, so that two policies see the same luck session by session).
-    :param dropout_rng: the stream for dropout (one draw per session).
+    :param seed: the run's seed.
+    :param client_id: the client's id.
     """
 
     __slots__ = ("_attendance", "_dropout", "_session", "latent", "params")
 
-    def __init__(
-        self, params: ClientParams, attendance_rng: Random, session_rng: Random, dropout_rng: Random
-    ) -> None:
+    def __init__(self, params: ClientParams, seed: int = 0, client_id: int = 0) -> None:
         self.params = params
-        self._attendance = attendance_rng.random
-        self._session = session_rng.random
-        self._dropout = dropout_rng.random
+        self._attendance = stream_keys(seed, client_id, "attendance")
+        self._session = stream_keys(seed, client_id, "session")
+        self._dropout = stream_keys(seed, client_id, "dropout")
         self.latent = core.fresh_latent()
 
     def attends(self, day: int) -> bool:
         """One draw per scheduled day, attended or not."""
-        return self._attendance() < self.params.attendance
+        return bool(uniforms(self._attendance, day) < self.params.attendance)
 
     def tolerances(self, day: int) -> tuple[float, float]:
         """Walking and running tolerance on ``day``, in minutes."""
@@ -80,10 +80,10 @@ class Client:
         self, prescription: Prescription, stage_index: int, day: int
     ) -> tuple[SessionOutcome, int | None]:
         """Simulate one session at ``prescription`` (the stage does not matter: the plan does)."""
-        u = self._session
-        uniforms = [u() for _ in range(core.UNIFORMS)]
+        key, first = self._session, day * core.UNIFORMS
+        drawn_uniforms = [uniforms(key, first + k) for k in range(core.UNIFORMS)]
         dose = plan_dose(prescription)
-        drawn = core.draw_session(core.chances(self.params, self.latent, dose, day), uniforms)
+        drawn = core.draw_session(core.chances(self.params, self.latent, dose, day), drawn_uniforms)
         self.latent = core.after_session(self.params, self.latent, dose, day)
         outcome = outcome_of(
             completed=bool(drawn.completed),
@@ -98,9 +98,12 @@ class Client:
         return outcome, None if next_day < 0 else next_day
 
     def drops_out(self, outcome: SessionOutcome, next_day_pain: int | None) -> bool:
-        """Dropout is likelier after a bad session (``retroprog_sim.model.core.dropout_chance``)."""
+        """Dropout is likelier after a bad session (``retroprog_sim.model.core.dropout_chance``).
+
+        The draw is the one of the day of the client's last session.
+        """
         chance = core.dropout_chance(self.params, draw_of(outcome, next_day_pain))
-        return bool(self._dropout() < chance)
+        return bool(uniforms(self._dropout, int(self.latent.day)) < chance)
 
 
 def draw_of(outcome: SessionOutcome, next_day_pain: int | None) -> core.Draw:

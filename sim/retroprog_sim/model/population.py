@@ -41,7 +41,6 @@ __all__ = [
     "Population",
     "PopulationFileError",
     "PresetPopulation",
-    "client_streams",
     "load_population",
     "population_from_dict",
     "population_toml",
@@ -73,11 +72,6 @@ class Population(Protocol):
 
     def client(self, seed: int, client_id: int) -> ClientModel:
         """Client ``client_id`` of a run with ``seed``: always the same client for both."""
-
-
-def client_streams(seed: int, client_id: int, *names: str) -> list[Random]:
-    """Independent random streams for one client, derived from (seed, client id) only."""
-    return [Random(f"retroprog:{seed}:{client_id}:{name}") for name in names]
 
 
 def _finite(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -113,27 +107,34 @@ class Distribution:
 
     def value(self, z: float, heterogeneity: float = 1.0) -> float:
         """The value for a client whose standard normal draw is ``z``."""
-        spread = self.sigma * heterogeneity * z
+        import numpy as np
+
+        return float(self.values(np.array([z]), heterogeneity)[0])
+
+    def values(self, z: Any, heterogeneity: float = 1.0) -> Any:
+        """The values for clients whose standard normal draws are ``z`` (a NumPy array)."""
+        import numpy as np
+
+        scale, median = self.sigma * heterogeneity, self.median
         if (
             self.kind == "fixed"
-            or not spread
-            or (
-                self.kind == "logitnormal" and self.median in (0.0, 1.0)  # a certainty stays one
-            )
+            or not scale
+            or (self.kind == "logitnormal" and median in (0.0, 1.0))  # a certainty stays one
         ):
-            value = self.median
+            value = np.full(z.shape, float(median))
         elif self.kind == "lognormal":
-            value = self.median * math.exp(spread)
+            value = median * np.exp(scale * z)
         elif self.kind == "logitnormal":
-            logit = math.log(self.median / (1.0 - self.median)) + spread
-            odds = math.exp(min(logit, 0.0))  # the logistic without overflow either way
-            value = odds / (1.0 + odds) if logit < 0 else 1.0 / (1.0 + math.exp(-logit))
+            logit = math.log(median / (1.0 - median)) + scale * z
+            odds = np.exp(-np.abs(logit))  # the logistic without overflow either way
+            value = np.where(logit < 0, odds / (1.0 + odds), 1.0 / (1.0 + odds))
+            value = np.where(z == 0, median, value)  # (the median itself at z = 0)
         else:
-            value = self.median + spread
+            value = median + scale * z
         if self.low is not None:
-            value = max(value, self.low)
+            value = np.maximum(value, self.low)
         if self.high is not None:
-            value = min(value, self.high)
+            value = np.minimum(value, self.high)
         return value
 
 
@@ -209,52 +210,81 @@ class PresetPopulation:
         return ClientParams(**{k: d.median for k, d in self.parameters.items()})
 
     def params(self, rng: Random) -> ClientParams:
-        """Draw one client's parameters (one normal draw per parameter, in order)."""
-        z = [rng.gauss(0.0, 1.0) for _ in _PARAMETERS]
+        """Draw one client's parameters from ``rng`` (one normal draw per parameter, in order)."""
+        import numpy as np
+
+        z = np.array([[rng.gauss(0.0, 1.0) for _ in _PARAMETERS]])
+        return ClientParams(**{name: float(c[0]) for name, c in self._columns(z).items()})
+
+    def drawn(self, seed: int, ids: Sequence[int]) -> dict[str, Any]:
+        """The parameters of clients ``ids`` of a run with ``seed``: one array per field.
+
+        Each client's normal draws are the inverse normal CDF of its own
+        ``params`` stream (:mod:`retroprog_sim.model.streams`), one per
+        parameter in order; a client's values do not depend on the others'.
+        """
+        import numpy as np
+        from scipy.special import ndtri
+
+        from .streams import stream_keys, uniforms
+
+        keys = stream_keys(seed, np.asarray(ids, dtype=np.uint64), "params")
+        counters = np.arange(len(_PARAMETERS), dtype=np.uint64)
+        return self._columns(ndtri(uniforms(keys[:, None], counters[None, :])))
+
+    def _columns(self, z: Any) -> dict[str, Any]:
+        """Parameters from standard normal draws ``z`` (clients × parameters): arrays by field.
+
+        The draws are correlated (the Cholesky factor of :attr:`correlations`,
+        summed in order), then each parameter's :class:`Distribution` gives the
+        values; a ceiling drawn at or below its starting tolerance is raised
+        just above it.
+        """
+        import numpy as np
+
+        normals = [z[:, i] for i in range(len(_PARAMETERS))]
         if self._factor is not None:
-            z = [
-                math.fsum(row[j] * z[j] for j in range(i + 1)) for i, row in enumerate(self._factor)
-            ]
+            correlated = []
+            for row in self._factor:  # (a row of the lower triangle: zeros are left out)
+                terms = [w * column for w, column in zip(row, normals, strict=True) if w]
+                total = terms[0]
+                for term in terms[1:]:
+                    total = total + term
+                correlated.append(total)
+            normals = correlated
         h = self.heterogeneity
         values = {
-            name: self.parameters[name].value(zi, h)
-            for name, zi in zip(_PARAMETERS, z, strict=True)
+            name: self.parameters[name].values(column, h)
+            for name, column in zip(_PARAMETERS, normals, strict=True)
         }
-        # a ceiling drawn at or below the starting tolerance is raised just above it
         for tolerance, ceiling in (
             ("walk_tolerance", "walk_ceiling"),
             ("run_tolerance", "run_ceiling"),
         ):
-            values[ceiling] = max(values[ceiling], values[tolerance] * 1.01)
-        return ClientParams(**values)
-
-    def _drawn(self, seed: int, client_id: int) -> tuple[ClientParams, Random, Random, Random]:
-        """Client ``client_id``'s parameters, and its attendance, session and dropout streams."""
-        params_rng, attendance, session, dropout = client_streams(
-            seed, client_id, "params", "attendance", "session", "dropout"
-        )
-        return self.params(params_rng), attendance, session, dropout
+            values[ceiling] = np.maximum(values[ceiling], values[tolerance] * 1.01)
+        return values
 
     def client(self, seed: int, client_id: int) -> Client:
         """Client ``client_id``: drawn from (seed, client id) only."""
         from .client import Client
 
-        return Client(*self._drawn(seed, client_id))
+        drawn = self.drawn(seed, [client_id])
+        params = ClientParams(**{name: float(column[0]) for name, column in drawn.items()})
+        return Client(params, seed, client_id)
 
     def block(self, seed: int, ids: Sequence[int]) -> ClientArrays:
         """Clients ``ids`` as one block (the engine's ``ClientBlock``), evaluated as arrays.
 
         Each member is :meth:`client` ``(seed, id)``: the same parameters and
-        streams, asked many at a time.
+        streams, asked many at a time.  The parameters are checked as
+        :class:`~retroprog_sim.ClientParams` checks them, the lowest and
+        highest of each at once.
         """
         from .block import ClientArrays
 
-        params, streams = [], []
-        for client_id in ids:
-            drawn, attendance, session, dropout = self._drawn(seed, client_id)
-            params.append(drawn)
-            streams.append((attendance, session, dropout))
-        return ClientArrays(params, streams)
+        drawn = self.drawn(seed, ids)
+        _check(drawn)
+        return ClientArrays(drawn, seed, ids)
 
     def evolve(self, **params: Any) -> PresetPopulation:
         """A copy with ``heterogeneity`` or typical-client values (medians) changed."""
@@ -272,6 +302,19 @@ class PresetPopulation:
             else:
                 raise UnknownParameterError(f"population {self.name!r}", key, known)
         return attrs.evolve(self, parameters=parameters, **top)
+
+
+def _check(columns: Mapping[str, Any]) -> None:
+    """Raise as :class:`ClientParams` would for the first value out of its field's range.
+
+    Every field's range is an interval (the ceilings are raised above the
+    tolerances as they are drawn), so its lowest and highest values tell.
+    """
+    for field in attrs.fields(ClientParams):
+        column = columns[field.name]
+        if len(column) and field.validator is not None:
+            for value in (float(column.min()), float(column.max())):
+                field.validator(None, field, value)
 
 
 def _problems(
