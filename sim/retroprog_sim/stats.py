@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -311,10 +312,8 @@ def summarize(
     for i, name in enumerate(stage_names):
         stage_rates[name] = sum(r.goal_days[i] is not None for r in results) / n
         stage_medians[name] = kaplan_meier(*goal_durations(results, i, horizon)).median
-    by_week = tuple(
-        sum(r.goal_day is not None and r.goal_day < 7 * (w + 1) for r in results) / n
-        for w in range(weeks)
-    )
+    reached = sorted(r.goal_days[-1] for r in results if r.goal_days[-1] is not None)
+    by_week = tuple(bisect_left(reached, 7 * (w + 1)) / n for w in range(weeks))
     return Summary(
         protocol=protocol,
         policy=policy,
@@ -324,7 +323,7 @@ def summarize(
         clients=n,
         sessions=sessions,
         missed_sessions=sum(r.missed for r in results),
-        goal_rate=sum(r.goal_day is not None for r in results) / n,
+        goal_rate=len(reached) / n,
         median_days_to_goal=km.median,
         median_days_to_goal_ci=km.median_ci,
         stage_goal_rates=stage_rates,

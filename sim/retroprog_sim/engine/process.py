@@ -133,12 +133,20 @@ class _BlockRun:
 
     def result(self) -> BlockResult:
         """Every member's result, and the traced sessions in order."""
-        states = list(self.state)
+        ends = [(s.status.value, s.stage, s.bout_seconds) for s in self.state]
         if self.states is not None:
             assert self.ladders is not None
-            for m in np.flatnonzero(self.by_rules).tolist():
-                states[m] = self.states.state(m, self.ladders)
-        results = self.tally.results(states, scheduled=len(self.days), horizon=self.spec.days)
+            rows = np.flatnonzero(self.by_rules)
+            stages = [stage.name for stage in self.ladders.stages]
+            for m, status, stage, level in zip(
+                rows.tolist(),
+                self.states.status[rows].tolist(),
+                self.states.stage[rows].tolist(),
+                self.states.level[rows].tolist(),  # (a state's bout_seconds is its level)
+                strict=True,
+            ):
+                ends[m] = (rules.STATUSES[status].value, stages[stage], level)
+        results = self.tally.results(ends, scheduled=len(self.days), horizon=self.spec.days)
         self.traces.sort(key=lambda t: (t["client"], t["session"]))
         return BlockResult(results, self.traces)
 

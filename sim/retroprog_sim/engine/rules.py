@@ -50,7 +50,9 @@ ACTIONS = (
 HOLD, PROGRESS, REGRESS, ADVANCE, COMPLETE, STOP = range(len(ACTIONS))
 #: Status codes of :attr:`States.status`.
 ACTIVE, STOPPED, COMPLETED = 0, 1, 2
-_STATUS = {Status.ACTIVE: ACTIVE, Status.STOPPED: STOPPED, Status.COMPLETED: COMPLETED}
+#: Each status code's status.
+STATUSES = (Status.ACTIVE, Status.STOPPED, Status.COMPLETED)
+_STATUS = {status: code for code, status in enumerate(STATUSES)}
 #: The staircase's step when a state's memory holds none.
 NO_STEP = -1
 
@@ -178,7 +180,7 @@ class States:
         return ClientState(
             ladders.stages[int(self.stage[member])].name,
             int(self.level[member]),
-            status=(Status.ACTIVE, Status.STOPPED, Status.COMPLETED)[int(self.status[member])],
+            status=STATUSES[int(self.status[member])],
             sessions=int(self.sessions[member]),
             sessions_at_level=int(self.sessions_at_level[member]),
             base_sessions=int(self.base_sessions[member]),

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from retroprog import ClientState, Status
+from retroprog import Status
 
 from . import rules
 from .rules import Ints, Sessions
@@ -142,9 +142,17 @@ class Tallies:
             self.goal_sessions[reached, stage] = self.sessions[reached]
 
     def results(
-        self, states: Sequence[ClientState], *, scheduled: int, horizon: int
+        self,
+        ends: Sequence[tuple[str, str, int]],
+        *,
+        scheduled: int,
+        horizon: int,
     ) -> list[ClientResult]:
-        """Each member's result, in ``states`` at the end, followed for ``horizon`` days."""
+        """Each member's result, followed for ``horizon`` days.
+
+        ``ends``: each member's status, stage and bout length at the end (as a
+        :class:`~retroprog.ClientState` gives them).
+        """
         goal_days, goal_sessions = self.goal_days.tolist(), self.goal_sessions.tolist()
         return [
             ClientResult(
@@ -158,15 +166,15 @@ class Tallies:
                 regressions=regressions,
                 goal_days=tuple(None if d < 0 else d for d in goal_days[m]),
                 goal_sessions=tuple(None if s < 0 else s for s in goal_sessions[m]),
-                status=state.status.value,
+                status=status,
                 dropout_day=None if dropout < 0 else dropout,
-                final_stage=state.stage,
-                final_bout=state.bout_seconds,
+                final_stage=stage,
+                final_bout=bout,
                 end_day=horizon if dropout < 0 else dropout,
             )
             for m, (
                 client_id,
-                state,
+                (status, stage, bout),
                 sessions,
                 missed,
                 after_end,
@@ -177,7 +185,7 @@ class Tallies:
             ) in enumerate(
                 zip(
                     self.ids,
-                    states,
+                    ends,
                     self.sessions.tolist(),
                     self.missed.tolist(),
                     self.after_end.tolist(),

@@ -257,9 +257,14 @@ def binomial_pmf(n: int, p: Any) -> list[Any]:
 
 def _inverse_binomial(n: int, p: Any, u: Any) -> Any:
     """The Binomial(n, p) value whose CDF interval holds ``u`` (inverse CDF)."""
+    return _inverse(binomial_pmf(n, p), u)
+
+
+def _inverse(pmf: list[Any], u: Any) -> Any:
+    """The value whose CDF interval, under ``pmf`` (P(0), P(1), …), holds ``u``."""
     count: Any = 0
     cumulative: Any = 0.0
-    for probability in binomial_pmf(n, p)[:-1]:
+    for probability in pmf[:-1]:
         cumulative = cumulative + probability
         count = count + (u >= cumulative)
     return count
@@ -280,9 +285,10 @@ class Draw(NamedTuple):
 def draw_session(c: Chances, u: Sequence[Any], ops: Ops = SCALAR) -> Draw:
     """Turn :data:`UNIFORMS` uniforms into a session's outcome by inverse CDFs, in order."""
     has_pain = u[0] < c.pain
-    pain = ops.where(has_pain, 1 + _inverse_binomial(9, c.severity, u[1]), 0)
+    severity = binomial_pmf(9, c.severity)  # (the session's pain and delayed pain alike)
+    pain = ops.where(has_pain, 1 + _inverse(severity, u[1]), 0)
     after_pain = _inverse_binomial(10, settle_chance(c, pain, ops), u[3])
-    delayed = ops.where(u[2] < c.delayed, 1 + _inverse_binomial(9, c.severity, u[3]), -1)
+    delayed = ops.where(u[2] < c.delayed, 1 + _inverse(severity, u[3]), -1)
     return Draw(
         pain=pain,
         next_day_pain=ops.where(has_pain, after_pain, delayed),
