@@ -4,13 +4,15 @@ A block of clients shares one SimPy environment.  Its one process
 (:meth:`_BlockRun.process`) wakes on each scheduled day and steps every client
 still in the programme at once: the block's clients (a
 :class:`~.blocks.ClientBlock`) say who attends and what happened in the
-sessions, the policy decides for each client, and a :class:`~.tally.Tally`
-counts.  The built-in rules decide for the untraced clients all at once, their
-states held as arrays (:mod:`.rules`); traced clients, plug-in and guarded
+sessions, the policy decides for each client, and the block's
+:class:`~.tally.Tallies` count.  The built-in rules decide for the untraced
+clients all at once, their states held as arrays (:mod:`.rules`), and those
+clients are stepped as arrays from attendance to dropout, their sessions
+decided with their next-day pain at once; traced clients, plug-in and guarded
 policies, plug-in protocols and runs with a coach are decided client by
-client.  Next-day pain arrives the next morning and amends the session before
-anything is decided, so such a session is decided once, the day after.  A
-client that stops, completes or drops out is not stepped again.
+client, and there next-day pain arrives the next morning and amends the
+session before anything is decided (a session is decided once).  A client that
+stops, completes or drops out is not stepped again.
 
 A coach (a ``simpy.Resource``) is the one thing that needs a process per
 client: on a day with a coach each attending client is a process of its own
@@ -76,9 +78,10 @@ class _BlockRun:
 
     Members are of two kinds.  The built-in rules' members (untraced, decided
     as arrays) are stepped as arrays of member numbers: their states are
-    :attr:`states`, their sessions come as arrays (:class:`_Columns`) and are
-    decided at once, next-day pain included (it is known before the member's
-    next session either way).  The others have a :class:`ClientState` each in
+    :attr:`states`, their sessions come as arrays (from the default model's
+    block, :class:`_Drawn`, or read from any other block's outcomes,
+    :class:`_Outcomes`) and are decided at once, next-day pain included (it is
+    known before the member's next session either way).  The others have a :class:`ClientState` each in
     :attr:`state` and are decided one by one, next-day pain the next morning.
     """
 
