@@ -81,8 +81,9 @@ class _BlockRun:
     :attr:`states`, their sessions come as arrays (from the default model's
     block, :class:`_Drawn`, or read from any other block's outcomes,
     :class:`_Outcomes`) and are decided at once, next-day pain included (it is
-    known before the member's next session either way).  The others have a :class:`ClientState` each in
-    :attr:`state` and are decided one by one, next-day pain the next morning.
+    known before the member's next session either way).  The others have a
+    :class:`ClientState` each in :attr:`state` and are decided one by one,
+    next-day pain the next morning.
     """
 
     def __init__(self, env: simpy.Environment, spec: RunSpec, ids: Sequence[int]) -> None:
