@@ -107,6 +107,18 @@ nitpick_ignore = [
     # retroprog_sim.present, e.g. for a tuning's report), not public names.
     ("py:class", "retroprog_sim.present.tables.Table"),
     ("py:class", "retroprog_sim.present.figures.Image"),
+    # ClientArrays' array methods (attend, draw, leaves) take and return NumPy arrays
+    # (``npt.NDArray[np.int64]``, ``npt.NDArray[np.bool_]``); NumPy's docs are not in
+    # the offline inventory.
+    ("py:class", "numpy.ndarray"),
+    ("py:class", "numpy.dtype"),
+    ("py:class", "numpy.int64"),
+    ("py:class", "numpy.bool"),
+    # ... and a session's draws as the model core's record, not a public name.
+    ("py:class", "retroprog_sim.model.core.Draw"),
+    # The counter-based streams module is internal (not in the API reference);
+    # PresetPopulation.drawn names it.
+    ("py:mod", "retroprog_sim.model.streams"),
 ]
 
 
