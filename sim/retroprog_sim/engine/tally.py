@@ -58,6 +58,10 @@ class ClientResult:
     final_bout: int
     end_day: int
 
+    def __reduce__(self) -> tuple[type[ClientResult], tuple[Any, ...]]:
+        """Pickled as its fields in order: a worker's results travel light."""
+        return ClientResult, tuple(getattr(self, name) for name in _FIELDS)
+
     @property
     def stopped(self) -> bool:
         """Whether the policy stopped the client (avoid and refer)."""
@@ -67,6 +71,9 @@ class ClientResult:
     def goal_day(self) -> int | None:
         """The day the whole protocol was completed, or ``None``."""
         return self.goal_days[-1]
+
+
+_FIELDS = tuple(f.name for f in attrs.fields(ClientResult))
 
 
 @attrs.frozen
