@@ -23,7 +23,7 @@ from retroprog import Prescription, SessionOutcome
 from . import core
 from .activities import PlanDose, plan_dose
 from .client import Client, draw_of, outcome_of
-from .params import ClientParams
+from .params import each_client
 from .streams import stream_keys, uniforms
 
 __all__ = ["ClientArrays"]
@@ -75,11 +75,8 @@ class ClientArrays:
 
         The same parameters and streams: the block's clients, not yet trained.
         """
-        columns = {name: column.tolist() for name, column in vars(self.params).items()}
-        return [
-            Client(ClientParams(**{name: c[m] for name, c in columns.items()}), self.seed, client)
-            for m, client in enumerate(self.ids)
-        ]
+        params = each_client(vars(self.params))
+        return [Client(p, self.seed, client) for p, client in zip(params, self.ids, strict=True)]
 
     # --- many members at once, as arrays (the engine's fast path) ---------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -9,7 +10,7 @@ import attrs
 from retroprog import support as v
 from retroprog.exceptions import InvalidValueError
 
-__all__ = ["ClientParams"]
+__all__ = ["ClientParams", "each_client"]
 
 
 def _above(other: str) -> Any:
@@ -77,3 +78,13 @@ class ClientParams:
     attendance: float = attrs.field(default=0.763, validator=v.number(0, 1))
     dropout_hazard: float = attrs.field(default=0.004, validator=v.number(0, 1))
     dropout_after_bad: float = attrs.field(default=4.0, validator=v.number(1))
+
+
+def each_client(columns: Mapping[str, Any]) -> list[ClientParams]:
+    """Each client's :class:`ClientParams` from one array of values per field (checked).
+
+    ``columns`` are NumPy arrays, one entry per client, as a population draws them.
+    """
+    values = {name: column.tolist() for name, column in columns.items()}
+    count = len(next(iter(values.values()), []))
+    return [ClientParams(**{name: v[i] for name, v in values.items()}) for i in range(count)]

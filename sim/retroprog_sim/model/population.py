@@ -28,7 +28,7 @@ from retroprog.exceptions import (
 )
 from retroprog.plugins import POPULATIONS, resolve
 
-from .params import ClientParams
+from .params import ClientParams, each_client
 
 if TYPE_CHECKING:
     from .block import ClientArrays
@@ -214,7 +214,7 @@ class PresetPopulation:
         import numpy as np
 
         z = np.array([[rng.gauss(0.0, 1.0) for _ in _PARAMETERS]])
-        return ClientParams(**{name: float(c[0]) for name, c in self._columns(z).items()})
+        return each_client(self._columns(z))[0]
 
     def drawn(self, seed: int, ids: Sequence[int]) -> dict[str, Any]:
         """The parameters of clients ``ids`` of a run with ``seed``: one array per field.
@@ -268,9 +268,7 @@ class PresetPopulation:
         """Client ``client_id``: drawn from (seed, client id) only."""
         from .client import Client
 
-        drawn = self.drawn(seed, [client_id])
-        params = ClientParams(**{name: float(column[0]) for name, column in drawn.items()})
-        return Client(params, seed, client_id)
+        return Client(each_client(self.drawn(seed, [client_id]))[0], seed, client_id)
 
     def block(self, seed: int, ids: Sequence[int]) -> ClientArrays:
         """Clients ``ids`` as one block (the engine's ``ClientBlock``), evaluated as arrays.
